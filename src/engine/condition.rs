@@ -1,0 +1,142 @@
+//! The closed condition vocabulary of declarative rules, compiled once per run.
+
+use regex::Regex;
+use serde_saphyr::Spanned;
+
+use super::RuleError;
+use super::query::Selector;
+use super::rule_file::{ConditionSpec, Scalar};
+use crate::parse::{Node, Value};
+
+#[derive(Debug, Clone)]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    Test { path: Option<Selector>, every: bool, op: Op },
+}
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Exists(bool),
+    Count { min: Option<usize>, max: Option<usize> },
+    Equals(Scalar, bool),
+    OneOf(Vec<Scalar>, bool),
+    Matches(Regex),
+    Type(String),
+}
+
+/// Compiles a JSONPath written in a rule file, with its place for the error.
+pub(super) fn selector(text: &Spanned<String>) -> Result<Selector, RuleError> {
+    Selector::compile(&text.value).map_err(|e| RuleError::at(text, format!("invalid JSONPath `{}`: {e}", text.value)))
+}
+
+impl Condition {
+    pub(super) fn compile(spec: &ConditionSpec) -> Result<Self, RuleError> {
+        let combinators = usize::from(spec.all.is_some()) + usize::from(spec.any.is_some()) + usize::from(spec.not.is_some());
+        let ops = [
+            spec.exists.is_some(),
+            spec.equals.is_some(),
+            spec.one_of.is_some(),
+            spec.matches.is_some(),
+            spec.is_type.is_some(),
+            spec.count.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        let place = spec.path.as_ref().or(spec.matches.as_ref());
+        let fail = |message: &str| match place {
+            Some(p) => RuleError::at(p, message.to_string()),
+            None => RuleError::plain(message.to_string()),
+        };
+        if combinators + ops != 1 || (combinators == 1 && spec.path.is_some()) {
+            return Err(fail(
+                "a condition needs exactly one of all, any, not, exists, equals, one_of, matches, type, count (and `path` only with a test)",
+            ));
+        }
+        if let Some(list) = &spec.all {
+            return list.iter().map(Condition::compile).collect::<Result<_, _>>().map(Condition::All);
+        }
+        if let Some(list) = &spec.any {
+            return list.iter().map(Condition::compile).collect::<Result<_, _>>().map(Condition::Any);
+        }
+        if let Some(inner) = &spec.not {
+            return Ok(Condition::Not(Box::new(Condition::compile(inner)?)));
+        }
+        let path = spec.path.as_ref().map(selector).transpose()?;
+        let op = if let Some(b) = spec.exists {
+            if path.is_none() {
+                return Err(fail("`exists` needs a `path`"));
+            }
+            Op::Exists(b)
+        } else if let Some(count) = &spec.count {
+            Op::Count { min: count.min, max: count.max }
+        } else if let Some(v) = &spec.equals {
+            Op::Equals(v.clone(), spec.ignore_case)
+        } else if let Some(list) = &spec.one_of {
+            Op::OneOf(list.clone(), spec.ignore_case)
+        } else if let Some(pattern) = &spec.matches {
+            let text = if spec.ignore_case { format!("(?i){}", pattern.value) } else { pattern.value.clone() };
+            Op::Matches(Regex::new(&text).map_err(|e| RuleError::at(pattern, format!("invalid regular expression: {e}")))?)
+        } else if let Some(t) = &spec.is_type {
+            if !["string", "number", "boolean", "array", "object", "null", "intrinsic"].contains(&t.as_str()) {
+                return Err(fail("`type` is one of string, number, boolean, array, object, null, intrinsic"));
+            }
+            Op::Type(t.clone())
+        } else {
+            return Err(fail("empty condition"));
+        };
+        Ok(Condition::Test { path, every: spec.every, op })
+    }
+
+    /// Whether the condition holds for `subject`.
+    #[must_use]
+    pub fn holds(&self, subject: &Node) -> bool {
+        match self {
+            Condition::All(list) => list.iter().all(|c| c.holds(subject)),
+            Condition::Any(list) => list.iter().any(|c| c.holds(subject)),
+            Condition::Not(inner) => !inner.holds(subject),
+            Condition::Test { path, every, op } => {
+                let nodes: Vec<&Node> = match path {
+                    Some(selector) => selector.select(subject).into_iter().map(|(n, _)| n).collect(),
+                    None => vec![subject],
+                };
+                match op {
+                    Op::Exists(b) => nodes.is_empty() != *b,
+                    Op::Count { min, max } => min.is_none_or(|m| nodes.len() >= m) && max.is_none_or(|m| nodes.len() <= m),
+                    _ if *every => !nodes.is_empty() && nodes.iter().all(|n| op.test(n)),
+                    _ => nodes.iter().any(|n| op.test(n)),
+                }
+            }
+        }
+    }
+}
+
+impl Op {
+    fn test(&self, node: &Node) -> bool {
+        match self {
+            Op::Equals(v, ci) => scalar_eq(node, v, *ci),
+            Op::OneOf(list, ci) => list.iter().any(|v| scalar_eq(node, v, *ci)),
+            Op::Matches(re) => node.as_str().is_some_and(|s| re.is_match(s)),
+            Op::Type(t) => node.type_name() == t || (t == "intrinsic" && node.intrinsic().is_some()),
+            Op::Exists(_) | Op::Count { .. } => true,
+        }
+    }
+}
+
+fn scalar_eq(node: &Node, value: &Scalar, ignore_case: bool) -> bool {
+    match (&node.value, value) {
+        (Value::String(a), Scalar::String(b)) => {
+            if ignore_case {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                **a == **b
+            }
+        }
+        #[allow(clippy::float_cmp)]
+        (Value::Number(a), Scalar::Number(b)) => a == b,
+        (Value::Bool(a), Scalar::Bool(b)) => a == b,
+        _ => false,
+    }
+}

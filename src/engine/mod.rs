@@ -1,0 +1,283 @@
+//! The declarative rule engine: rule files → compiled rules → findings on targets.
+//!
+//! A rule names a target kind (`asl.state`, `iam.statement`, …), an optional `when` filter, and
+//! either `require` (flag the target when a requirement fails; one finding listing what is
+//! missing) or `each` (flag every node a JSONPath selects that passes `where`). Selectors are
+//! compiled once per run; conditions come from a small closed vocabulary ([`condition`]).
+
+pub mod condition;
+pub mod query;
+pub mod rule_file;
+pub mod target;
+
+use std::fmt;
+
+use serde_saphyr::Spanned;
+
+use crate::extract::Artifact;
+use crate::finding::{Finding, Severity};
+use crate::parse::{Node, Value};
+use condition::Condition;
+use query::Selector;
+use rule_file::{DocsSpec, ExamplesSpec, RuleFile};
+use target::{Target, TargetKind};
+
+/// A rule file that cannot be used: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+impl RuleError {
+    fn at<T>(spanned: &Spanned<T>, message: String) -> Self {
+        Self { file: String::new(), line: spanned.referenced.line(), column: spanned.referenced.column(), message }
+    }
+
+    fn plain(message: String) -> Self {
+        Self { file: String::new(), line: 0, column: 0, message }
+    }
+
+    #[must_use]
+    pub fn in_file(mut self, file: &str) -> Self {
+        file.clone_into(&mut self.file);
+        self
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+/// What every rule carries, declarative or built in: the source of `rules`, `explain`, SARIF
+/// rule metadata and docs/rules.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub target: String,
+    pub docs: DocsSpec,
+    pub examples: ExamplesSpec,
+    /// The rule file, as embedded (`asl/task-retry.yaml`) or as found on disk.
+    pub file: String,
+}
+
+#[derive(Debug, Clone)]
+enum Check {
+    /// Implemented in Rust; the file only documents it.
+    Builtin,
+    Require(Vec<Requirement>),
+    Each {
+        select: Selector,
+        filter: Option<Condition>,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Requirement {
+    label: String,
+    when: Option<Condition>,
+    holds: Condition,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub target: Option<TargetKind>,
+    when: Option<Condition>,
+    check: Check,
+    at: Vec<Selector>,
+    message: String,
+    help: Option<String>,
+}
+
+impl Rule {
+    /// Loads a rule from YAML text. `file` names it in errors.
+    pub fn from_yaml(file: &str, text: &str) -> Result<Self, RuleError> {
+        let spec: RuleFile = serde_saphyr::from_str(text).map_err(|e| RuleError::plain(e.to_string()).in_file(file))?;
+        Self::compile(file, spec).map_err(|e| e.in_file(file))
+    }
+
+    fn compile(file: &str, spec: RuleFile) -> Result<Self, RuleError> {
+        if !is_rule_id(&spec.id) {
+            return Err(RuleError::plain(format!("rule id `{}` is not `<family>/<kebab-name>`", spec.id)));
+        }
+        let (target, check) = if spec.target == "builtin" {
+            (None, Check::Builtin)
+        } else {
+            let target = TargetKind::parse(&spec.target).ok_or_else(|| {
+                let known: Vec<&str> = TargetKind::ALL.iter().map(|k| k.name()).collect();
+                RuleError::plain(format!("unknown target `{}` (one of {}, builtin)", spec.target, known.join(", ")))
+            })?;
+            let check = match (&spec.each, spec.require.is_empty()) {
+                (Some(each), true) => Check::Each {
+                    select: condition::selector(&each.select)?,
+                    filter: each.filter.as_ref().map(Condition::compile).transpose()?,
+                },
+                (None, false) => Check::Require(
+                    spec.require
+                        .iter()
+                        .map(|r| {
+                            Ok(Requirement {
+                                label: r.label.clone(),
+                                when: r.when.as_ref().map(Condition::compile).transpose()?,
+                                holds: Condition::compile(&r.holds)?,
+                            })
+                        })
+                        .collect::<Result<_, RuleError>>()?,
+                ),
+                _ => return Err(RuleError::plain("a rule needs exactly one of `require` and `each`".into())),
+            };
+            if spec.message.is_empty() {
+                return Err(RuleError::plain("a rule needs a `message`".into()));
+            }
+            (Some(target), check)
+        };
+        Ok(Rule {
+            meta: RuleMeta {
+                id: spec.id,
+                title: spec.title,
+                severity: spec.severity,
+                target: spec.target,
+                docs: spec.docs,
+                examples: spec.examples,
+                file: file.to_string(),
+            },
+            target,
+            when: spec.when.as_ref().map(Condition::compile).transpose()?,
+            check,
+            at: spec.at.iter().map(condition::selector).collect::<Result<_, _>>()?,
+            message: spec.message,
+            help: spec.help,
+        })
+    }
+
+    /// Runs the rule on the targets of one artifact.
+    pub fn check(&self, artifact: &Artifact<'_>, targets: &[Target<'_>], severity: Severity, out: &mut Vec<Finding>) {
+        for target in targets {
+            if self.when.as_ref().is_some_and(|w| !w.holds(&target.node)) {
+                continue;
+            }
+            match &self.check {
+                Check::Builtin => {}
+                Check::Require(requirements) => {
+                    let missing: Vec<&str> = requirements
+                        .iter()
+                        .filter(|r| r.when.as_ref().is_none_or(|w| w.holds(&target.node)) && !r.holds.holds(&target.node))
+                        .map(|r| r.label.as_str())
+                        .collect();
+                    if missing.is_empty() {
+                        continue;
+                    }
+                    let (span, sub) = self.location(target);
+                    let message = self.render(target, None, &missing.join(" and "));
+                    out.push(self.finding(artifact, target, severity, span, &sub, message));
+                }
+                Check::Each { select, filter } => {
+                    for (node, path) in select.select(&target.node) {
+                        if filter.as_ref().is_some_and(|f| !f.holds(node)) {
+                            continue;
+                        }
+                        let message = self.render(target, Some(node), "");
+                        out.push(self.finding(artifact, target, severity, node.span, &query::dotted(&path), message));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where a `require` finding points: the first `at` selector that matches (at its key when
+    /// it is an object member), else the target's anchor.
+    fn location(&self, target: &Target<'_>) -> (crate::source::Span, String) {
+        for selector in &self.at {
+            if let Some((node, path)) = selector.select(&target.node).into_iter().next() {
+                let key = query::resolve(&target.node, &path).and_then(|(_, key)| key);
+                return (key.unwrap_or(node.span), query::dotted(&path));
+            }
+        }
+        (target.anchor, String::new())
+    }
+
+    fn finding(
+        &self,
+        artifact: &Artifact<'_>,
+        target: &Target<'_>,
+        severity: Severity,
+        span: crate::source::Span,
+        sub: &str,
+        message: String,
+    ) -> Finding {
+        let mut locator = artifact.locator().to_string();
+        for part in [target.path.as_str(), sub] {
+            if !part.is_empty() {
+                if !locator.is_empty() {
+                    locator.push('/');
+                }
+                locator.push_str(part);
+            }
+        }
+        let mut finding = Finding::new(&self.meta.id, severity, &artifact.source, span, message);
+        finding.help.clone_from(&self.help);
+        finding.locator = locator;
+        finding.label = self.meta.title.clone();
+        finding
+    }
+
+    /// Fills `{name}`-style placeholders: target variables, `{value}` (the flagged node),
+    /// `{missing}`, `{resource}`, `{path}`.
+    fn render(&self, target: &Target<'_>, node: Option<&Node>, missing: &str) -> String {
+        let mut out = String::with_capacity(self.message.len() + 32);
+        let mut rest = self.message.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}') {
+                Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                    let name = &after[..close];
+                    let value = match name {
+                        "value" => node.map(display_value).unwrap_or_default(),
+                        "missing" => missing.to_string(),
+                        "path" => target.path.clone(),
+                        _ => target.var(name).unwrap_or_default().to_string(),
+                    };
+                    out.push_str(&value);
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+fn display_value(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) => s.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".into(),
+        _ => node.type_name().to_string(),
+    }
+}
+
+/// `<family>/<kebab-name>`.
+#[must_use]
+pub fn is_rule_id(id: &str) -> bool {
+    let Some((family, name)) = id.split_once('/') else { return false };
+    let kebab =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !s.starts_with('-');
+    kebab(family) && kebab(name)
+}

@@ -1,0 +1,146 @@
+//! The declarative rule format: one YAML file per rule, loaded with `deny_unknown_fields` so a
+//! misspelt key is an error with its line and column. See docs/rule-format.md.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::finding::Severity;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// `asl.state`, `asl.state_machine`, `iam.statement`, `iam.policy`, `cfn.resource`,
+    /// `tf.resource`, or `builtin` for a rule implemented in Rust (docs only).
+    pub target: String,
+    /// Only targets for which this holds are checked.
+    #[serde(default)]
+    pub when: Option<ConditionSpec>,
+    /// Flag the target when a requirement (whose own `when` holds) does not.
+    #[serde(default)]
+    pub require: Vec<RequirementSpec>,
+    /// Flag each node the selector picks for which `where` holds.
+    #[serde(default)]
+    pub each: Option<EachSpec>,
+    /// Where a `require` finding points: the first selector with a match, else the target's
+    /// own anchor (a state's name, a statement's `Effect`).
+    #[serde(default)]
+    pub at: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub help: Option<String>,
+    pub docs: DocsSpec,
+    #[serde(default)]
+    pub examples: ExamplesSpec,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementSpec {
+    /// Names what is missing, for `{missing}` in the message.
+    pub label: String,
+    #[serde(default)]
+    pub when: Option<ConditionSpec>,
+    pub holds: ConditionSpec,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EachSpec {
+    pub select: Spanned<String>,
+    #[serde(rename = "where", default)]
+    pub filter: Option<ConditionSpec>,
+}
+
+/// One condition: a combinator (`all`, `any`, `not`) or a test on the nodes `path` selects
+/// (the subject itself when `path` is absent).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionSpec {
+    #[serde(default)]
+    pub all: Option<Vec<ConditionSpec>>,
+    #[serde(default)]
+    pub any: Option<Vec<ConditionSpec>>,
+    #[serde(default)]
+    pub not: Option<Box<ConditionSpec>>,
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub equals: Option<Scalar>,
+    #[serde(default)]
+    pub one_of: Option<Vec<Scalar>>,
+    #[serde(default)]
+    pub matches: Option<Spanned<String>>,
+    #[serde(default, rename = "type")]
+    pub is_type: Option<String>,
+    #[serde(default)]
+    pub count: Option<CountSpec>,
+    /// With `every: true` all selected nodes must pass (and there must be one); by default one is enough.
+    #[serde(default)]
+    pub every: bool,
+    /// String comparisons ignore ASCII case.
+    #[serde(default)]
+    pub ignore_case: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Number(f64),
+    String(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountSpec {
+    #[serde(default)]
+    pub min: Option<usize>,
+    #[serde(default)]
+    pub max: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocsSpec {
+    pub summary: String,
+    pub why: String,
+    pub fix: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplesSpec {
+    #[serde(default)]
+    pub fail: Vec<ExampleSpec>,
+    #[serde(default)]
+    pub pass: Vec<ExampleSpec>,
+}
+
+/// A document the rule is run on in tests and shown in docs. The file name's extension picks
+/// the parser. Expected findings are `# expect: <rule>` comments (YAML) on the line the finding
+/// must point at, or `expect` positions (any format).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSpec {
+    pub file: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub content: String,
+    #[serde(default)]
+    pub expect: Vec<Expected>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    pub line: usize,
+    pub column: usize,
+}

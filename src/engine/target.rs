@@ -1,0 +1,171 @@
+//! Targets: the normalised units a declarative rule looks at, cut from artifacts.
+//!
+//! A rule never needs to know where an artifact came from: a state inside a `DefinitionString`
+//! is an `asl.state` like one in a `.asl.json` file, and an IAM statement's `Action` and
+//! `Resource` are always lists here, whatever the document wrote.
+
+use std::borrow::Cow;
+
+use crate::extract::{Artifact, ArtifactKind};
+use crate::parse::{Node, Value};
+use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TargetKind {
+    AslState,
+    AslStateMachine,
+    IamStatement,
+    IamPolicy,
+    CfnResource,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 5] =
+        [TargetKind::AslState, TargetKind::AslStateMachine, TargetKind::IamStatement, TargetKind::IamPolicy, TargetKind::CfnResource];
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::AslState => "asl.state",
+            TargetKind::AslStateMachine => "asl.state_machine",
+            TargetKind::IamStatement => "iam.statement",
+            TargetKind::IamPolicy => "iam.policy",
+            TargetKind::CfnResource => "cfn.resource",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    fn artifact_kind(self) -> ArtifactKind {
+        match self {
+            TargetKind::AslState | TargetKind::AslStateMachine => ArtifactKind::StateMachine,
+            TargetKind::IamStatement | TargetKind::IamPolicy => ArtifactKind::Policy,
+            TargetKind::CfnResource => ArtifactKind::Template,
+        }
+    }
+}
+
+/// One unit a rule checks.
+#[derive(Debug)]
+pub struct Target<'n> {
+    pub node: Cow<'n, Node>,
+    /// Where a finding about the whole target points: a state's name, a resource's logical id.
+    pub anchor: Span,
+    /// Dotted path of the target inside its artifact (`States.A.Branches[0].States.B`).
+    pub path: String,
+    /// Values for message placeholders: `name`, `type`, `sid`, …
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl Target<'_> {
+    #[must_use]
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The targets of a kind in one artifact (none when the artifact is of another kind).
+#[must_use]
+pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Vec<Target<'n>> {
+    if artifact.kind != kind.artifact_kind() {
+        return Vec::new();
+    }
+    let root: &Node = &artifact.root;
+    match kind {
+        TargetKind::AslState => states(root),
+        TargetKind::AslStateMachine | TargetKind::IamPolicy => {
+            vec![Target {
+                node: Cow::Borrowed(root),
+                anchor: Span { start: root.span.start, end: root.span.start + 1 },
+                path: String::new(),
+                vars: Vec::new(),
+            }]
+        }
+        TargetKind::IamStatement => statements(root),
+        TargetKind::CfnResource => resources(root),
+    }
+}
+
+/// Every state at any depth: top-level `States`, Parallel `Branches`, Map `Iterator` and
+/// `ItemProcessor`. Explicit stack: depth comes from the input.
+fn states(root: &Node) -> Vec<Target<'_>> {
+    let mut out = Vec::new();
+    let mut machines = vec![(root, String::new())];
+    while let Some((machine, prefix)) = machines.pop() {
+        let Some(states) = machine.get("States") else { continue };
+        for entry in states.unique_entries() {
+            let state = &entry.value;
+            let path = format!("{prefix}States.{}", entry.key);
+            let kind = state.get_str("Type").unwrap_or_default();
+            match kind {
+                "Parallel" => {
+                    for (i, branch) in state.get("Branches").and_then(Node::as_array).unwrap_or(&[]).iter().enumerate() {
+                        machines.push((branch, format!("{path}.Branches[{i}].")));
+                    }
+                }
+                "Map" => {
+                    for key in ["ItemProcessor", "Iterator"] {
+                        if let Some(inner) = state.get(key) {
+                            machines.push((inner, format!("{path}.{key}.")));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let vars = vec![("name", entry.key.to_string()), ("type", kind.to_string())];
+            out.push(Target { node: Cow::Borrowed(state), anchor: entry.key_span, path, vars });
+        }
+    }
+    out
+}
+
+/// Elements that IAM allows as a string or a list; targets always see a list.
+const LIST_ELEMENTS: [&str; 4] = ["Action", "NotAction", "Resource", "NotResource"];
+
+fn statements(root: &Node) -> Vec<Target<'_>> {
+    let Some(statement) = root.get("Statement") else { return Vec::new() };
+    let list: Vec<(&Node, String)> = match &statement.value {
+        Value::Array(items) => items.iter().enumerate().map(|(i, s)| (s, format!("Statement[{i}]"))).collect(),
+        _ => vec![(statement, "Statement".to_string())],
+    };
+    list.into_iter()
+        .filter(|(s, _)| s.as_object().is_some())
+        .map(|(s, path)| {
+            let needs_lists = LIST_ELEMENTS.iter().any(|k| s.get(k).is_some_and(|v| v.as_array().is_none()));
+            let node = if needs_lists {
+                let mut owned = s.clone();
+                if let Value::Object(entries) = &mut owned.value {
+                    for entry in entries.iter_mut().filter(|e| LIST_ELEMENTS.contains(&&*e.key)) {
+                        if entry.value.as_array().is_none() {
+                            let span = entry.value.span;
+                            let item = std::mem::replace(&mut entry.value, Node::new(Value::Null, span));
+                            entry.value = Node::new(Value::Array(vec![item]), span);
+                        }
+                    }
+                }
+                Cow::Owned(owned)
+            } else {
+                Cow::Borrowed(s)
+            };
+            let mut vars = vec![("sid", s.get_str("Sid").unwrap_or_default().to_string())];
+            vars.push(("effect", s.get_str("Effect").unwrap_or_default().to_string()));
+            Target { node, anchor: Span { start: s.span.start, end: s.span.start + 1 }, path, vars }
+        })
+        .collect()
+}
+
+fn resources(root: &Node) -> Vec<Target<'_>> {
+    let Some(resources) = root.get("Resources") else { return Vec::new() };
+    resources
+        .unique_entries()
+        .map(|e| Target {
+            node: Cow::Borrowed(&e.value),
+            anchor: e.key_span,
+            path: format!("Resources.{}", e.key),
+            vars: vec![("name", e.key.to_string()), ("type", e.value.get_str("Type").unwrap_or_default().to_string())],
+        })
+        .collect()
+}

@@ -1,0 +1,262 @@
+//! CloudFormation and SAM templates: state machines and policies in `Resources`.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, parse_embedded};
+use crate::finding::{Finding, Severity};
+use crate::parse::embedded::EmbeddedText;
+use crate::parse::{Node, Value};
+use crate::registry::builtin;
+use crate::source::Source;
+
+/// Where policy documents sit in a resource's `Properties`, by resource type.
+const POLICY_PROPERTIES: &[(&str, &str, PolicyKind)] = &[
+    ("AWS::IAM::Policy", "PolicyDocument", PolicyKind::Identity),
+    ("AWS::IAM::ManagedPolicy", "PolicyDocument", PolicyKind::Identity),
+    ("AWS::IAM::RolePolicy", "PolicyDocument", PolicyKind::Identity),
+    ("AWS::IAM::UserPolicy", "PolicyDocument", PolicyKind::Identity),
+    ("AWS::IAM::GroupPolicy", "PolicyDocument", PolicyKind::Identity),
+    ("AWS::IAM::Role", "AssumeRolePolicyDocument", PolicyKind::Trust),
+    ("AWS::S3::BucketPolicy", "PolicyDocument", PolicyKind::Resource),
+    ("AWS::SQS::QueuePolicy", "PolicyDocument", PolicyKind::Resource),
+    ("AWS::SNS::TopicPolicy", "PolicyDocument", PolicyKind::Resource),
+    ("AWS::KMS::Key", "KeyPolicy", PolicyKind::Resource),
+    ("AWS::KMS::ReplicaKey", "KeyPolicy", PolicyKind::Resource),
+    ("AWS::SecretsManager::ResourcePolicy", "ResourcePolicy", PolicyKind::Resource),
+    ("AWS::ECR::Repository", "RepositoryPolicyText", PolicyKind::Resource),
+    ("AWS::Logs::ResourcePolicy", "PolicyDocument", PolicyKind::Resource),
+    ("AWS::OpenSearchService::Domain", "AccessPolicies", PolicyKind::Resource),
+    ("AWS::Elasticsearch::Domain", "AccessPolicies", PolicyKind::Resource),
+    ("AWS::EFS::FileSystem", "FileSystemPolicy", PolicyKind::Resource),
+    ("AWS::ApiGateway::RestApi", "Policy", PolicyKind::Resource),
+    ("AWS::Backup::BackupVault", "AccessPolicy", PolicyKind::Resource),
+    ("AWS::Lambda::LayerVersionPermission", "Policy", PolicyKind::Resource),
+];
+
+/// Resource types whose `Policies` property is a list of named inline policies.
+const INLINE_POLICY_HOLDERS: &[&str] = &["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"];
+
+/// SAM resources whose `Policies` mixes managed names, SAM policy templates and inline documents.
+const SAM_POLICY_HOLDERS: &[&str] = &["AWS::Serverless::Function", "AWS::Serverless::StateMachine"];
+
+pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+    let Some(resources) = doc.get("Resources") else { return };
+    for entry in resources.unique_entries() {
+        let id = &*entry.key;
+        let resource = &entry.value;
+        let Some(kind) = resource.get_str("Type") else { continue };
+        let Some(props) = resource.get("Properties") else { continue };
+        let base = format!("Resources.{id}.Properties");
+        match kind {
+            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => state_machine(id, kind, props, &base, ctx, out),
+            _ => {}
+        }
+        for (_, property, policy_kind) in POLICY_PROPERTIES.iter().filter(|(t, ..)| *t == kind) {
+            if let Some(node) = props.get(property) {
+                push_document(ArtifactKind::Policy, *policy_kind, node, id, format!("{base}.{property}"), false, ctx, out);
+            }
+        }
+        if INLINE_POLICY_HOLDERS.contains(&kind) {
+            for (i, policy) in props.get("Policies").and_then(Node::as_array).unwrap_or(&[]).iter().enumerate() {
+                if let Some(node) = policy.get("PolicyDocument") {
+                    push_document(
+                        ArtifactKind::Policy,
+                        PolicyKind::Identity,
+                        node,
+                        id,
+                        format!("{base}.Policies[{i}].PolicyDocument"),
+                        false,
+                        ctx,
+                        out,
+                    );
+                }
+            }
+        }
+        if SAM_POLICY_HOLDERS.contains(&kind) {
+            sam_policies(id, props, &base, ctx, out);
+        }
+    }
+}
+
+fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+    let substitutions = props.get("DefinitionSubstitutions").is_some();
+    if let Some(node) = props.get("Definition") {
+        push_document(ArtifactKind::StateMachine, PolicyKind::Unknown, node, id, format!("{base}.Definition"), substitutions, ctx, out);
+    }
+    if let Some(node) = props.get("DefinitionString") {
+        push_document(
+            ArtifactKind::StateMachine,
+            PolicyKind::Unknown,
+            node,
+            id,
+            format!("{base}.DefinitionString"),
+            substitutions,
+            ctx,
+            out,
+        );
+    }
+    if kind == "AWS::Serverless::StateMachine"
+        && let Some(uri) = props.get("DefinitionUri")
+    {
+        definition_uri(id, uri, ctx, out);
+    }
+}
+
+/// SAM `Policies`: a string (managed policy), a document, a SAM policy template, or a list of those.
+fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+    let Some(policies) = props.get("Policies") else { return };
+    let items: Vec<(String, &Node)> = match policies.as_array() {
+        Some(items) => items.iter().enumerate().map(|(i, n)| (format!("{base}.Policies[{i}]"), n)).collect(),
+        None => vec![(format!("{base}.Policies"), policies)],
+    };
+    for (location, node) in items {
+        if node.get("Statement").is_some() {
+            push_document(ArtifactKind::Policy, PolicyKind::Identity, node, id, location, false, ctx, out);
+        }
+    }
+}
+
+/// Adds the document a property holds: an object as it is, or a JSON string, `Fn::Sub` or
+/// `Fn::Join` parsed with its spans mapped into the template.
+#[allow(clippy::too_many_arguments)]
+fn push_document<'a>(
+    kind: ArtifactKind,
+    policy_kind: PolicyKind,
+    node: &'a Node,
+    id: &str,
+    location: String,
+    placeholders: bool,
+    ctx: &Context<'_>,
+    out: &mut Extraction<'a>,
+) {
+    let root = match &node.value {
+        Value::Object(_) if node.intrinsic().is_none() => Cow::Borrowed(node),
+        _ => {
+            let Some((text, sub)) = embedded_text(&ctx.source.text, node) else { return };
+            let what = format!("{location} of resource `{id}`");
+            match parse_embedded(&text, placeholders || sub, &what, ctx, out) {
+                Some(parsed) => Cow::Owned(parsed),
+                None => return,
+            }
+        }
+    };
+    let container = matches!(root, Cow::Owned(_)).then_some(node.span);
+    out.artifacts.push(Artifact {
+        kind,
+        root,
+        source: ctx.source.clone(),
+        resource: Some(id.to_string()),
+        location,
+        policy_kind,
+        container,
+    });
+}
+
+/// The text of a string-valued document: a plain string, a `Fn::Sub` template or a `Fn::Join`.
+/// The flag says whether `${…}` placeholders may stand where values go.
+fn embedded_text(file_text: &str, node: &Node) -> Option<(EmbeddedText, bool)> {
+    let mut text = EmbeddedText::default();
+    if node.as_str().is_some() {
+        text.push_string_node(file_text, node);
+        return Some((text, false));
+    }
+    match node.intrinsic()? {
+        ("Fn::Sub", arg) => {
+            let template = arg.as_str().map_or_else(|| arg.as_array().and_then(|a| a.first()), |_| Some(arg))?;
+            template.as_str()?;
+            text.push_string_node(file_text, template);
+            Some((text, true))
+        }
+        ("Fn::Join", arg) => {
+            let [delimiter, pieces] = arg.as_array()? else { return None };
+            delimiter.as_str()?;
+            for (i, piece) in pieces.as_array()?.iter().enumerate() {
+                if i > 0 {
+                    text.push_string_node(file_text, delimiter);
+                }
+                match (piece.as_str(), piece.intrinsic()) {
+                    (Some(_), _) => text.push_string_node(file_text, piece),
+                    (None, Some(("Fn::Sub", arg))) if arg.as_str().is_some() => text.push_string_node(file_text, arg),
+                    _ => text.push_synthetic(&placeholder_for(piece), piece.span),
+                }
+            }
+            Some((text, true))
+        }
+        _ => None,
+    }
+}
+
+/// What an intrinsic function between `Fn::Join` pieces reads as: `${Name}` or `${Name.Attr}`.
+fn placeholder_for(node: &Node) -> String {
+    let name = match node.intrinsic() {
+        Some(("Ref", arg)) => arg.as_str().map(str::to_string),
+        Some(("Fn::GetAtt", arg)) => arg.as_str().map(str::to_string).or_else(|| {
+            let parts: Vec<&str> = arg.as_array()?.iter().filter_map(Node::as_str).collect();
+            Some(parts.join("."))
+        }),
+        Some((name, _)) => Some(name.to_string()),
+        None => None,
+    };
+    let clean: String = name.unwrap_or_default().chars().filter(|c| !matches!(c, '{' | '}' | '"' | '\\') && !c.is_control()).collect();
+    format!("${{{clean}}}")
+}
+
+/// A SAM `DefinitionUri` naming a local file: read it if it lies inside one of the roots.
+fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<'_>) {
+    let Some(relative) = uri.as_str() else { return };
+    if relative.contains("://") || relative.is_empty() {
+        return;
+    }
+    let dir = ctx.source.path.parent().unwrap_or(Path::new(""));
+    let path = dir.join(relative);
+    let problem = |message: String| Finding::new(builtin::PARSE_IO, Severity::Error, &ctx.source, uri.span, message);
+    let Ok(canonical) = path.canonicalize() else {
+        out.findings.push(problem(format!("DefinitionUri of `{id}` names `{relative}`, which does not exist")));
+        return;
+    };
+    if !ctx.roots.iter().filter_map(|r| r.canonicalize().ok()).any(|root| canonical.starts_with(root)) {
+        out.findings.push(problem(format!("DefinitionUri of `{id}` names `{relative}`, outside the checked tree: not read")));
+        return;
+    }
+    let bytes = match crate::discover::read_limited(&canonical) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            out.findings.push(problem(format!("DefinitionUri of `{id}`: cannot read `{relative}`: {err}")));
+            return;
+        }
+    };
+    let display = crate::discover::display_path(&path);
+    let source = match Source::from_bytes(display, bytes) {
+        Ok(source) => Arc::new(source),
+        Err(_) => {
+            out.findings.push(problem(format!("DefinitionUri of `{id}`: `{relative}` is not UTF-8 text")));
+            return;
+        }
+    };
+    out.sources.push(source.clone());
+    let parsed = match crate::pipeline::parse_source(&source) {
+        Ok(parsed) => parsed,
+        Err(finding) => {
+            out.findings.push(*finding);
+            return;
+        }
+    };
+    for dup in &parsed.duplicates {
+        out.findings.push(crate::pipeline::duplicate_key_finding(&source, dup));
+    }
+    for doc in parsed.documents {
+        if super::is_state_machine(&doc) {
+            out.artifacts.push(Artifact {
+                kind: ArtifactKind::StateMachine,
+                root: Cow::Owned(doc),
+                source: source.clone(),
+                resource: Some(id.to_string()),
+                location: String::new(),
+                policy_kind: PolicyKind::Unknown,
+                container: None,
+            });
+        }
+    }
+}

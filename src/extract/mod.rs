@@ -1,0 +1,163 @@
+//! Classification and extraction: a parsed file → the artifacts it holds, with provenance.
+//!
+//! A file is standalone ASL (`StartAt` + `States`), a standalone IAM policy (`Statement`), a
+//! CloudFormation/SAM template (`Resources` of typed resources), or a Terraform JSON plan
+//! (`format_version` with `planned_values`/`resource_changes`/`prior_state`). Templates and plans
+//! yield the state machines and policies inside them, including documents embedded in strings,
+//! whose spans point into the string. Problems met on the way (an embedded document that does
+//! not parse, a definition unknown at plan time) are findings.
+
+mod cfn;
+mod tfplan;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::finding::{Finding, Severity};
+use crate::parse::embedded::EmbeddedText;
+use crate::parse::{Node, json};
+use crate::registry::builtin;
+use crate::source::{Source, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArtifactKind {
+    StateMachine,
+    Policy,
+    Template,
+    Plan,
+}
+
+/// What a policy is attached to, as far as the file says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// Attached to a role, user or group, or a managed policy.
+    Identity,
+    /// A role's trust policy.
+    Trust,
+    /// A resource-based policy (bucket, queue, topic, key, …).
+    Resource,
+    /// A standalone document: we cannot tell.
+    Unknown,
+}
+
+/// One document to check, and where it came from.
+#[derive(Debug)]
+pub struct Artifact<'a> {
+    pub kind: ArtifactKind,
+    pub root: Cow<'a, Node>,
+    /// The file the root's spans point into (another file for a SAM `DefinitionUri`).
+    pub source: Arc<Source>,
+    /// The resource that holds it: a logical id or a Terraform address.
+    pub resource: Option<String>,
+    /// Where in the file: `Resources.Flow.Properties.DefinitionString`, empty when standalone.
+    pub location: String,
+    pub policy_kind: PolicyKind,
+    /// Where the root was found, when it came from a string or another file (labels findings).
+    pub container: Option<Span>,
+}
+
+impl Artifact<'_> {
+    /// Prefix for finding locators: resource and property path.
+    #[must_use]
+    pub fn locator(&self) -> &str {
+        &self.location
+    }
+}
+
+/// What extraction needs to know beyond the file itself.
+pub struct Context<'c> {
+    pub source: Arc<Source>,
+    /// Directories a referenced file (`DefinitionUri`) may be read from.
+    pub roots: &'c [PathBuf],
+}
+
+#[derive(Debug, Default)]
+pub struct Extraction<'a> {
+    pub artifacts: Vec<Artifact<'a>>,
+    pub findings: Vec<Finding>,
+    /// Other files read on the way (their spans appear in findings).
+    pub sources: Vec<Arc<Source>>,
+    /// Whether the file is of a kind deploylint knows.
+    pub recognised: bool,
+}
+
+/// Finds the artifacts in one parsed document.
+pub fn extract<'a>(doc: &'a Node, ctx: &Context<'_>) -> Extraction<'a> {
+    let mut out = Extraction::default();
+    if doc.as_object().is_none() {
+        return out;
+    }
+    out.recognised = true;
+    if is_plan(doc) {
+        out.artifacts.push(artifact(ArtifactKind::Plan, Cow::Borrowed(doc), ctx, None, String::new()));
+        tfplan::extract(doc, ctx, &mut out);
+    } else if is_template(doc) {
+        out.artifacts.push(artifact(ArtifactKind::Template, Cow::Borrowed(doc), ctx, None, String::new()));
+        cfn::extract(doc, ctx, &mut out);
+    } else if is_state_machine(doc) {
+        out.artifacts.push(artifact(ArtifactKind::StateMachine, Cow::Borrowed(doc), ctx, None, String::new()));
+    } else if is_policy(doc) {
+        let mut a = artifact(ArtifactKind::Policy, Cow::Borrowed(doc), ctx, None, String::new());
+        a.policy_kind = PolicyKind::Unknown;
+        out.artifacts.push(a);
+    } else {
+        out.recognised = false;
+    }
+    out
+}
+
+fn artifact<'a>(kind: ArtifactKind, root: Cow<'a, Node>, ctx: &Context<'_>, resource: Option<String>, location: String) -> Artifact<'a> {
+    Artifact { kind, root, source: ctx.source.clone(), resource, location, policy_kind: PolicyKind::Identity, container: None }
+}
+
+#[must_use]
+pub fn is_state_machine(doc: &Node) -> bool {
+    doc.get("States").is_some_and(|s| s.as_object().is_some()) && doc.get("StartAt").is_some()
+}
+
+#[must_use]
+pub fn is_policy(doc: &Node) -> bool {
+    doc.get("Statement").is_some_and(|s| s.as_object().is_some() || s.as_array().is_some())
+}
+
+fn is_template(doc: &Node) -> bool {
+    let typed = |r: &Node| r.unique_entries().any(|e| e.value.get_str("Type").is_some());
+    doc.get("Resources").is_some_and(typed) || doc.get("AWSTemplateFormatVersion").is_some()
+}
+
+fn is_plan(doc: &Node) -> bool {
+    doc.get("format_version").is_some()
+        && ["planned_values", "resource_changes", "prior_state", "values", "terraform_version"].iter().any(|k| doc.get(k).is_some())
+}
+
+/// Parses an embedded JSON document, reporting a parse failure as a finding at the mapped span.
+fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Context<'_>, out: &mut Extraction<'_>) -> Option<Node> {
+    let trimmed = text.text.trim_start();
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        out.findings.push(Finding::new(
+            builtin::PARSE_SYNTAX,
+            Severity::Error,
+            &ctx.source,
+            text.map_span(Span::new(0, text.text.len())),
+            format!("{what} is not a JSON document"),
+        ));
+        return None;
+    }
+    match text.parse_json(json::Options { placeholders }) {
+        Ok((node, dups)) => {
+            for dup in dups {
+                out.findings.push(crate::pipeline::duplicate_key_finding(&ctx.source, &dup));
+            }
+            Some(node)
+        }
+        Err(err) => {
+            let rule = match err.kind {
+                crate::parse::ParseErrorKind::Syntax => builtin::PARSE_SYNTAX,
+                crate::parse::ParseErrorKind::Limit => builtin::PARSE_LIMIT,
+            };
+            out.findings.push(Finding::new(rule, Severity::Error, &ctx.source, err.span, format!("{what}: {}", err.message)));
+            None
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Terraform JSON plans (`terraform show -json`): state machine definitions and policies held
+//! as JSON strings in resource attributes.
+//!
+//! A resource may appear in `planned_values` (with child modules), `resource_changes[].change.after`
+//! and `prior_state`; each (address, attribute) is extracted once, from the first section that
+//! knows it. An attribute that interpolates another resource's attribute is unknown at plan time
+//! (absent, and `true` in `after_unknown`): that is a note, never an empty document.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, parse_embedded};
+use crate::finding::{Finding, Severity};
+use crate::parse::embedded::EmbeddedText;
+use crate::parse::{Node, Value};
+use crate::registry::builtin;
+use crate::source::Span;
+
+/// A resource instance as one plan section shows it.
+struct Instance<'a> {
+    address: &'a str,
+    kind: &'a str,
+    values: &'a Node,
+    after_unknown: Option<&'a Node>,
+}
+
+/// An attribute holding a document: its path under the resource's values.
+struct Attribute {
+    path: Vec<PathStep>,
+    kind: ArtifactKind,
+    policy_kind: PolicyKind,
+}
+
+#[derive(Clone)]
+enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+    let mut instances = Vec::new();
+    if let Some(root) = doc.get("planned_values").and_then(|p| p.get("root_module")) {
+        module_instances(root, &mut instances);
+    }
+    for change in doc.get("resource_changes").and_then(Node::as_array).unwrap_or(&[]) {
+        let (Some(address), Some(kind)) = (change.get_str("address"), change.get_str("type")) else { continue };
+        if change.get_str("mode") == Some("data") {
+            continue;
+        }
+        let Some(c) = change.get("change") else { continue };
+        let values = c.get("after").filter(|a| a.as_object().is_some());
+        let after_unknown = c.get("after_unknown");
+        if let Some(values) = values.or(after_unknown) {
+            instances.push(Instance { address, kind, values, after_unknown });
+        }
+    }
+    for state in ["prior_state", "values"] {
+        let root = if state == "values" { doc.get("values") } else { doc.get(state).and_then(|s| s.get("values")) };
+        if let Some(root) = root.and_then(|v| v.get("root_module")) {
+            module_instances(root, &mut instances);
+        }
+    }
+
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut unknown: Vec<(String, Span)> = Vec::new();
+    for instance in &instances {
+        for attribute in attributes(instance) {
+            let key = format!("{}.{}", instance.address, path_text(&attribute.path));
+            if done.contains(&key) {
+                continue;
+            }
+            match lookup(instance.values, &attribute.path).filter(|n| !matches!(n.value, Value::Null)) {
+                Some(node) if node.as_str().is_some_and(|s| !s.trim().is_empty()) => {
+                    done.insert(key.clone());
+                    let mut text = EmbeddedText::default();
+                    text.push_string_node(&ctx.source.text, node);
+                    let what = format!("`{key}`");
+                    if let Some(root) = parse_embedded(&text, false, &what, ctx, out) {
+                        out.artifacts.push(Artifact {
+                            kind: attribute.kind,
+                            root: Cow::Owned(root),
+                            source: ctx.source.clone(),
+                            resource: Some(instance.address.to_string()),
+                            location: key,
+                            policy_kind: attribute.policy_kind,
+                            container: Some(node.span),
+                        });
+                    }
+                }
+                _ => {
+                    let marked = instance.after_unknown.and_then(|u| unknown_marker(u, &attribute.path));
+                    if let Some(span) = marked {
+                        unknown.push((key, span));
+                    }
+                }
+            }
+        }
+    }
+    let mut noted = BTreeSet::new();
+    for (key, span) in unknown {
+        if !done.contains(&key) && noted.insert(key.clone()) {
+            out.findings.push(Finding::new(
+                builtin::TF_UNKNOWN_AT_PLAN,
+                Severity::Note,
+                &ctx.source,
+                span,
+                format!(
+                    "`{key}` is unknown until apply (it interpolates another resource's attribute), so it cannot be checked in this plan"
+                ),
+            ));
+        }
+    }
+}
+
+fn module_instances<'a>(module: &'a Node, out: &mut Vec<Instance<'a>>) {
+    let mut stack = vec![module];
+    while let Some(module) = stack.pop() {
+        for resource in module.get("resources").and_then(Node::as_array).unwrap_or(&[]) {
+            if resource.get_str("mode") == Some("data") {
+                continue;
+            }
+            let (Some(address), Some(kind), Some(values)) = (resource.get_str("address"), resource.get_str("type"), resource.get("values"))
+            else {
+                continue;
+            };
+            out.push(Instance { address, kind, values, after_unknown: None });
+        }
+        // Keep module order: push children reversed so the first child is visited first.
+        for child in module.get("child_modules").and_then(Node::as_array).unwrap_or(&[]).iter().rev() {
+            stack.push(child);
+        }
+    }
+}
+
+/// The document-holding attributes of a resource instance.
+fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
+    let key = |k: &str| PathStep::Key(k.to_string());
+    let one = |name: &str, kind, policy_kind| Attribute { path: vec![key(name)], kind, policy_kind };
+    match instance.kind {
+        "aws_sfn_state_machine" => vec![one("definition", ArtifactKind::StateMachine, PolicyKind::Unknown)],
+        "aws_iam_role" => {
+            let mut attrs = vec![one("assume_role_policy", ArtifactKind::Policy, PolicyKind::Trust)];
+            let count = instance
+                .values
+                .get("inline_policy")
+                .or_else(|| instance.after_unknown.and_then(|u| u.get("inline_policy")))
+                .and_then(Node::as_array)
+                .map_or(0, <[Node]>::len);
+            for i in 0..count {
+                attrs.push(Attribute {
+                    path: vec![key("inline_policy"), PathStep::Index(i), key("policy")],
+                    kind: ArtifactKind::Policy,
+                    policy_kind: PolicyKind::Identity,
+                });
+            }
+            attrs
+        }
+        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+            vec![one("policy", ArtifactKind::Policy, PolicyKind::Identity)]
+        }
+        kind if kind.starts_with("aws_") => {
+            let names = instance.values.as_object().unwrap_or(&[]).iter().map(|e| &*e.key);
+            let unknown_names = instance.after_unknown.and_then(Node::as_object).unwrap_or(&[]).iter().map(|e| &*e.key);
+            let mut found: Vec<&str> = names.chain(unknown_names).filter(|n| is_policy_attribute(n)).collect();
+            found.sort_unstable();
+            found.dedup();
+            found.into_iter().map(|n| one(n, ArtifactKind::Policy, PolicyKind::Resource)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Resource-policy attributes of the AWS provider: `policy`, `access_policies`, `*_policy`
+/// (`aws_ecr_repository_policy.policy`, `aws_glacier_vault.access_policy`, …).
+fn is_policy_attribute(name: &str) -> bool {
+    matches!(name, "policy" | "access_policies" | "policy_document" | "access_policy" | "key_policy" | "resource_policy")
+}
+
+fn lookup<'a>(values: &'a Node, path: &[PathStep]) -> Option<&'a Node> {
+    let mut node = values;
+    for step in path {
+        node = match step {
+            PathStep::Key(k) => node.get(k)?,
+            PathStep::Index(i) => node.as_array()?.get(*i)?,
+        };
+    }
+    Some(node)
+}
+
+/// The span of `true` for this attribute in `after_unknown`, if the plan marks it unknown.
+fn unknown_marker(after_unknown: &Node, path: &[PathStep]) -> Option<Span> {
+    let (last, parents) = path.split_last()?;
+    let parent = lookup(after_unknown, parents)?;
+    let (node, span) = match last {
+        PathStep::Key(k) => {
+            let entry = parent.entry(k)?;
+            (&entry.value, entry.key_span.cover(entry.value.span))
+        }
+        PathStep::Index(i) => {
+            let node = parent.as_array()?.get(*i)?;
+            (node, node.span)
+        }
+    };
+    (node.value == Value::Bool(true)).then_some(span)
+}
+
+fn path_text(path: &[PathStep]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            PathStep::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}

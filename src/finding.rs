@@ -1,0 +1,96 @@
+//! Findings: what a rule reports, symbolic until the report stage turns spans into lines.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::{Source, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary place that explains the finding (the first of two duplicate keys, say).
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub source: Arc<Source>,
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: Arc<str>,
+    pub severity: Severity,
+    pub message: String,
+    pub source: Arc<Source>,
+    pub span: Span,
+    /// What the primary label says at the span.
+    pub label: String,
+    pub help: Option<String>,
+    pub related: Vec<Label>,
+    /// Where the finding is, in words that survive unrelated edits: the artifact and the
+    /// JSONPath of the node (`Resources.Flow/States.A`), not a line number.
+    pub locator: String,
+}
+
+impl Finding {
+    /// A stable fingerprint: rule, file and symbolic location, hashed (FNV-1a, 64 bits).
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let path = self.source.path.to_string_lossy();
+        for part in [&*self.rule, &*path, &self.locator] {
+            for b in part.bytes().chain([0u8]) {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{hash:016x}")
+    }
+
+    /// Sort key: file, position, rule.
+    #[must_use]
+    pub fn sort_key(&self) -> (&std::path::Path, Span, &str, &str) {
+        (&self.source.path, self.span, &self.rule, &self.message)
+    }
+}
+
+impl Finding {
+    /// A finding with no help, related labels or locator yet.
+    #[must_use]
+    pub fn new(rule: &str, severity: Severity, source: &Arc<Source>, span: Span, message: String) -> Self {
+        Self {
+            rule: Arc::from(rule),
+            severity,
+            message,
+            source: source.clone(),
+            span,
+            label: String::new(),
+            help: None,
+            related: Vec::new(),
+            locator: String::new(),
+        }
+    }
+}

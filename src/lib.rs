@@ -1,0 +1,213 @@
+//! deploylint: a policy-as-code linter and pre-deploy checker for AWS Step Functions
+//! workflows, CloudFormation/SAM templates, Terraform JSON plans and IAM policies.
+//!
+//! The pipeline, one module per stage: [`discover`] (paths → files), [`source`] (bytes → text
+//! and spans), [`parse`] (text → spanned tree, embedded documents), [`extract`] (tree →
+//! artifacts), [`engine`] (declarative rules over targets), [`report`] (findings → output).
+//! [`pipeline`] runs one file through the stages; [`run`] runs them all in parallel.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod discover;
+pub mod docs;
+pub mod engine;
+pub mod extract;
+pub mod finding;
+pub mod parse;
+pub mod pipeline;
+pub mod registry;
+pub mod report;
+pub mod source;
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, ListFormat};
+use finding::{Finding, Severity};
+use registry::Registry;
+
+/// What the binary prints and returns.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+/// Exit codes (DESIGN.md): 0 nothing at or above the threshold, 1 findings, 2 usage/config error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+impl Outcome {
+    fn usage(message: impl Into<String>) -> Self {
+        let mut stderr = message.into();
+        if !stderr.ends_with('\n') {
+            stderr.push('\n');
+        }
+        Self { stdout: String::new(), stderr, code: EXIT_USAGE }
+    }
+}
+
+/// Runs a parsed command line.
+#[must_use]
+pub fn main_with(cli: Cli) -> Outcome {
+    match cli.command {
+        None => run(&cli.check),
+        Some(Command::Check(args)) => run(&args),
+        Some(Command::Rules(args)) => list_rules(&args.rules, args.format),
+        Some(Command::Explain(args)) => explain(&args.rule, &args.rules),
+    }
+}
+
+fn load_registry(extra: &[PathBuf]) -> Result<Registry, Outcome> {
+    Registry::load(extra).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(|e| format!("error: bad rule file: {e}")).collect();
+        Outcome::usage(text.join("\n"))
+    })
+}
+
+fn list_rules(extra: &[PathBuf], format: ListFormat) -> Outcome {
+    let registry = match load_registry(extra) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let mut stdout = String::new();
+    match format {
+        ListFormat::Text => {
+            let width = registry.rules.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+            for rule in &registry.rules {
+                stdout.push_str(&format!("{:width$}  {:7}  {}\n", rule.meta.id, rule.meta.severity.as_str(), rule.meta.title));
+            }
+        }
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = registry
+                .rules
+                .iter()
+                .map(|r| serde_json::json!({"id": r.meta.id, "severity": r.meta.severity, "title": r.meta.title, "target": r.meta.target}))
+                .collect();
+            stdout = serde_json::to_string_pretty(&list).unwrap_or_default();
+            stdout.push('\n');
+        }
+    }
+    Outcome { stdout, stderr: String::new(), code: EXIT_OK }
+}
+
+fn explain(id: &str, extra: &[PathBuf]) -> Outcome {
+    let registry = match load_registry(extra) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    match registry.get(id) {
+        Some(rule) => Outcome { stdout: docs::markdown(&rule.meta), stderr: String::new(), code: EXIT_OK },
+        None => Outcome::usage(format!("error: unknown rule `{id}` (see `deploylint rules`)")),
+    }
+}
+
+/// Whether a rule id is picked by a `--select`/`--ignore` entry: the id itself or its family
+/// (`iam` or `iam/`).
+fn matches_selector(id: &str, selector: &str) -> bool {
+    let selector = selector.trim();
+    id == selector || id.split('/').next() == Some(selector.trim_end_matches('/'))
+}
+
+/// The rules that run, with their severities.
+fn active_rules(registry: &Registry, args: &CheckArgs) -> Result<HashMap<String, Severity>, Outcome> {
+    for selector in args.select.iter().chain(&args.ignore) {
+        if !registry.rules.iter().any(|r| matches_selector(&r.meta.id, selector)) {
+            return Err(Outcome::usage(format!("error: `{selector}` names no rule or rule family (see `deploylint rules`)")));
+        }
+    }
+    Ok(registry
+        .rules
+        .iter()
+        .filter(|r| args.select.is_empty() || args.select.iter().any(|s| matches_selector(&r.meta.id, s)))
+        .filter(|r| !args.ignore.iter().any(|s| matches_selector(&r.meta.id, s)))
+        .map(|r| (r.meta.id.clone(), r.meta.severity))
+        .collect())
+}
+
+/// `deploylint check`.
+#[must_use]
+pub fn run(args: &CheckArgs) -> Outcome {
+    let started = Instant::now();
+    let registry = match load_registry(&args.rules) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let active = match active_rules(&registry, args) {
+        Ok(a) => a,
+        Err(outcome) => return outcome,
+    };
+    let filters = match discover::Filters::new(&args.include, &args.exclude) {
+        Ok(f) => f,
+        Err(message) => return Outcome::usage(format!("error: {message}")),
+    };
+    let roots: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut stderr = String::new();
+    let (candidates, walk_errors) = discover::discover(&roots, &filters);
+    for err in &walk_errors {
+        stderr.push_str(&format!("warning: {}: {}\n", err.path.display(), err.message));
+    }
+    if candidates.is_empty() && walk_errors.len() == roots.len() {
+        return Outcome::usage(format!("{stderr}error: nothing to check"));
+    }
+    // DefinitionUri may read files below the roots and the working directory, nowhere else.
+    let mut allowed: Vec<PathBuf> =
+        roots.iter().map(|r| if r.is_file() { r.parent().map(PathBuf::from).unwrap_or_default() } else { r.clone() }).collect();
+    allowed.push(PathBuf::from("."));
+    let ctx = pipeline::RunContext { registry: &registry, active: &active, roots: &allowed };
+    let outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> =
+        candidates.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect();
+
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut files = Vec::new();
+    for (candidate, outcome) in outcomes {
+        if outcome.recognised {
+            files.push(discover::display_path(&candidate.path));
+        } else if candidate.explicit {
+            stderr.push_str(&format!(
+                "note: {}: not a state machine, CloudFormation/SAM template, Terraform plan or IAM policy; nothing checked\n",
+                candidate.path.display()
+            ));
+        }
+        findings.extend(outcome.findings.into_iter().filter(|f| active.contains_key(&*f.rule)));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A state machine file reached both directly and through a template's DefinitionUri.
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let mut used: Vec<&engine::RuleMeta> = registry.rules.iter().filter(|r| active.contains_key(&r.meta.id)).map(|r| &r.meta).collect();
+    used.sort_by(|a, b| a.id.cmp(&b.id));
+    let report = report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis() };
+    let text = report.render(args.format);
+    let mut stdout = String::new();
+    match &args.output {
+        Some(path) => {
+            if let Err(err) = std::fs::write(path, text) {
+                return Outcome::usage(format!("{stderr}error: cannot write {}: {err}", path.display()));
+            }
+        }
+        None => stdout = text,
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    Outcome { stdout, stderr, code: if failed { EXIT_FINDINGS } else { EXIT_OK } }
+}

@@ -1,0 +1,214 @@
+//! Parsing: text → one spanned tree.
+//!
+//! JSON ([`json`]) and YAML ([`yaml`]) both produce [`Node`]s whose spans are byte ranges in
+//! the file's original text; documents embedded in strings ([`embedded`]) are parsed into the
+//! same tree with their spans mapped back through escapes and block indentation. Limits: nesting
+//! depth [`MAX_DEPTH`], YAML alias expansion [`yaml::MAX_ALIAS_NODES`].
+
+pub mod embedded;
+pub mod json;
+pub mod yaml;
+
+use crate::source::Span;
+
+/// Nesting deeper than this is refused (recursion must never depend on input depth alone).
+pub const MAX_DEPTH: usize = 256;
+
+/// A value with its byte range in the original file. Equality compares values only (spans
+/// and tags are ignored, object member order too), as JSONPath comparisons need.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(Box<str>),
+    Array(Vec<Node>),
+    /// Entries in source order; duplicates are kept (and reported by the parser), lookups
+    /// see the last one, as most JSON consumers do.
+    Object(Vec<Entry>),
+    /// A YAML local tag such as `!Ref`, `!Sub`, `!GetAtt`: the name without `!`, and the
+    /// tagged node. The outer node's span covers the tag and the value.
+    Tagged(Box<str>, Box<Node>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Box<str>,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+/// A syntax or limit error, with the place the parser stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub kind: ParseErrorKind,
+    pub message: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    Syntax,
+    Limit,
+}
+
+/// Something the parser accepted but that is worth a finding (duplicate keys).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub span: Span,
+    pub first: Span,
+}
+
+/// A parsed file: its documents (YAML may hold several), with what the parser noticed.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub documents: Vec<Node>,
+    pub duplicates: Vec<DuplicateKey>,
+    /// Comments (YAML only) with their spans, text without the leading `#`.
+    pub comments: Vec<(Span, String)>,
+}
+
+impl PartialEq for Node {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.untagged().value, &other.untagged().value) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            #[allow(clippy::float_cmp)]
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len() && a.iter().all(|e| b.iter().any(|f| e.key == f.key && e.value == f.value))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Node {
+    #[must_use]
+    pub fn new(value: Value, span: Span) -> Self {
+        Self { value, span }
+    }
+
+    /// The node under any YAML tags.
+    #[must_use]
+    pub fn untagged(&self) -> &Node {
+        let mut node = self;
+        while let Value::Tagged(_, inner) = &node.value {
+            node = inner;
+        }
+        node
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn as_object(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Object(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn as_array(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The entry for `key` in an object (the last one when the key is duplicated).
+    #[must_use]
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_object()?.iter().rev().find(|e| &*e.key == key)
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// The value of `key` as a string.
+    #[must_use]
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Node::as_str)
+    }
+
+    /// Entries with distinct keys, last one wins, in source order of the winners.
+    pub fn unique_entries(&self) -> impl Iterator<Item = &Entry> {
+        let entries = self.as_object().unwrap_or(&[]);
+        entries.iter().enumerate().filter(move |(i, e)| !entries[i + 1..].iter().any(|later| later.key == e.key)).map(|(_, e)| e)
+    }
+
+    /// A CloudFormation intrinsic function, in either spelling: `{"Fn::Sub": x}` or `!Sub x`.
+    /// Gives the long name (`Fn::Sub`, `Ref`, `Fn::GetAtt`, …) and the argument.
+    #[must_use]
+    pub fn intrinsic(&self) -> Option<(&str, &Node)> {
+        match &self.value {
+            Value::Object(entries) if entries.len() == 1 => {
+                let e = &entries[0];
+                (e.key.starts_with("Fn::") || &*e.key == "Ref" || &*e.key == "Condition").then_some((&*e.key, &e.value))
+            }
+            Value::Tagged(tag, inner) => Some((long_intrinsic_name(tag)?, inner)),
+            _ => None,
+        }
+    }
+
+    /// Short type name for messages.
+    #[must_use]
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Tagged(..) => "intrinsic function",
+        }
+    }
+}
+
+/// Long name of a CloudFormation short-form tag (`Sub` → `Fn::Sub`, `Ref` → `Ref`).
+#[must_use]
+pub fn long_intrinsic_name(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "Ref" => "Ref",
+        "Condition" => "Condition",
+        "Sub" => "Fn::Sub",
+        "GetAtt" => "Fn::GetAtt",
+        "Join" => "Fn::Join",
+        "If" => "Fn::If",
+        "Select" => "Fn::Select",
+        "Split" => "Fn::Split",
+        "FindInMap" => "Fn::FindInMap",
+        "ImportValue" => "Fn::ImportValue",
+        "GetAZs" => "Fn::GetAZs",
+        "Base64" => "Fn::Base64",
+        "Cidr" => "Fn::Cidr",
+        "And" => "Fn::And",
+        "Or" => "Fn::Or",
+        "Not" => "Fn::Not",
+        "Equals" => "Fn::Equals",
+        "Transform" => "Fn::Transform",
+        "Length" => "Fn::Length",
+        "ToJsonString" => "Fn::ToJsonString",
+        "ForEach" => "Fn::ForEach",
+        _ => return None,
+    })
+}

@@ -1,0 +1,317 @@
+//! YAML 1.2 into the spanned [`Node`] tree, on granit-parser's event stream.
+//!
+//! Keeps CloudFormation short-form tags (`!Ref`, `!Sub`, `!GetAtt`, …) as [`Value::Tagged`],
+//! collects comments (suppressions live in them), resolves plain scalars with the YAML 1.2
+//! core schema, and expands aliases itself with a bound ([`MAX_ALIAS_NODES`]) so an alias bomb
+//! is an error, not an out-of-memory. The builder keeps an explicit stack; granit-parser bounds
+//! nesting at 255 flow and 255 block levels.
+
+use std::collections::HashMap;
+
+use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan};
+
+use super::{DuplicateKey, Entry, Node, ParseError, ParseErrorKind, Parsed, Value};
+use crate::source::Span;
+
+/// Alias expansion may copy at most this many nodes per file.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Parses every document of a YAML stream.
+pub fn parse(text: &str) -> Result<Parsed, ParseError> {
+    let mut builder = Builder { text, stack: Vec::new(), anchors: HashMap::new(), expanded: 0, parsed: Parsed::default() };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| scan_error(text, &e))?;
+        builder.event(event, span)?;
+    }
+    Ok(builder.parsed)
+}
+
+fn scan_error(text: &str, err: &ScanError) -> ParseError {
+    let offset = err.marker().byte_offset().unwrap_or(0).min(text.len());
+    let end = text[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
+    let kind = if format!("{:?}", err.kind()).contains("Limit") { ParseErrorKind::Limit } else { ParseErrorKind::Syntax };
+    ParseError { kind, message: err.info(), span: Span::new(offset, end) }
+}
+
+fn byte_span(span: &YamlSpan) -> Span {
+    span.byte_range().map_or_else(Span::default, |r| Span::new(r.start, r.end))
+}
+
+/// A collection being built.
+struct Frame {
+    kind: FrameKind,
+    start: usize,
+    /// End of the last child (block collections have no closing token).
+    end: usize,
+    tag: Option<(Box<str>, usize)>,
+    anchor: usize,
+    /// Nodes in this subtree, for the alias budget.
+    count: usize,
+}
+
+enum FrameKind {
+    Sequence(Vec<Node>),
+    Mapping { entries: Vec<Entry>, key: Option<(Box<str>, Span)> },
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    expanded: usize,
+    parsed: Parsed,
+}
+
+/// How a tag changes a node: kept as a CloudFormation-style tag, or a core-schema override.
+enum TagUse {
+    Keep(Box<str>, usize),
+    ForceString,
+    None,
+}
+
+fn tag_use(event: &Event<'_>, span: &YamlSpan) -> TagUse {
+    let Some(tag) = event.tag() else { return TagUse::None };
+    if tag.original_handle() == "!!" {
+        return if tag.suffix() == "str" { TagUse::ForceString } else { TagUse::None };
+    }
+    let start = span.tag_span().map_or_else(|| byte_span(span).start(), |t| byte_span(&t).start());
+    let name = tag.suffix().trim_start_matches('!');
+    TagUse::Keep(name.into(), start)
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event<'_>, span: YamlSpan) -> Result<(), ParseError> {
+        let bytes = byte_span(&span);
+        match &event {
+            Event::Comment(text, _) => self.parsed.comments.push((bytes, text.to_string())),
+            Event::Scalar(value, style, anchor, _) => {
+                let tag = tag_use(&event, &span);
+                let span = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) { self.trim_end(bytes) } else { bytes };
+                let value = match (&tag, style) {
+                    (TagUse::ForceString, _)
+                    | (_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted | ScalarStyle::Literal | ScalarStyle::Folded) => {
+                        Value::String(value.as_ref().into())
+                    }
+                    _ => resolve_plain(value),
+                };
+                let node = with_tag(Node::new(value, span), tag);
+                self.finish_node(node, *anchor, 1)?;
+            }
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                let tag = match tag_use(&event, &span) {
+                    TagUse::Keep(name, start) => Some((name, start)),
+                    _ => None,
+                };
+                let kind = if matches!(event, Event::SequenceStart(..)) {
+                    FrameKind::Sequence(Vec::new())
+                } else {
+                    FrameKind::Mapping { entries: Vec::new(), key: None }
+                };
+                if self.stack.len() > super::MAX_DEPTH * 2 {
+                    return Err(ParseError { kind: ParseErrorKind::Limit, message: "nesting too deep".into(), span: bytes });
+                }
+                self.stack.push(Frame { kind, start: bytes.start(), end: bytes.end(), tag, anchor: *anchor, count: 1 });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else { return Ok(()) };
+                // Flow collections end at their closing bracket; block ones at their last child.
+                let closing = self.text.as_bytes().get(bytes.start()).is_some_and(|b| matches!(b, b']' | b'}'));
+                let end = if closing { bytes.end() } else { frame.end.max(frame.start) };
+                let span = Span::new(frame.start, end);
+                let value = match frame.kind {
+                    FrameKind::Sequence(items) => Value::Array(items),
+                    FrameKind::Mapping { entries, .. } => Value::Object(entries),
+                };
+                let tag = frame.tag.map_or(TagUse::None, |(name, start)| TagUse::Keep(name, start));
+                let node = with_tag(Node::new(value, span), tag);
+                self.finish_node(node, frame.anchor, frame.count)?;
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = self.anchors.get(id) else {
+                    return Err(ParseError { kind: ParseErrorKind::Syntax, message: "unknown alias".into(), span: bytes });
+                };
+                self.expanded += count;
+                if self.expanded > MAX_ALIAS_NODES {
+                    return Err(ParseError {
+                        kind: ParseErrorKind::Limit,
+                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                        span: bytes,
+                    });
+                }
+                let (mut node, count) = (node.clone(), *count);
+                node.span = bytes;
+                self.finish_node(node, 0, count)?;
+            }
+            Event::DocumentEnd => self.stack.clear(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Block scalars' spans run on to the next token; end them at their last non-blank byte.
+    fn trim_end(&self, span: Span) -> Span {
+        let raw = self.text.get(span.start()..span.end()).unwrap_or("");
+        Span::new(span.start(), span.start() + raw.trim_end().len())
+    }
+
+    fn finish_node(&mut self, node: Node, anchor: usize, count: usize) -> Result<(), ParseError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        let Some(parent) = self.stack.last_mut() else {
+            self.parsed.documents.push(node);
+            return Ok(());
+        };
+        parent.end = parent.end.max(node.span.end());
+        parent.count += count;
+        match &mut parent.kind {
+            FrameKind::Sequence(items) => items.push(node),
+            FrameKind::Mapping { entries, key } => match key.take() {
+                None => *key = Some((key_text(self.text, &node), node.span)),
+                Some((key, key_span)) => {
+                    if let Some(first) = entries.iter().find(|e| e.key == key) {
+                        self.parsed.duplicates.push(DuplicateKey { key: key.to_string(), span: key_span, first: first.key_span });
+                    }
+                    entries.push(Entry { key, key_span, value: node });
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn with_tag(node: Node, tag: TagUse) -> Node {
+    match tag {
+        TagUse::Keep(name, start) => {
+            let span = Span::new(start.min(node.span.start()), node.span.end());
+            Node::new(Value::Tagged(name, Box::new(node)), span)
+        }
+        _ => node,
+    }
+}
+
+/// A mapping key as text: scalars by value, anything else by its source.
+fn key_text(text: &str, node: &Node) -> Box<str> {
+    match &node.value {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string().into(),
+        _ => text.get(node.span.start()..node.span.end()).unwrap_or("").into(),
+    }
+}
+
+/// YAML 1.2 core schema for plain scalars. Numbers keep their text when they don't round-trip
+/// (`012`, `1.10`, version-like strings stay strings only if they are not numbers at all).
+fn resolve_plain(raw: &str) -> Value {
+    match raw {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Number(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Number(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Number(f64::NAN),
+        _ => {}
+    }
+    let radix = raw.strip_prefix("0x").map(|d| (d, 16)).or_else(|| raw.strip_prefix("0o").map(|d| (d, 8)));
+    if let Some((digits, radix)) = radix
+        && let Ok(v) = i64::from_str_radix(digits, radix)
+    {
+        #[allow(clippy::cast_precision_loss)]
+        return Value::Number(v as f64);
+    }
+    if is_core_number(raw)
+        && let Ok(v) = raw.parse::<f64>()
+    {
+        return Value::Number(v);
+    }
+    Value::String(raw.into())
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
+fn is_core_number(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - s
+    };
+    let int = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let frac = digits(&mut i);
+        if int == 0 && frac == 0 {
+            return false;
+        }
+    } else if int == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice(text: &str, span: Span) -> &str {
+        &text[span.start()..span.end()]
+    }
+
+    #[test]
+    fn tags_spans_and_scalars() {
+        let text = "# deploylint:ignore x\nA: !Ref B\nC: !GetAtt a.b\nD: [1, \"x\", true, ~]\nE: !Sub |\n  {\"a\": 1}\nF: 2012-10-17\n";
+        let parsed = parse(text).unwrap();
+        assert_eq!(parsed.comments.len(), 1);
+        let doc = &parsed.documents[0];
+        let a = doc.get("A").unwrap();
+        assert_eq!(slice(text, a.span), "!Ref B");
+        assert_eq!(a.intrinsic().map(|(n, v)| (n, v.as_str())), Some(("Ref", Some("B"))));
+        let d = doc.get("D").unwrap().as_array().unwrap();
+        assert_eq!(d[0].value, Value::Number(1.0));
+        assert_eq!(d[2].value, Value::Bool(true));
+        assert_eq!(d[3].value, Value::Null);
+        let Value::Tagged(_, e) = &doc.get("E").unwrap().value else { panic!() };
+        assert_eq!(slice(text, e.span), "{\"a\": 1}");
+        assert_eq!(doc.get_str("F"), Some("2012-10-17"));
+        let c = doc.entry("C").unwrap();
+        assert_eq!(slice(text, c.key_span), "C");
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for name in 'b'..='k' {
+            text.push_str(&format!(
+                "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+            prev = name;
+        }
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::Limit);
+    }
+
+    #[test]
+    fn errors_carry_byte_offsets() {
+        let err = parse("é: [1, 2\n").unwrap_err();
+        assert_eq!(err.span.start(), 4);
+    }
+
+    #[test]
+    fn duplicate_keys_found() {
+        let parsed = parse("a: 1\nb: 2\na: 3\n").unwrap();
+        assert_eq!(parsed.duplicates.len(), 1);
+    }
+}

@@ -1,0 +1,101 @@
+//! Every rule, declarative or built in, with its metadata; lookup by id and selection.
+//!
+//! Bundled rule files are embedded at build time (build.rs); `--rules DIR` adds a user's.
+//! Built-in rules (parse errors, plan notes, and the Rust analyzers to come) are documented by
+//! rule files with `target: builtin`, so `rules`, `explain`, SARIF and docs/ read one source.
+
+use std::path::Path;
+
+use crate::engine::{Rule, RuleError};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+}
+
+/// Ids of rules raised by the pipeline itself.
+pub mod builtin {
+    pub const PARSE_SYNTAX: &str = "parse/syntax";
+    pub const PARSE_ENCODING: &str = "parse/encoding";
+    pub const PARSE_LIMIT: &str = "parse/limit";
+    pub const PARSE_DUPLICATE_KEY: &str = "parse/duplicate-key";
+    pub const PARSE_IO: &str = "parse/io";
+    pub const TF_UNKNOWN_AT_PLAN: &str = "tf/unknown-at-plan";
+
+    pub const ALL: [&str; 6] = [PARSE_SYNTAX, PARSE_ENCODING, PARSE_LIMIT, PARSE_DUPLICATE_KEY, PARSE_IO, TF_UNKNOWN_AT_PLAN];
+}
+
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub rules: Vec<Rule>,
+}
+
+impl Registry {
+    /// The bundled rules, plus every `*.yaml` under each of `extra` (recursively).
+    pub fn load(extra: &[impl AsRef<Path>]) -> Result<Self, Vec<RuleError>> {
+        let mut rules = Vec::new();
+        let mut errors = Vec::new();
+        for (path, text) in embedded::RULE_FILES {
+            match Rule::from_yaml(&format!("rules/{path}"), text) {
+                Ok(rule) => rules.push(rule),
+                Err(err) => errors.push(err),
+            }
+        }
+        for dir in extra {
+            let dir = dir.as_ref();
+            let mut files = Vec::new();
+            if let Err(err) = yaml_files(dir, &mut files) {
+                errors.push(RuleError { file: dir.display().to_string(), line: 0, column: 0, message: err.to_string() });
+            }
+            files.sort();
+            for file in files {
+                let name = file.display().to_string();
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => match Rule::from_yaml(&name, &text) {
+                        Ok(rule) => rules.push(rule),
+                        Err(err) => errors.push(err),
+                    },
+                    Err(err) => errors.push(RuleError { file: name, line: 0, column: 0, message: err.to_string() }),
+                }
+            }
+        }
+        let mut ids: Vec<(&str, &str)> = rules.iter().map(|r| (r.meta.id.as_str(), r.meta.file.as_str())).collect();
+        ids.sort_unstable();
+        for pair in ids.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                errors.push(RuleError {
+                    file: pair[1].1.to_string(),
+                    line: 0,
+                    column: 0,
+                    message: format!("rule id `{}` is also defined in {}", pair[0].0, pair[0].1),
+                });
+            }
+        }
+        if errors.is_empty() {
+            rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+            Ok(Self { rules })
+        } else {
+            Err(errors)
+        }
+    }
+
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    if dir.is_file() {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            yaml_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

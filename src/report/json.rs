@@ -1,0 +1,97 @@
+//! `--format json`: the versioned schema documented in docs/output-json-v1.md.
+
+use serde::Serialize;
+
+use super::{Report, docs_url, path_text, range};
+use crate::finding::Severity;
+use crate::source::Position;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<Item<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: String,
+    start: Position,
+    end: Position,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    docs: String,
+    fingerprint: String,
+    related: Vec<Related<'a>>,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    file: String,
+    start: Position,
+    end: Position,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+pub(super) fn render(report: &Report<'_>) -> String {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| {
+            let (start, end) = range(f);
+            Item {
+                rule: &f.rule,
+                severity: f.severity,
+                message: &f.message,
+                file: path_text(&f.source.path),
+                start,
+                end,
+                help: f.help.as_deref(),
+                docs: docs_url(&f.rule),
+                fingerprint: f.fingerprint(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|l| {
+                        let (start, end) = l.source.range(l.span);
+                        Related { file: path_text(&l.source.path), start, end, message: &l.text }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let doc = Document {
+        version: 1,
+        tool: Tool { name: "deploylint", version: env!("CARGO_PKG_VERSION") },
+        findings,
+        summary: Summary {
+            files: report.files.len(),
+            findings: report.findings.len(),
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            notes: report.count(Severity::Note),
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}

@@ -1,0 +1,69 @@
+//! `--format junit`: one test suite per file, one test case per rule that ran on it; a case
+//! fails with the rule's findings in that file.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{Report, path_text, range};
+use crate::finding::Finding;
+
+pub(super) fn render(report: &Report<'_>) -> String {
+    let mut by_file: BTreeMap<String, BTreeMap<&str, Vec<&Finding>>> = BTreeMap::new();
+    for file in report.files {
+        let cases = by_file.entry(path_text(file)).or_default();
+        for meta in &report.rules {
+            if meta.target != "builtin" {
+                cases.entry(&meta.id).or_default();
+            }
+        }
+    }
+    for f in report.findings {
+        by_file.entry(path_text(&f.source.path)).or_default().entry(&f.rule).or_default().push(f);
+    }
+    let tests: usize = by_file.values().map(BTreeMap::len).sum();
+    let failures: usize = by_file.values().flat_map(BTreeMap::values).filter(|v| !v.is_empty()).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"deploylint\" tests=\"{tests}\" failures=\"{failures}\">");
+    for (file, cases) in &by_file {
+        let failed = cases.values().filter(|v| !v.is_empty()).count();
+        let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">", xml(file), cases.len());
+        for (rule, findings) in cases {
+            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(file), xml(rule));
+            if findings.is_empty() {
+                out.push_str("/>\n");
+                continue;
+            }
+            out.push_str(">\n");
+            let mut body = String::new();
+            for f in findings {
+                let (start, _) = range(f);
+                let _ = writeln!(body, "{file}:{}:{}: {} [{}] {}", start.line, start.column, f.severity, f.rule, f.message);
+            }
+            let first = &findings[0];
+            let _ =
+                writeln!(out, "      <failure type=\"{}\" message=\"{}\">{}</failure>", first.severity, xml(&first.message), xml(&body));
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,210 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it. Hand-written structs (as
+//! ruff and zizmor do); URIs relative to the working directory (`%SRCROOT%`), columns in
+//! Unicode code points, fingerprints from rule + file + symbolic location (not line numbers).
+
+use serde::Serialize;
+
+use super::{Report, docs_url, path_text};
+use crate::engine::RuleMeta;
+use crate::finding::{Finding, Severity};
+use crate::source::{Position, Source, Span};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    results: Vec<SarifResult>,
+    column_kind: &'static str,
+    original_uri_base_ids: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<RuleDescriptor<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleDescriptor<'a> {
+    id: &'a str,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    help_uri: String,
+    default_configuration: Configuration,
+    properties: Properties,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Properties {
+    tags: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location>,
+    partial_fingerprints: serde_json::Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+pub(super) fn render(report: &Report<'_>) -> String {
+    let rules: Vec<RuleDescriptor<'_>> = report.rules.iter().map(|m| descriptor(m)).collect();
+    let results = report
+        .findings
+        .iter()
+        .map(|f| SarifResult {
+            rule_id: f.rule.to_string(),
+            rule_index: report.rules.iter().position(|m| *m.id == *f.rule).unwrap_or(0),
+            level: level(f.severity),
+            message: Text { text: f.message.clone() },
+            locations: vec![location(&f.source, f.span, None)],
+            related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
+            partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": fingerprint(f) }),
+        })
+        .collect();
+    let root = std::env::current_dir().map(|d| format!("file://{}/", uri_encode(&path_text(&d)).trim_end_matches('/'))).unwrap_or_default();
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "deploylint",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/deploylint/deploylint",
+                    rules,
+                },
+            },
+            results,
+            column_kind: "unicodeCodePoints",
+            original_uri_base_ids: serde_json::json!({ "%SRCROOT%": { "uri": root } }),
+        }],
+    };
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn fingerprint(f: &Finding) -> String {
+    f.fingerprint()
+}
+
+fn descriptor(meta: &RuleMeta) -> RuleDescriptor<'_> {
+    let family = meta.id.split('/').next().unwrap_or_default().to_string();
+    RuleDescriptor {
+        id: &meta.id,
+        name: meta.id.replace(['/', '-'], "_"),
+        short_description: Text { text: meta.title.clone() },
+        full_description: Text { text: meta.docs.summary.trim().to_string() },
+        help: Help { text: meta.docs.fix.trim().to_string(), markdown: crate::docs::markdown(meta) },
+        help_uri: docs_url(&meta.id),
+        default_configuration: Configuration { level: level(meta.severity) },
+        properties: Properties { tags: vec![family] },
+    }
+}
+
+fn location(source: &Source, span: Span, message: Option<String>) -> Location {
+    let (start, end): (Position, Position) = source.range(span);
+    Location {
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation { uri: uri_encode(&path_text(&source.path)), uri_base_id: "%SRCROOT%" },
+            region: Region { start_line: start.line, start_column: start.column, end_line: end.line, end_column: end.column },
+        },
+        message: message.map(|text| Text { text }),
+    }
+}
+
+/// Percent-encodes a path for a URI reference, keeping `/` and unreserved characters.
+fn uri_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

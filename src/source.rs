@@ -1,0 +1,185 @@
+//! Source text and spans.
+//!
+//! Takes the bytes of one file and gives a [`Source`]: the text (UTF-8, the BOM kept so byte
+//! offsets are those of the file on disk) with a line index. [`Span`]s are byte ranges into
+//! that text; this module and `report/` are the only places that turn them into 1-based
+//! line and column numbers (columns count Unicode code points; a leading BOM is not a column).
+
+use std::path::PathBuf;
+
+/// A byte range `[start, end)` into one file's original text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    #[must_use]
+    pub fn new(start: usize, end: usize) -> Self {
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Self { start: clamp(start), end: clamp(end.max(start)) }
+    }
+
+    #[must_use]
+    pub fn start(self) -> usize {
+        self.start as usize
+    }
+
+    #[must_use]
+    pub fn end(self) -> usize {
+        self.end as usize
+    }
+
+    #[must_use]
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    #[must_use]
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+
+    /// The smallest span covering both.
+    #[must_use]
+    pub fn cover(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+/// A 1-based line and column (in code points), with the byte offset it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+/// One input file: its path as given (relative to the working directory when possible),
+/// its text and a line index.
+#[derive(Debug)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+/// Why a file's bytes are not text we can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextError {
+    /// The bytes are not UTF-8; `valid_up_to` is the offset of the first bad byte.
+    InvalidUtf8 { valid_up_to: usize },
+    /// A NUL byte: the file is binary.
+    Binary { offset: usize },
+}
+
+impl Source {
+    /// Builds a source from text already in memory.
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
+        let line_starts = line_starts(&text);
+        Self { path: path.into(), text, line_starts }
+    }
+
+    /// Decodes a file's bytes. On failure the returned source holds the readable prefix,
+    /// so the error can still be placed at a line and column.
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Self, (Self, TextError)> {
+        let path = path.into();
+        if let Some(offset) = memchr_nul(&bytes) {
+            let prefix = String::from_utf8_lossy(&bytes[..offset]).into_owned();
+            return Err((Self::new(path, prefix), TextError::Binary { offset }));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Self::new(path, text)),
+            Err(err) => {
+                let valid_up_to = err.utf8_error().valid_up_to();
+                let mut bytes = err.into_bytes();
+                bytes.truncate(valid_up_to);
+                let prefix = String::from_utf8(bytes).unwrap_or_default();
+                Err((Self::new(path, prefix), TextError::InvalidUtf8 { valid_up_to }))
+            }
+        }
+    }
+
+    /// Byte offset where the content starts (after a UTF-8 BOM, if any).
+    #[must_use]
+    pub fn content_start(&self) -> usize {
+        if self.text.starts_with('\u{feff}') { 3 } else { 0 }
+    }
+
+    /// 1-based line and code-point column of a byte offset (clamped to the text; an offset
+    /// inside a multi-byte character counts as that character).
+    #[must_use]
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line_index = match self.line_starts.binary_search(&u32::try_from(offset).unwrap_or(u32::MAX)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = self.line_starts[line_index] as usize;
+        let mut from = line_start;
+        if line_index == 0 {
+            from = from.max(self.content_start().min(offset));
+        }
+        let column = self.text.as_bytes()[from..offset].iter().filter(|b| (**b & 0xC0) != 0x80).count() + 1;
+        Position { line: line_index + 1, column, offset }
+    }
+
+    /// Start and end positions of a span. The end is exclusive, as in LSP and SARIF.
+    #[must_use]
+    pub fn range(&self, span: Span) -> (Position, Position) {
+        (self.position(span.start()), self.position(span.end()))
+    }
+
+    /// The text a span covers (empty when the span is out of range).
+    #[must_use]
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start()..span.end()).unwrap_or("")
+    }
+
+    /// Number of lines (a trailing newline does not open a new line for this count).
+    #[must_use]
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+fn line_starts(text: &str) -> Vec<u32> {
+    let mut starts = vec![0u32];
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        }
+    }
+    starts
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    // Only the head decides: a NUL in the first 8 KiB marks a binary file, as git does.
+    bytes.iter().take(8192).position(|b| *b == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_code_points_and_skip_bom() {
+        let src = Source::new("a", "\u{feff}{\r\n  \"é\": 1\n}".to_string());
+        assert_eq!(src.position(3).line, 1);
+        assert_eq!(src.position(3).column, 1);
+        let one = src.text.find('1').unwrap();
+        let pos = src.position(one);
+        assert_eq!((pos.line, pos.column), (2, 8));
+        let close = src.text.rfind('}').unwrap();
+        assert_eq!((src.position(close).line, src.position(close).column), (3, 1));
+    }
+
+    #[test]
+    fn invalid_utf8_keeps_prefix() {
+        let Err((src, err)) = Source::from_bytes("x", b"{\n \"a\xff\"}".to_vec()) else { panic!() };
+        assert_eq!(err, TextError::InvalidUtf8 { valid_up_to: 5 });
+        assert_eq!(src.position(5).line, 2);
+    }
+}
