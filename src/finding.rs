@@ -53,6 +53,9 @@ pub struct Finding {
     /// Where the finding is, in words that survive unrelated edits: the artifact and the
     /// JSONPath of the node (`Resources.Flow/States.A`), not a line number.
     pub locator: String,
+    /// The key or value the finding names (a state's name, a flagged action), as decoded text.
+    /// Tests check that the span's source text is exactly this, through escapes.
+    pub subject: Option<String>,
 }
 
 impl Finding {
@@ -91,6 +94,7 @@ impl Finding {
             help: None,
             related: Vec::new(),
             locator: String::new(),
+            subject: None,
         }
     }
 }

@@ -54,16 +54,28 @@ pub fn check_file(candidate: &Candidate, ctx: &RunContext<'_>) -> FileOutcome {
             return outcome;
         }
     };
+    check_bytes(path, bytes, candidate.explicit, ctx)
+}
+
+/// Checks a file's contents; `path` is how reports name it.
+#[must_use]
+pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunContext<'_>) -> FileOutcome {
+    let mut outcome = FileOutcome::default();
     let source = match Source::from_bytes(path, bytes) {
         Ok(source) => Arc::new(source),
         Err((prefix, error)) => {
             let source = Arc::new(prefix);
-            // The readable prefix ends where the bad byte starts.
-            let message = match error {
-                TextError::InvalidUtf8 { valid_up_to } => format!("the file is not valid UTF-8 text (bad byte at offset {valid_up_to})"),
-                TextError::Binary { offset } => format!("the file is binary (NUL byte at offset {offset}), not JSON or YAML text"),
+            // Invalid UTF-8 points at the first bad byte (the readable prefix ends there); a
+            // binary file is wrong as a whole, so it points at its start.
+            let (message, span) = match error {
+                TextError::InvalidUtf8 { valid_up_to } => (
+                    format!("the file is not valid UTF-8 text (bad byte at offset {valid_up_to})"),
+                    Span::new(source.text.len(), source.text.len()),
+                ),
+                TextError::Binary { offset } => {
+                    (format!("the file is binary (NUL byte at offset {offset}), not JSON or YAML text"), Span::default())
+                }
             };
-            let span = Span::new(source.text.len(), source.text.len());
             outcome.findings.push(Finding::new(builtin::PARSE_ENCODING, Severity::Error, &source, span, message));
             outcome.recognised = true;
             outcome.sources.push(source);
@@ -76,7 +88,7 @@ pub fn check_file(candidate: &Candidate, ctx: &RunContext<'_>) -> FileOutcome {
         Err(finding) => {
             // In a directory walk a broken file is reported only if it looks like one of ours
             // (a JSONC tsconfig.json is none of deploylint's business); named explicitly, always.
-            if candidate.explicit || looks_like_ours(&source.text) {
+            if explicit || looks_like_ours(&source.text) {
                 outcome.findings.push(*finding);
                 outcome.recognised = true;
             }
@@ -148,11 +160,11 @@ pub fn parse_source(source: &Arc<Source>) -> Result<Parsed, Box<Finding>> {
 }
 
 fn parse_error_finding(source: &Arc<Source>, err: &ParseError, format: &str) -> Finding {
-    let rule = match err.kind {
-        ParseErrorKind::Syntax => builtin::PARSE_SYNTAX,
-        ParseErrorKind::Limit => builtin::PARSE_LIMIT,
+    let (rule, message) = match err.kind {
+        ParseErrorKind::Syntax => (builtin::PARSE_SYNTAX, format!("invalid {format}: {}", err.message)),
+        ParseErrorKind::Limit => (builtin::PARSE_LIMIT, format!("{format} not checked: {}", err.message)),
     };
-    Finding::new(rule, Severity::Error, source, err.span, format!("invalid {format}: {}", err.message))
+    Finding::new(rule, Severity::Error, source, err.span, message)
 }
 
 /// A duplicate key, pointing at the second occurrence with the first as a related label.

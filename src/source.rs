@@ -84,8 +84,28 @@ impl Source {
 
     /// Decodes a file's bytes. On failure the returned source holds the readable prefix,
     /// so the error can still be placed at a line and column.
+    ///
+    /// UTF-16 with a byte-order mark (what Windows PowerShell writes for `terraform show -json >
+    /// plan.json`) is decoded too; offsets then refer to the UTF-8 text, lines and columns to
+    /// the file as an editor shows it.
     pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Self, (Self, TextError)> {
         let path = path.into();
+        let utf16 = match bytes.get(..2) {
+            Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+            Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+            _ => None,
+        };
+        if let Some(decode) = utf16 {
+            let units = bytes[2..].chunks(2).map(|c| decode([c[0], c.get(1).copied().unwrap_or(0)]));
+            let mut text = String::with_capacity(bytes.len() / 2);
+            for (i, c) in char::decode_utf16(units).enumerate() {
+                match c {
+                    Ok(c) => text.push(c),
+                    Err(_) => return Err((Self::new(path, text), TextError::InvalidUtf8 { valid_up_to: 2 + 2 * i })),
+                }
+            }
+            return Ok(Self::new(path, text));
+        }
         if let Some(offset) = memchr_nul(&bytes) {
             let prefix = String::from_utf8_lossy(&bytes[..offset]).into_owned();
             return Err((Self::new(path, prefix), TextError::Binary { offset }));
@@ -174,6 +194,14 @@ mod tests {
         assert_eq!((pos.line, pos.column), (2, 8));
         let close = src.text.rfind('}').unwrap();
         assert_eq!((src.position(close).line, src.position(close).column), (3, 1));
+    }
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend("{\"a\": \"é\"}".encode_utf16().flat_map(u16::to_le_bytes));
+        let src = Source::from_bytes("x", bytes).unwrap();
+        assert_eq!(src.text, "{\"a\": \"é\"}");
     }
 
     #[test]

@@ -178,9 +178,11 @@ impl Rule {
                     if missing.is_empty() {
                         continue;
                     }
-                    let (span, sub) = self.location(target);
+                    let (span, sub, subject) = self.location(target);
                     let message = self.render(target, None, &missing.join(" and "));
-                    out.push(self.finding(artifact, target, severity, span, &sub, message));
+                    let mut finding = self.finding(artifact, target, severity, span, &sub, message);
+                    finding.subject = subject;
+                    out.push(finding);
                 }
                 Check::Each { select, filter } => {
                     for (node, path) in select.select(&target.node) {
@@ -188,7 +190,9 @@ impl Rule {
                             continue;
                         }
                         let message = self.render(target, Some(node), "");
-                        out.push(self.finding(artifact, target, severity, node.span, &query::dotted(&path), message));
+                        let mut finding = self.finding(artifact, target, severity, node.span, &query::dotted(&path), message);
+                        finding.subject = node.as_str().map(str::to_string);
+                        out.push(finding);
                     }
                 }
             }
@@ -197,14 +201,20 @@ impl Rule {
 
     /// Where a `require` finding points: the first `at` selector that matches (at its key when
     /// it is an object member), else the target's anchor.
-    fn location(&self, target: &Target<'_>) -> (crate::source::Span, String) {
+    fn location(&self, target: &Target<'_>) -> (crate::source::Span, String, Option<String>) {
         for selector in &self.at {
             if let Some((node, path)) = selector.select(&target.node).into_iter().next() {
-                let key = query::resolve(&target.node, &path).and_then(|(_, key)| key);
-                return (key.unwrap_or(node.span), query::dotted(&path));
+                let dotted = query::dotted(&path);
+                return match query::resolve(&target.node, &path).and_then(|(_, key)| key) {
+                    Some(key) => {
+                        let name = dotted.rsplit('.').next().map(str::to_string);
+                        (key, dotted, name)
+                    }
+                    None => (node.span, dotted, node.as_str().map(str::to_string)),
+                };
             }
         }
-        (target.anchor, String::new())
+        (target.anchor, String::new(), target.anchor_text.clone())
     }
 
     fn finding(

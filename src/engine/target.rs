@@ -54,6 +54,8 @@ pub struct Target<'n> {
     pub node: Cow<'n, Node>,
     /// Where a finding about the whole target points: a state's name, a resource's logical id.
     pub anchor: Span,
+    /// The key or value the anchor covers, when it is one (a state's name).
+    pub anchor_text: Option<String>,
     /// Dotted path of the target inside its artifact (`States.A.Branches[0].States.B`).
     pub path: String,
     /// Values for message placeholders: `name`, `type`, `sid`, …
@@ -80,6 +82,7 @@ pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Vec<Target<'
             vec![Target {
                 node: Cow::Borrowed(root),
                 anchor: Span { start: root.span.start, end: root.span.start + 1 },
+                anchor_text: None,
                 path: String::new(),
                 vars: Vec::new(),
             }]
@@ -116,7 +119,7 @@ fn states(root: &Node) -> Vec<Target<'_>> {
                 _ => {}
             }
             let vars = vec![("name", entry.key.to_string()), ("type", kind.to_string())];
-            out.push(Target { node: Cow::Borrowed(state), anchor: entry.key_span, path, vars });
+            out.push(Target { node: Cow::Borrowed(state), anchor: entry.key_span, anchor_text: Some(entry.key.to_string()), path, vars });
         }
     }
     out
@@ -152,7 +155,7 @@ fn statements(root: &Node) -> Vec<Target<'_>> {
             };
             let mut vars = vec![("sid", s.get_str("Sid").unwrap_or_default().to_string())];
             vars.push(("effect", s.get_str("Effect").unwrap_or_default().to_string()));
-            Target { node, anchor: Span { start: s.span.start, end: s.span.start + 1 }, path, vars }
+            Target { node, anchor: Span { start: s.span.start, end: s.span.start + 1 }, anchor_text: None, path, vars }
         })
         .collect()
 }
@@ -164,6 +167,7 @@ fn resources(root: &Node) -> Vec<Target<'_>> {
         .map(|e| Target {
             node: Cow::Borrowed(&e.value),
             anchor: e.key_span,
+            anchor_text: Some(e.key.to_string()),
             path: format!("Resources.{}", e.key),
             vars: vec![("name", e.key.to_string()), ("type", e.value.get_str("Type").unwrap_or_default().to_string())],
         })

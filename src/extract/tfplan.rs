@@ -38,6 +38,20 @@ enum PathStep {
 }
 
 pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+    // A resource the plan deletes is still in `prior_state`; what it held is not deployed.
+    let deleted: BTreeSet<&str> = doc
+        .get("resource_changes")
+        .and_then(Node::as_array)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|c| {
+            c.get("change")
+                .and_then(|c| c.get("actions"))
+                .and_then(Node::as_array)
+                .is_some_and(|a| a.len() == 1 && a[0].as_str() == Some("delete"))
+        })
+        .filter_map(|c| c.get_str("address"))
+        .collect();
     let mut instances = Vec::new();
     if let Some(root) = doc.get("planned_values").and_then(|p| p.get("root_module")) {
         module_instances(root, &mut instances);
@@ -63,7 +77,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
 
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut unknown: Vec<(String, Span)> = Vec::new();
-    for instance in &instances {
+    for instance in instances.iter().filter(|i| !deleted.contains(i.address)) {
         for attribute in attributes(instance) {
             let key = format!("{}.{}", instance.address, path_text(&attribute.path));
             if done.contains(&key) {

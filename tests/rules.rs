@@ -1,0 +1,109 @@
+//! Every rule's own examples, as data: each `fail` example gives exactly the expected findings
+//! (at the `expect` positions, or on the lines of `# expect: <rule>` comments), each `pass`
+//! example gives none. Only the rule under test runs. Also checks rule-file hygiene.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use deploylint::engine::rule_file::ExampleSpec;
+use deploylint::finding::Severity;
+use deploylint::pipeline::{RunContext, check_bytes};
+use deploylint::registry::{Registry, builtin};
+
+fn findings_of(registry: &Registry, rule: &str, example: &ExampleSpec) -> Vec<(usize, usize, String)> {
+    let active: HashMap<String, Severity> = [(rule.to_string(), Severity::Error)].into_iter().collect();
+    let roots = vec![PathBuf::from(".")];
+    let ctx = RunContext { registry, active: &active, roots: &roots };
+    let outcome = check_bytes(PathBuf::from(&example.file), example.content.clone().into_bytes(), true, &ctx);
+    let mut out: Vec<(usize, usize, String)> = outcome
+        .findings
+        .iter()
+        .filter(|f| &*f.rule == rule)
+        .map(|f| {
+            let pos = f.source.position(f.span.start());
+            (pos.line, pos.column, f.message.clone())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Lines carrying `# expect: <rule>`.
+fn comment_expectations(example: &ExampleSpec, rule: &str) -> Vec<usize> {
+    let marker = format!("# expect: {rule}");
+    example.content.lines().enumerate().filter(|(_, l)| l.contains(&marker)).map(|(i, _)| i + 1).collect()
+}
+
+#[test]
+fn every_rule_example_gives_exactly_its_expected_findings() {
+    let registry = Registry::load(&[] as &[PathBuf]).expect("bundled rules load");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for rule in &registry.rules {
+        let id = &rule.meta.id;
+        for example in &rule.meta.examples.fail {
+            checked += 1;
+            let got = findings_of(&registry, id, example);
+            let lines = comment_expectations(example, id);
+            let positions: Vec<(usize, usize)> = example.expect.iter().map(|e| (e.line, e.column)).collect();
+            if positions.is_empty() && lines.is_empty() {
+                failures.push(format!("{id}: fail example {} states no expectation", example.file));
+                continue;
+            }
+            let got_positions: Vec<(usize, usize)> = got.iter().map(|(l, c, _)| (*l, *c)).collect();
+            let got_lines: Vec<usize> = got.iter().map(|(l, _, _)| *l).collect();
+            let ok = if positions.is_empty() { got_lines == lines } else { got_positions == positions };
+            if !ok {
+                failures.push(format!("{id}: {} expected {positions:?} / lines {lines:?}, got {got:?}", example.file));
+            }
+        }
+        for example in &rule.meta.examples.pass {
+            checked += 1;
+            let got = findings_of(&registry, id, example);
+            if !got.is_empty() {
+                failures.push(format!("{id}: pass example {} gave {got:?}", example.file));
+            }
+        }
+    }
+    assert!(checked >= 12, "only {checked} examples ran");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn rule_files_are_complete_and_named_by_their_ids() {
+    let registry = Registry::load(&[] as &[PathBuf]).expect("bundled rules load");
+    for rule in &registry.rules {
+        let meta = &rule.meta;
+        assert_eq!(meta.file, format!("rules/{}.yaml", meta.id), "file name must equal the id");
+        assert!(
+            !meta.docs.summary.trim().is_empty() && !meta.docs.why.trim().is_empty() && !meta.docs.fix.trim().is_empty(),
+            "{}: docs",
+            meta.id
+        );
+        assert!(meta.title.len() <= 60, "{}: title longer than 60 characters", meta.id);
+        if meta.target != "builtin" {
+            assert!(!meta.examples.fail.is_empty() && !meta.examples.pass.is_empty(), "{}: needs fail and pass examples", meta.id);
+        }
+    }
+    for id in builtin::ALL {
+        let rule = registry.get(id).unwrap_or_else(|| panic!("built-in rule {id} has no rule file"));
+        assert_eq!(rule.meta.target, "builtin");
+    }
+}
+
+#[test]
+fn a_rule_file_error_names_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("deploylint-bad-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "id: team/bad\ntitle: t\nseverity: warning\ntarget: asl.state\neach:\n  select: $.States[\nmessage: m\ndocs: {summary: s, why: w, fix: f}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("typo.yaml"), "id: team/typo\ntitel: t\n").unwrap();
+    let errors = Registry::load(&[&dir]).expect_err("bad rules must not load");
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(text.iter().any(|e| e.contains("bad.yaml:6:") && e.contains("invalid JSONPath")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("typo.yaml") && e.contains("titel")), "{text:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
