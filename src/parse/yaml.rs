@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan};
+use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, options};
 
 use super::{DuplicateKey, Entry, Node, ParseError, ParseErrorKind, Parsed, Value};
 use crate::source::Span;
@@ -19,7 +19,9 @@ pub const MAX_ALIAS_NODES: usize = 100_000;
 /// Parses every document of a YAML stream.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     let mut builder = Builder { text, stack: Vec::new(), anchors: HashMap::new(), expanded: 0, parsed: Parsed::default() };
-    let mut parser = Parser::new_from_str(text);
+    // Comments are buffered while the parser looks ahead; a commented-out block of a template
+    // can be long, and the buffer is bounded by the file size anyway.
+    let mut parser = Parser::new_from_str_with_options(text, options! { max_buffered_comment_events: usize::MAX });
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| scan_error(text, &e))?;
         builder.event(event, span)?;
@@ -307,6 +309,17 @@ mod tests {
     fn errors_carry_byte_offsets() {
         let err = parse("é: [1, 2\n").unwrap_err();
         assert_eq!(err.span.start(), 4);
+    }
+
+    #[test]
+    fn long_comment_blocks_parse() {
+        let mut text = String::from("A:\n");
+        for i in 0..500 {
+            text.push_str(&format!("  # line {i}\n"));
+        }
+        text.push_str("  B: 1\n");
+        let parsed = parse(&text).unwrap();
+        assert_eq!(parsed.comments.len(), 500);
     }
 
     #[test]

@@ -1,0 +1,247 @@
+//! The real binary: exit codes, selection, every output format, the rules and explain commands.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn deploylint() -> Command {
+    let mut cmd = Command::cargo_bin("deploylint").expect("binary builds");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deploylint-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const WIDE_POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#;
+const GOOD_FLOW: &str = r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+  "TimeoutSeconds": 5, "Retry": [{"ErrorEquals": ["States.TaskFailed"]}], "End": true}}}"#;
+const BARE_FLOW: &str = r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#;
+
+fn stdout_of(cmd: &mut Command) -> (String, i32) {
+    let out = cmd.output().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn exit_codes_follow_findings_and_threshold() {
+    let dir = temp_dir("exit");
+    std::fs::write(dir.join("good.asl.json"), GOOD_FLOW).unwrap();
+    std::fs::write(dir.join("bare.asl.json"), BARE_FLOW).unwrap();
+    deploylint().arg("check").arg(dir.join("good.asl.json")).assert().code(0);
+    deploylint().arg("check").arg(dir.join("bare.asl.json")).assert().code(1);
+    // Warnings do not fail with --fail-on error; nothing fails with never.
+    deploylint().args(["check", "--fail-on", "error"]).arg(dir.join("bare.asl.json")).assert().code(0);
+    deploylint().args(["check", "--fail-on", "never"]).arg(&dir).assert().code(0);
+    // A bare path means `check`.
+    deploylint().arg(dir.join("bare.asl.json")).assert().code(1);
+    // And no argument at all means `check .`.
+    deploylint().current_dir(&dir).assert().code(1);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    deploylint().args(["check", "--format", "xml", "."]).assert().code(2);
+    deploylint().args(["check", "--select", "nope/nothing", "."]).assert().code(2);
+    deploylint().args(["explain", "nope/nothing"]).assert().code(2);
+    deploylint().args(["check", "/definitely/not/here"]).assert().code(2);
+    let rules = temp_dir("badrules");
+    std::fs::write(rules.join("r.yaml"), "id: x/y\ntitle: t\nseverity: loud\n").unwrap();
+    let out = deploylint().args(["check", "--rules"]).arg(&rules).arg(".").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("r.yaml"), "the error names the rule file");
+}
+
+#[test]
+fn select_and_ignore_pick_rules_and_families() {
+    let dir = temp_dir("select");
+    std::fs::write(dir.join("bare.asl.json"), BARE_FLOW).unwrap();
+    std::fs::write(dir.join("policy.json"), WIDE_POLICY).unwrap();
+    let rules_in = |args: &[&str]| {
+        let (out, _) = stdout_of(deploylint().arg("check").arg(&dir).args(["--format", "json"]).args(args));
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut rules: Vec<String> =
+            report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(rules_in(&[]), ["asl/task-retry", "asl/task-timeout", "iam/wildcard-action"]);
+    assert_eq!(rules_in(&["--select", "iam"]), ["iam/wildcard-action"]);
+    assert_eq!(rules_in(&["--select", "asl/task-retry,iam/wildcard-action"]), ["asl/task-retry", "iam/wildcard-action"]);
+    assert_eq!(rules_in(&["--ignore", "asl/"]), ["iam/wildcard-action"]);
+}
+
+#[test]
+fn one_bad_file_does_not_hide_the_others() {
+    let dir = temp_dir("bad");
+    std::fs::write(dir.join("broken.asl.json"), "{\"StartAt\": \"A\", \"States\": {").unwrap();
+    std::fs::write(dir.join("binary.json"), b"\x00\x01\x02").unwrap();
+    std::fs::write(dir.join("policy.json"), WIDE_POLICY).unwrap();
+    let (out, code) = stdout_of(deploylint().arg("check").arg(&dir).args(["--format", "json"]));
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"parse/syntax") && rules.contains(&"parse/encoding") && rules.contains(&"iam/wildcard-action"), "{rules:?}");
+}
+
+fn example_report(format: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (out, code) = stdout_of(deploylint().current_dir(root).args(["check", "examples", "--format", format]));
+    assert_eq!(code, 1, "examples have findings");
+    out
+}
+
+#[test]
+fn json_report_is_versioned_and_complete() {
+    let report: serde_json::Value = serde_json::from_str(&example_report("json")).unwrap();
+    assert_eq!(report["version"], 1);
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        for key in ["rule", "severity", "message", "file", "start", "end", "docs", "fingerprint"] {
+            assert!(!f[key].is_null(), "{key} missing in {f}");
+        }
+        assert!(f["start"]["line"].as_u64().unwrap() >= 1 && f["start"]["column"].as_u64().unwrap() >= 1);
+        assert!(!f["file"].as_str().unwrap().starts_with('/'), "paths are relative to the working directory");
+    }
+    assert_eq!(report["summary"]["findings"].as_u64().unwrap() as usize, findings.len());
+}
+
+#[test]
+fn sarif_report_has_rules_results_and_fingerprints() {
+    let sarif: serde_json::Value = serde_json::from_str(&example_report("sarif")).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "asl/task-retry" && r["helpUri"].as_str().unwrap().starts_with("https://")));
+    for result in run["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let location = &result["locations"][0]["physicalLocation"];
+        assert!(location["artifactLocation"]["uri"].as_str().unwrap().starts_with("examples/"));
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(result["partialFingerprints"].as_object().unwrap().values().all(|v| v.as_str().is_some_and(|s| s.len() == 16)));
+    }
+}
+
+#[test]
+fn sarif_fingerprints_survive_line_shifts() {
+    let dir = temp_dir("fingerprint");
+    let file = dir.join("policy.json");
+    let fingerprints = || {
+        let (out, _) = stdout_of(deploylint().current_dir(&dir).args(["check", "policy.json", "--format", "sarif"]));
+        let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+        sarif["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"].to_string()).collect::<Vec<_>>()
+    };
+    std::fs::write(&file, WIDE_POLICY).unwrap();
+    let before = fingerprints();
+    std::fs::write(&file, format!("\n\n\n{WIDE_POLICY}")).unwrap();
+    assert_eq!(before, fingerprints());
+    assert_eq!(before.len(), 1);
+}
+
+#[test]
+fn github_annotations_are_escaped_workflow_commands() {
+    let out = example_report("github");
+    for line in out.lines() {
+        assert!(line.starts_with("::error file=") || line.starts_with("::warning file=") || line.starts_with("::notice file="), "{line}");
+        assert!(
+            line.contains(",line=")
+                && line.contains(",col=")
+                && line.contains(",endLine=")
+                && line.contains(",endColumn=")
+                && line.contains(",title=")
+        );
+        let (properties, _) = line[2..].split_once("::").unwrap();
+        let title = properties.split(",title=").nth(1).unwrap();
+        assert!(!title.contains(':') && !title.contains(','), "title is escaped: {title}");
+    }
+}
+
+#[test]
+fn junit_has_a_case_per_rule_per_file() {
+    let out = example_report("junit");
+    assert!(out.starts_with("<?xml"));
+    assert!(out.contains("<testcase classname=\"examples/policies/deploy-role-policy.json\" name=\"iam/wildcard-action\">"));
+    assert!(out.contains("<testcase classname=\"examples/policies/deploy-role-policy.json\" name=\"asl/task-retry\"/>"));
+    assert!(out.contains("<failure"));
+}
+
+#[test]
+fn human_report_shows_snippet_rule_help_and_summary() {
+    let out = example_report("human");
+    assert!(out.contains("asl/task-retry"));
+    assert!(out.contains("examples/sam-order-flow/template.yaml:17:23"), "{out}");
+    assert!(out.contains("help:") && out.contains("docs: https://"));
+    assert!(out.lines().last().unwrap().starts_with("Found "));
+    assert!(!out.contains('\u{1b}'), "no colours when not on a terminal");
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = temp_dir("output");
+    std::fs::write(dir.join("policy.json"), WIDE_POLICY).unwrap();
+    let target = dir.join("report.sarif");
+    let (stdout, code) =
+        stdout_of(deploylint().arg("check").arg(dir.join("policy.json")).args(["--format", "sarif", "--output"]).arg(&target));
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(target).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn rules_and_explain_read_the_rule_files() {
+    let (list, code) = stdout_of(deploylint().arg("rules"));
+    assert_eq!(code, 0);
+    for id in ["asl/task-retry", "asl/task-timeout", "iam/wildcard-action", "parse/syntax", "tf/unknown-at-plan"] {
+        assert!(list.contains(id), "{id} listed");
+    }
+    let (doc, code) = stdout_of(deploylint().args(["explain", "asl/task-timeout"]));
+    assert_eq!(code, 0);
+    for section in ["# asl/task-timeout", "## Why is this bad?", "## How to fix", "## Flagged", "## Not flagged", "waitForTaskToken"] {
+        assert!(doc.contains(section), "{section} in explain output");
+    }
+}
+
+#[test]
+fn explicit_unrecognised_file_is_mentioned_not_silent() {
+    let dir = temp_dir("unrecognised");
+    std::fs::write(dir.join("package.json"), r#"{"name": "x"}"#).unwrap();
+    let out = deploylint().arg("check").arg(dir.join("package.json")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing checked"));
+    // In a directory walk it is skipped silently.
+    let out = deploylint().arg("check").arg(&dir).output().unwrap();
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn user_rules_directory_adds_rules() {
+    let rules = temp_dir("userrules");
+    std::fs::write(
+        rules.join("no-pass.yaml"),
+        r#"id: team/no-pass-state
+title: Pass state in a production workflow
+severity: warning
+target: asl.state
+when: {path: $.Type, equals: Pass}
+require:
+  - label: not a Pass state
+    holds: {path: $.Type, one_of: [Task]}
+message: "State `{name}` is a Pass state"
+docs: {summary: s, why: w, fix: f}
+"#,
+    )
+    .unwrap();
+    let dir = temp_dir("userrules-input");
+    std::fs::write(dir.join("f.asl.json"), r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#).unwrap();
+    let (out, code) = stdout_of(deploylint().arg("check").arg(&dir).arg("--rules").arg(&rules).args(["--format", "github"]));
+    assert_eq!(code, 1);
+    assert!(out.contains("team/no-pass-state") && out.contains("State `P` is a Pass state"), "{out}");
+}

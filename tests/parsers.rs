@@ -1,0 +1,221 @@
+//! Property tests for the parsers and span mapping.
+//!
+//! - The JSON parser agrees with serde_json (the oracle) on documents serde_json writes, and on
+//!   mutations of them: both accept or both reject.
+//! - Neither parser panics on arbitrary input.
+//! - A JSON document embedded in a string (JSON string, YAML literal block, double- and
+//!   single-quoted YAML, `Fn::Join` pieces) parses to the same tree as the document itself, and
+//!   every node's mapped span in the outer file is that node's text, encoded the outer way.
+
+use deploylint::parse::embedded::EmbeddedText;
+use deploylint::parse::{Node, Value, json, yaml};
+use proptest::prelude::*;
+use serde_json::Value as J;
+
+fn arb_json() -> impl Strategy<Value = J> {
+    let leaf = prop_oneof![
+        Just(J::Null),
+        any::<bool>().prop_map(J::Bool),
+        any::<i32>().prop_map(J::from),
+        (-1.0e12f64..1.0e12).prop_map(|f| serde_json::Number::from_f64(f).map_or(J::Null, J::Number)),
+        "[a-zA-Z0-9 \"\\\\/:{}\\[\\],é🚀\t\n'$#-]{0,12}".prop_map(J::String),
+    ];
+    leaf.prop_recursive(5, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(J::Array),
+            prop::collection::vec(("[a-zA-Z\"é:$ ]{0,8}", inner), 0..5).prop_map(|entries| J::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
+fn to_serde(node: &Node) -> J {
+    match &node.value {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
+        Value::String(s) => J::String(s.to_string()),
+        Value::Array(items) => J::Array(items.iter().map(to_serde).collect()),
+        Value::Object(_) => J::Object(node.unique_entries().map(|e| (e.key.to_string(), to_serde(&e.value))).collect()),
+        Value::Tagged(_, inner) => to_serde(inner),
+    }
+}
+
+/// Numbers compared as f64, as both parsers store them.
+fn normalise(v: &J) -> J {
+    match v {
+        J::Number(n) => n.as_f64().and_then(serde_json::Number::from_f64).map_or(J::Null, J::Number),
+        J::Array(items) => J::Array(items.iter().map(normalise).collect()),
+        J::Object(map) => J::Object(map.iter().map(|(k, v)| (k.clone(), normalise(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A node parsed directly, the same node parsed through an embedding, and their key spans.
+type Pair<'a> = (&'a Node, &'a Node, Option<(deploylint::source::Span, deploylint::source::Span)>);
+
+/// Pairs of (node parsed directly, node parsed through the embedding), in the same order.
+fn walk_pairs<'a>(a: &'a Node, b: &'a Node, out: &mut Vec<Pair<'a>>) {
+    out.push((a, b, None));
+    match (&a.value, &b.value) {
+        (Value::Array(x), Value::Array(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                walk_pairs(p, q, out);
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                out.push((&p.value, &q.value, Some((p.key_span, q.key_span))));
+                walk_pairs(&p.value, &q.value, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Embedding {
+    JsonString,
+    YamlLiteral,
+    YamlDoubleQuoted,
+    YamlSingleQuoted,
+}
+
+/// Builds the outer file and gives the node holding the embedded string.
+fn embed(inner: &str, how: Embedding) -> String {
+    match how {
+        Embedding::JsonString => format!("{{\"D\": {}}}", serde_json::to_string(inner).unwrap()),
+        Embedding::YamlLiteral => {
+            let body: Vec<String> = inner.lines().map(|l| format!("    {l}")).collect();
+            format!("X:\n  D: |\n{}\n", body.join("\n"))
+        }
+        Embedding::YamlDoubleQuoted => format!("D: {}\n", serde_json::to_string(inner).unwrap()),
+        Embedding::YamlSingleQuoted => format!("D: '{}'\n", inner.replace('\'', "''")),
+    }
+}
+
+fn decode_outer(slice: &str, how: Embedding) -> String {
+    match how {
+        Embedding::JsonString | Embedding::YamlDoubleQuoted => {
+            serde_json::from_str(&format!("\"{slice}\"")).unwrap_or_else(|_| format!("<undecodable {slice:?}>"))
+        }
+        Embedding::YamlLiteral => slice.replace("\n    ", "\n"),
+        Embedding::YamlSingleQuoted => slice.replace("''", "'"),
+    }
+}
+
+fn embedded_node(outer: &str, how: Embedding) -> Node {
+    let doc = match how {
+        Embedding::JsonString => json::parse(outer, 0, json::Options::default()).unwrap().0,
+        _ => yaml::parse(outer).unwrap().documents.remove(0),
+    };
+    match how {
+        Embedding::YamlLiteral => doc.get("X").unwrap().get("D").unwrap().clone(),
+        _ => doc.get("D").unwrap().clone(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn json_agrees_with_serde_json(value in arb_json(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&value).unwrap() } else { serde_json::to_string(&value).unwrap() };
+        let (node, dups) = json::parse(&text, 0, json::Options::default()).expect("serde_json output parses");
+        prop_assert!(dups.is_empty());
+        prop_assert_eq!(normalise(&to_serde(&node)), normalise(&value));
+    }
+
+    #[test]
+    fn json_accepts_exactly_what_serde_json_accepts(value in arb_json(), edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec!["", "{", "}", "[", "]", ",", ":", "\"", "\\", "1", "-", "e", "n", " ", "\\u12", "tru"])), 1..4)) {
+        let mut text = serde_json::to_string(&value).unwrap();
+        for (at, insert) in edits {
+            let mut pos = at.index(text.len() + 1);
+            while !text.is_char_boundary(pos) { pos -= 1; }
+            // Replace one character or insert.
+            let end = text[pos..].chars().next().map_or(pos, |c| pos + c.len_utf8());
+            text.replace_range(pos..if insert.is_empty() { end } else { pos }, insert);
+        }
+        let ours = json::parse(&text, 0, json::Options::default());
+        let theirs = serde_json::from_str::<J>(&text);
+        let lone_surrogate = text.contains("\\uD8") || text.contains("\\uDC") || text.contains("\\ud8") || text.contains("\\udc");
+        // Numbers beyond f64 are valid JSON; serde_json refuses them, we read them as infinity.
+        let out_of_range = theirs.as_ref().is_err_and(|e| e.to_string().contains("out of range"));
+        if !lone_surrogate && !out_of_range {
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "text: {:?}", text);
+        }
+        if let Err(err) = ours {
+            prop_assert!(err.span.start() <= text.len());
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic(text in "[ -~\n\t\u{e9}\u{feff}]{0,200}") {
+        let _ = json::parse(&text, 0, json::Options { placeholders: true });
+        let _ = yaml::parse(&text);
+    }
+
+    #[test]
+    fn yaml_never_panics_on_yaml_like_input(parts in prop::collection::vec(prop::sample::select(vec![
+        "a: ", "- ", "  ", "\n", "!Ref ", "!Sub |\n", "&x ", "*x", "[", "]", "{", "}", ", ", "'q'", "\"d\\n\"", "# c\n", "---\n", "? ", ">-\n", "|+\n", "é", "\t",
+    ]), 0..40)) {
+        let text: String = parts.concat();
+        let _ = yaml::parse(&text);
+    }
+
+    #[test]
+    fn embedded_spans_map_to_the_same_text(value in arb_json(), pretty in any::<bool>(), how in prop::sample::select(vec![
+        Embedding::JsonString, Embedding::YamlLiteral, Embedding::YamlDoubleQuoted, Embedding::YamlSingleQuoted,
+    ])) {
+        let pretty = pretty && matches!(how, Embedding::JsonString | Embedding::YamlLiteral);
+        let inner = if pretty { serde_json::to_string_pretty(&value).unwrap() } else { serde_json::to_string(&value).unwrap() };
+        let outer = embed(&inner, how);
+        let holder = embedded_node(&outer, how);
+        prop_assert_eq!(holder.as_str().map(str::trim_end), Some(inner.as_str()), "outer: {:?}", outer);
+        let mut text = EmbeddedText::default();
+        text.push_string_node(&outer, &holder);
+        let (mapped, _) = text.parse_json(json::Options::default()).expect("embedded document parses");
+        let (direct, _) = json::parse(&inner, 0, json::Options::default()).unwrap();
+        let mut pairs = Vec::new();
+        walk_pairs(&direct, &mapped, &mut pairs);
+        for (d, m, keys) in pairs {
+            let want = &inner[d.span.start()..d.span.end()];
+            let got = decode_outer(&outer[m.span.start()..m.span.end()], how);
+            prop_assert_eq!(&got, want, "{:?} in {:?}", how, outer);
+            if let Some((dk, mk)) = keys {
+                let got = decode_outer(&outer[mk.start()..mk.end()], how);
+                prop_assert_eq!(&got, &inner[dk.start()..dk.end()]);
+            }
+        }
+    }
+
+    #[test]
+    fn join_pieces_map_each_node_to_its_first_character(value in arb_json(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4)) {
+        let inner = serde_json::to_string(&value).unwrap();
+        let mut points: Vec<usize> = cuts.iter().map(|c| c.index(inner.len() + 1)).filter(|p| inner.is_char_boundary(*p)).collect();
+        points.sort_unstable();
+        points.dedup();
+        let mut pieces = Vec::new();
+        let mut last = 0;
+        for p in points.into_iter().chain([inner.len()]) {
+            pieces.push(serde_json::to_string(&inner[last..p]).unwrap());
+            last = p;
+        }
+        let outer = format!("{{\"D\": {{\"Fn::Join\": [\"\", [{}]]}}}}", pieces.join(", "));
+        let (doc, _) = json::parse(&outer, 0, json::Options::default()).unwrap();
+        let items = doc.get("D").unwrap().get("Fn::Join").unwrap().as_array().unwrap()[1].as_array().unwrap().to_vec();
+        let mut text = EmbeddedText::default();
+        for piece in &items {
+            text.push_string_node(&outer, piece);
+        }
+        let (mapped, _) = text.parse_json(json::Options::default()).unwrap();
+        let (direct, _) = json::parse(&inner, 0, json::Options::default()).unwrap();
+        let mut pairs = Vec::new();
+        walk_pairs(&direct, &mapped, &mut pairs);
+        for (d, m, _) in pairs {
+            let want = inner[d.span.start()..].chars().next().unwrap();
+            let at = m.span.start();
+            let got = if outer.as_bytes()[at] == b'\\' { json::decode_escape(&outer, at).unwrap().0 } else { outer[at..].chars().next().unwrap() };
+            prop_assert_eq!(got, want, "{}", outer);
+        }
+    }
+}
