@@ -167,7 +167,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut files = Vec::new();
+    let mut artifacts = extract::ArtifactCounts::default();
     for (candidate, outcome) in outcomes {
+        artifacts.merge(outcome.artifacts);
         if outcome.recognised {
             files.push(discover::display_path(&candidate.path));
         } else if candidate.explicit {
@@ -191,7 +193,8 @@ pub fn run(args: &CheckArgs) -> Outcome {
     };
     let mut used: Vec<&engine::RuleMeta> = registry.rules.iter().filter(|r| active.contains_key(&r.meta.id)).map(|r| &r.meta).collect();
     used.sort_by(|a, b| a.id.cmp(&b.id));
-    let report = report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis() };
+    let report =
+        report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis(), artifacts };
     let text = report.render(args.format);
     let mut stdout = String::new();
     match &args.output {

@@ -10,7 +10,8 @@ use deploylint::registry::Registry;
 fn rule_docs_are_generated_from_rule_metadata() {
     let registry = Registry::load(&[] as &[PathBuf]).unwrap();
     let metas: Vec<_> = registry.rules.iter().map(|r| &r.meta).collect();
-    let mut expected: Vec<(PathBuf, String)> = metas.iter().map(|m| (Path::new("docs/rules").join(format!("{}.md", m.id)), docs::markdown(m))).collect();
+    let mut expected: Vec<(PathBuf, String)> =
+        metas.iter().map(|m| (Path::new("docs/rules").join(format!("{}.md", m.id)), docs::markdown(m))).collect();
     expected.push((PathBuf::from("docs/rules/README.md"), docs::index(&metas)));
     let update = std::env::var_os("UPDATE_DOCS").is_some();
     let mut stale = Vec::new();

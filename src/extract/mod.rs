@@ -20,6 +20,33 @@ use crate::parse::{Node, json};
 use crate::registry::builtin;
 use crate::source::{Source, Span};
 
+/// How many artifacts of each kind a run checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ArtifactCounts {
+    pub state_machines: usize,
+    pub policies: usize,
+    pub templates: usize,
+    pub plans: usize,
+}
+
+impl ArtifactCounts {
+    pub fn add(&mut self, kind: ArtifactKind) {
+        match kind {
+            ArtifactKind::StateMachine => self.state_machines += 1,
+            ArtifactKind::Policy => self.policies += 1,
+            ArtifactKind::Template => self.templates += 1,
+            ArtifactKind::Plan => self.plans += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: ArtifactCounts) {
+        self.state_machines += other.state_machines;
+        self.policies += other.policies;
+        self.templates += other.templates;
+        self.plans += other.plans;
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArtifactKind {
     StateMachine,

@@ -29,6 +29,10 @@ struct Attribute {
     path: Vec<PathStep>,
     kind: ArtifactKind,
     policy_kind: PolicyKind,
+    /// Optional and computed by the provider (`aws_s3_bucket.policy`): unknown at plan time
+    /// whenever the configuration leaves it out, so unknown is only worth a note when the
+    /// configuration sets it.
+    computed: bool,
 }
 
 #[derive(Clone)]
@@ -75,6 +79,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
         }
     }
 
+    let configured = configured_attributes(doc);
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut unknown: Vec<(String, Span)> = Vec::new();
     for instance in instances.iter().filter(|i| !deleted.contains(i.address)) {
@@ -103,7 +108,10 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                 }
                 _ => {
                     let marked = instance.after_unknown.and_then(|u| unknown_marker(u, &attribute.path));
-                    if let Some(span) = marked {
+                    let configured = || configured.contains(&(config_address(instance.address), path_text(&attribute.path)));
+                    if let Some(span) = marked
+                        && (!attribute.computed || configured())
+                    {
                         unknown.push((key, span));
                     }
                 }
@@ -124,6 +132,44 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             ));
         }
     }
+}
+
+/// (resource address without instance keys, attribute) pairs the configuration sets.
+fn configured_attributes(doc: &Node) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let Some(root) = doc.get("configuration").and_then(|c| c.get("root_module")) else { return out };
+    let mut stack = vec![(root, String::new())];
+    while let Some((module, prefix)) = stack.pop() {
+        for resource in module.get("resources").and_then(Node::as_array).unwrap_or(&[]) {
+            let Some(address) = resource.get_str("address") else { continue };
+            for entry in resource.get("expressions").and_then(Node::as_object).unwrap_or(&[]) {
+                out.insert((format!("{prefix}{address}"), entry.key.to_string()));
+            }
+        }
+        for call in module.get("module_calls").map(Node::unique_entries).into_iter().flatten() {
+            if let Some(inner) = call.value.get("module") {
+                stack.push((inner, format!("{prefix}module.{}.", call.key)));
+            }
+        }
+    }
+    out
+}
+
+/// `module.a["k"].aws_s3_bucket.b[0]` → `module.a.aws_s3_bucket.b`, as the configuration names it.
+fn config_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn module_instances<'a>(module: &'a Node, out: &mut Vec<Instance<'a>>) {
@@ -149,7 +195,7 @@ fn module_instances<'a>(module: &'a Node, out: &mut Vec<Instance<'a>>) {
 /// The document-holding attributes of a resource instance.
 fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
     let key = |k: &str| PathStep::Key(k.to_string());
-    let one = |name: &str, kind, policy_kind| Attribute { path: vec![key(name)], kind, policy_kind };
+    let one = |name: &str, kind, policy_kind| Attribute { path: vec![key(name)], kind, policy_kind, computed: false };
     match instance.kind {
         "aws_sfn_state_machine" => vec![one("definition", ArtifactKind::StateMachine, PolicyKind::Unknown)],
         "aws_iam_role" => {
@@ -165,6 +211,7 @@ fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
                     path: vec![key("inline_policy"), PathStep::Index(i), key("policy")],
                     kind: ArtifactKind::Policy,
                     policy_kind: PolicyKind::Identity,
+                    computed: false,
                 });
             }
             attrs
@@ -178,7 +225,7 @@ fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
             let mut found: Vec<&str> = names.chain(unknown_names).filter(|n| is_policy_attribute(n)).collect();
             found.sort_unstable();
             found.dedup();
-            found.into_iter().map(|n| one(n, ArtifactKind::Policy, PolicyKind::Resource)).collect()
+            found.into_iter().map(|n| Attribute { computed: true, ..one(n, ArtifactKind::Policy, PolicyKind::Resource) }).collect()
         }
         _ => Vec::new(),
     }

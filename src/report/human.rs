@@ -29,6 +29,18 @@ pub(super) fn render(report: &Report<'_>) -> String {
         files.dedup();
         files.len()
     };
+    let a = &report.artifacts;
+    out.push_str(&format!(
+        "Checked {} state machine{}, {} polic{}, {} template{}, {} plan{}.\n",
+        a.state_machines,
+        plural(a.state_machines),
+        a.policies,
+        if a.policies == 1 { "y" } else { "ies" },
+        a.templates,
+        plural(a.templates),
+        a.plans,
+        plural(a.plans)
+    ));
     if report.findings.is_empty() {
         out.push_str(&format!(
             "No problems found in {} checked file{} ({} ms).\n",

@@ -46,6 +46,7 @@ struct Related<'a> {
 #[derive(Serialize)]
 struct Summary {
     files: usize,
+    artifacts: crate::extract::ArtifactCounts,
     findings: usize,
     errors: usize,
     warnings: usize,
@@ -85,6 +86,7 @@ pub(super) fn render(report: &Report<'_>) -> String {
         findings,
         summary: Summary {
             files: report.files.len(),
+            artifacts: report.artifacts,
             findings: report.findings.len(),
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),

@@ -30,6 +30,7 @@ pub struct Report<'a> {
     pub files: &'a [std::path::PathBuf],
     pub color: bool,
     pub elapsed_ms: u128,
+    pub artifacts: crate::extract::ArtifactCounts,
 }
 
 /// Where the rule docs live; each rule's page is `{DOCS_BASE}/<family>/<name>.md`.
