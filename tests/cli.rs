@@ -183,6 +183,19 @@ fn human_report_shows_snippet_rule_help_and_summary() {
 }
 
 #[test]
+fn human_report_windows_long_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (out, _) = stdout_of(deploylint().current_dir(root).args(["check", "examples/terraform/plan.json"]));
+    let (report, _) = stdout_of(deploylint().current_dir(root).args(["check", "examples/terraform/plan.json", "--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let first = &report["findings"][0]["start"];
+    // The snippet header gives the real position; the one-line plan is cut to a window.
+    assert!(out.contains(&format!("examples/terraform/plan.json:{}:{}]", first["line"], first["column"])), "{out}");
+    assert!(out.lines().all(|l| l.chars().count() < 300), "{out}");
+    assert!(out.contains('…'));
+}
+
+#[test]
 fn output_file_receives_the_report() {
     let dir = temp_dir("output");
     std::fs::write(dir.join("policy.json"), WIDE_POLICY).unwrap();

@@ -17,7 +17,7 @@ pub(super) fn render(report: &Report<'_>) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100).with_context_lines(1);
     let mut out = String::new();
     for finding in report.findings {
-        let diagnostic = Rendered { finding, source: SourceAdapter(finding.source.clone()) };
+        let diagnostic = Rendered::new(finding);
         if handler.render_report(&mut out, &diagnostic).is_err() {
             out.push_str("  (the source snippet could not be rendered)\n");
         }
@@ -70,7 +70,55 @@ fn plural(n: usize) -> &'static str {
 
 struct Rendered<'a> {
     finding: &'a Finding,
-    source: SourceAdapter,
+    source: Box<dyn SourceCode + 'a>,
+    labels: Vec<LabeledSpan>,
+}
+
+/// Lines longer than this (a Terraform plan is one line) are shown as a window around the span.
+const LONG_LINE: usize = 240;
+/// Bytes of context kept on each side of the span in a window.
+const WINDOW: usize = 60;
+
+impl<'a> Rendered<'a> {
+    fn new(finding: &'a Finding) -> Self {
+        let source = &finding.source;
+        let text = source.text.as_str();
+        let start = finding.span.start().min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let label = if finding.label.is_empty() { None } else { Some(finding.label.clone()) };
+        if line_end - line_start <= LONG_LINE {
+            let primary = LabeledSpan::new_primary_with_span(label, to_miette(finding.span));
+            let related = finding
+                .related
+                .iter()
+                .filter(|l| Arc::ptr_eq(&l.source, source))
+                .map(|l| LabeledSpan::new_with_span(Some(l.text.clone()), to_miette(l.span)));
+            let labels = std::iter::once(primary).chain(related).collect();
+            return Self { finding, source: Box::new(SourceAdapter(source.clone())), labels };
+        }
+        let end = finding.span.end().clamp(start, line_end).min(start + LONG_LINE);
+        let from = floor_char_boundary(text, start.saturating_sub(WINDOW).max(line_start));
+        let to = ceil_char_boundary(text, (end + WINDOW).min(line_end));
+        let excerpt = Excerpt::new(source.clone(), from, to);
+        let span = crate::source::Span::new(excerpt.local(start), excerpt.local(end));
+        let labels = vec![LabeledSpan::new_primary_with_span(label, to_miette(span))];
+        Self { finding, source: Box::new(excerpt), labels }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -109,19 +157,11 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        Some(&*self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let f = self.finding;
-        let text = if f.label.is_empty() { None } else { Some(f.label.clone()) };
-        let primary = LabeledSpan::new_primary_with_span(text, to_miette(f.span));
-        let related = f
-            .related
-            .iter()
-            .filter(|l| Arc::ptr_eq(&l.source, &f.source))
-            .map(|l| LabeledSpan::new_with_span(Some(l.text.clone()), to_miette(l.span)));
-        Some(Box::new(std::iter::once(primary).chain(related)))
+        Some(Box::new(self.labels.iter().cloned()))
     }
 }
 
@@ -141,6 +181,47 @@ impl SourceCode for SourceAdapter {
             *inner.span(),
             inner.line(),
             inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A window of one long line, with `…` on the cut sides; reports the real line and column.
+struct Excerpt {
+    source: Arc<Source>,
+    text: String,
+    /// File offset of the first byte after the leading marker.
+    from: usize,
+    lead: usize,
+}
+
+impl Excerpt {
+    fn new(source: Arc<Source>, from: usize, to: usize) -> Self {
+        let line_start = source.text[..from].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source.text[to..].find('\n').map_or(source.text.len(), |i| to + i);
+        let lead = if from > line_start { "… " } else { "" };
+        let tail = if to < line_end { " …" } else { "" };
+        let text = format!("{lead}{}{tail}", &source.text[from..to]);
+        Self { lead: lead.len(), source, text, from }
+    }
+
+    /// Excerpt offset of a file offset inside the window.
+    fn local(&self, offset: usize) -> usize {
+        offset.saturating_sub(self.from) + self.lead
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.as_str().read_span(span, before, after)?;
+        let real = self.source.position(self.from + span.offset().saturating_sub(self.lead));
+        let column = real.column - 1;
+        Ok(Box::new(MietteSpanContents::new_named(
+            path_text(&self.source.path),
+            inner.data(),
+            *inner.span(),
+            real.line - 1,
+            column,
             inner.line_count(),
         )))
     }
