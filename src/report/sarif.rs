@@ -108,7 +108,8 @@ struct PhysicalLocation {
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
-    uri_base_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -189,10 +190,21 @@ fn location(source: &Source, span: Span, message: Option<String>) -> Location {
     let (start, end): (Position, Position) = source.range(span);
     Location {
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: uri_encode(&path_text(&source.path)), uri_base_id: "%SRCROOT%" },
+            artifact_location: artifact_location(&source.path),
             region: Region { start_line: start.line, start_column: start.column, end_line: end.line, end_column: end.column },
         },
         message: message.map(|text| Text { text }),
+    }
+}
+
+/// Relative paths are relative to `%SRCROOT%` (the working directory); others are `file:` URIs.
+fn artifact_location(path: &std::path::Path) -> ArtifactLocation {
+    let text = path_text(path);
+    if path.is_absolute() {
+        let text = if text.starts_with('/') { text } else { format!("/{text}") };
+        ArtifactLocation { uri: format!("file://{}", uri_encode(&text)), uri_base_id: None }
+    } else {
+        ArtifactLocation { uri: uri_encode(&text), uri_base_id: Some("%SRCROOT%") }
     }
 }
 
