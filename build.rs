@@ -1,4 +1,5 @@
 //! Embeds every file under rules/ into the binary as (relative path, contents).
+#![allow(clippy::expect_used)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -38,7 +38,8 @@ pub fn markdown(meta: &RuleMeta) -> String {
 }
 
 fn example_block(out: &mut String, example: &ExampleSpec) {
-    let lang = if example.file.ends_with(".json") { "json" } else { "yaml" };
+    let lang =
+        if std::path::Path::new(&example.file).extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) { "json" } else { "yaml" };
     let title = example.title.as_deref().unwrap_or("");
     let _ = writeln!(out, "`{}`{}{}\n", example.file, if title.is_empty() { "" } else { ": " }, title);
     let _ = writeln!(out, "```{lang}\n{}\n```\n", example.content.trim_end());

@@ -1,5 +1,7 @@
 //! The real binary: exit codes, selection, every output format, the rules and explain commands.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

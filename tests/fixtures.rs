@@ -5,6 +5,8 @@
 //! Also the span property: for every finding that names a key or value, the source text at its
 //! span is exactly that key or value, through JSON escapes, YAML quoting and embedding.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

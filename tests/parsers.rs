@@ -7,6 +7,8 @@
 //!   single-quoted YAML, `Fn::Join` pieces) parses to the same tree as the document itself, and
 //!   every node's mapped span in the outer file is that node's text, encoded the outer way.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 use deploylint::parse::embedded::EmbeddedText;
 use deploylint::parse::{Node, Value, json, yaml};
 use proptest::prelude::*;

@@ -2,6 +2,8 @@
 //! (at the `expect` positions, or on the lines of `# expect: <rule>` comments), each `pass`
 //! example gives none. Only the rule under test runs. Also checks rule-file hygiene.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 

@@ -238,7 +238,7 @@ impl Rule {
         let mut finding = Finding::new(&self.meta.id, severity, &artifact.source, span, message);
         finding.help.clone_from(&self.help);
         finding.locator = locator;
-        finding.label = self.meta.title.clone();
+        finding.label.clone_from(&self.meta.title);
         finding
     }
 

@@ -228,12 +228,9 @@ fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<
         }
     };
     let display = crate::discover::display_path(&path);
-    let source = match Source::from_bytes(display, bytes) {
-        Ok(source) => Arc::new(source),
-        Err(_) => {
-            out.findings.push(problem(format!("DefinitionUri of `{id}`: `{relative}` is not UTF-8 text")));
-            return;
-        }
+    let Ok(source) = Source::from_bytes(display, bytes).map(Arc::new) else {
+        out.findings.push(problem(format!("DefinitionUri of `{id}`: `{relative}` is not UTF-8 text")));
+        return;
     };
     out.sources.push(source.clone());
     let parsed = match crate::pipeline::parse_source(&source) {

@@ -110,6 +110,7 @@ pub struct Extraction<'a> {
 }
 
 /// Finds the artifacts in one parsed document.
+#[must_use]
 pub fn extract<'a>(doc: &'a Node, ctx: &Context<'_>) -> Extraction<'a> {
     let mut out = Extraction::default();
     if doc.as_object().is_none() {

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, parse_embedded};
 use crate::finding::{Finding, Severity};
@@ -275,7 +276,9 @@ fn path_text(path: &[PathStep]) -> String {
                 }
                 out.push_str(k);
             }
-            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+            PathStep::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
         }
     }
     out

@@ -297,7 +297,7 @@ fn hex4(text: &str, pos: usize) -> Option<u32> {
 }
 
 fn describe_char(c: char) -> String {
-    if c.is_control() || c.is_whitespace() { format!("{:?}", c) } else { format!("`{c}`") }
+    if c.is_control() || c.is_whitespace() { format!("{c:?}") } else { format!("`{c}`") }
 }
 
 #[cfg(test)]

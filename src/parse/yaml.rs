@@ -24,7 +24,7 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     let mut parser = Parser::new_from_str_with_options(text, options! { max_buffered_comment_events: usize::MAX });
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| scan_error(text, &e))?;
-        builder.event(event, span)?;
+        builder.event(&event, span)?;
     }
     Ok(builder.parsed)
 }
@@ -83,12 +83,12 @@ fn tag_use(event: &Event<'_>, span: &YamlSpan) -> TagUse {
 }
 
 impl Builder<'_> {
-    fn event(&mut self, event: Event<'_>, span: YamlSpan) -> Result<(), ParseError> {
+    fn event(&mut self, event: &Event<'_>, span: YamlSpan) -> Result<(), ParseError> {
         let bytes = byte_span(&span);
-        match &event {
+        match event {
             Event::Comment(text, _) => self.parsed.comments.push((bytes, text.to_string())),
             Event::Scalar(value, style, anchor, _) => {
-                let tag = tag_use(&event, &span);
+                let tag = tag_use(event, &span);
                 let span = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) { self.trim_end(bytes) } else { bytes };
                 let value = match (&tag, style) {
                     (TagUse::ForceString, _)
@@ -98,10 +98,10 @@ impl Builder<'_> {
                     _ => resolve_plain(value),
                 };
                 let node = with_tag(Node::new(value, span), tag);
-                self.finish_node(node, *anchor, 1)?;
+                self.finish_node(node, *anchor, 1);
             }
             Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
-                let tag = match tag_use(&event, &span) {
+                let tag = match tag_use(event, &span) {
                     TagUse::Keep(name, start) => Some((name, start)),
                     _ => None,
                 };
@@ -127,7 +127,7 @@ impl Builder<'_> {
                 };
                 let tag = frame.tag.map_or(TagUse::None, |(name, start)| TagUse::Keep(name, start));
                 let node = with_tag(Node::new(value, span), tag);
-                self.finish_node(node, frame.anchor, frame.count)?;
+                self.finish_node(node, frame.anchor, frame.count);
             }
             Event::Alias(id) => {
                 let Some((node, count)) = self.anchors.get(id) else {
@@ -143,7 +143,7 @@ impl Builder<'_> {
                 }
                 let (mut node, count) = (node.clone(), *count);
                 node.span = bytes;
-                self.finish_node(node, 0, count)?;
+                self.finish_node(node, 0, count);
             }
             Event::DocumentEnd => self.stack.clear(),
             _ => {}
@@ -157,13 +157,13 @@ impl Builder<'_> {
         Span::new(span.start(), span.start() + raw.trim_end().len())
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, count: usize) -> Result<(), ParseError> {
+    fn finish_node(&mut self, node: Node, anchor: usize, count: usize) {
         if anchor != 0 {
             self.anchors.insert(anchor, (node.clone(), count));
         }
         let Some(parent) = self.stack.last_mut() else {
             self.parsed.documents.push(node);
-            return Ok(());
+            return;
         };
         parent.end = parent.end.max(node.span.end());
         parent.count += count;
@@ -179,7 +179,6 @@ impl Builder<'_> {
                 }
             },
         }
-        Ok(())
     }
 }
 
