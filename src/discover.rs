@@ -69,7 +69,8 @@ pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Wa
     for root in roots {
         match std::fs::metadata(root) {
             Err(err) => errors.push(WalkError { path: root.clone(), message: err.to_string() }),
-            Ok(meta) if meta.is_file() => files.push(Candidate { path: root.clone(), explicit: true }),
+            // Anything named that is not a directory is read: a file, `/dev/stdin`, a pipe.
+            Ok(meta) if !meta.is_dir() => files.push(Candidate { path: root.clone(), explicit: true }),
             Ok(_) => walk(root, filters, &mut files, &mut errors),
         }
     }
@@ -108,11 +109,21 @@ fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut
 
 /// Reads a file, refusing ones over [`MAX_FILE_BYTES`].
 pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if meta.len() > MAX_FILE_BYTES {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::other(format!("larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024)));
     }
-    std::fs::read(path)
+    Ok(bytes)
+}
+
+/// Reads a file another file refers to: only a regular file (a FIFO would block the run).
+pub fn read_referenced(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    read_limited(path)
 }
 
 /// A path as reports show it: relative to the working directory when it lies below it.

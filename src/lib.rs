@@ -126,7 +126,11 @@ fn active_rules(registry: &Registry, args: &CheckArgs) -> Result<HashMap<String,
     Ok(registry
         .rules
         .iter()
-        .filter(|r| args.select.is_empty() || args.select.iter().any(|s| matches_selector(&r.meta.id, s)))
+        // A file that cannot be read hides everything in it: parse findings show whatever is
+        // selected, unless they are ignored by name.
+        .filter(|r| {
+            args.select.is_empty() || r.meta.id.starts_with("parse/") || args.select.iter().any(|s| matches_selector(&r.meta.id, s))
+        })
         .filter(|r| !args.ignore.iter().any(|s| matches_selector(&r.meta.id, s)))
         .map(|r| (r.meta.id.clone(), r.meta.severity))
         .collect())
@@ -154,8 +158,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
     for err in &walk_errors {
         stderr.push_str(&format!("warning: {}: {}\n", err.path.display(), err.message));
     }
-    if candidates.is_empty() && walk_errors.len() == roots.len() {
-        return Outcome::usage(format!("{stderr}error: nothing to check"));
+    // A path that does not exist is a usage error (a typo must not pass CI).
+    if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
+        return Outcome::usage(format!("{stderr}error: {}: no such file or directory", missing.display()));
     }
     // DefinitionUri may read files below the roots and the working directory, nowhere else.
     let mut allowed: Vec<PathBuf> =
@@ -166,12 +171,16 @@ pub fn run(args: &CheckArgs) -> Outcome {
         candidates.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect();
 
     let mut findings: Vec<Finding> = Vec::new();
-    let mut files = Vec::new();
-    let mut artifacts = extract::ArtifactCounts::default();
+    let mut files = std::collections::BTreeSet::new();
+    let mut seen_artifacts = std::collections::BTreeSet::new();
     for (candidate, outcome) in outcomes {
-        artifacts.merge(outcome.artifacts);
+        for (path, kind, start) in outcome.artifacts {
+            // A file read through a template's DefinitionUri was checked too.
+            files.insert(path.clone());
+            seen_artifacts.insert((path, kind, start));
+        }
         if outcome.recognised {
-            files.push(discover::display_path(&candidate.path));
+            files.insert(discover::display_path(&candidate.path));
         } else if candidate.explicit {
             stderr.push_str(&format!(
                 "note: {}: not a state machine, CloudFormation/SAM template, Terraform plan or IAM policy; nothing checked\n",
@@ -180,6 +189,11 @@ pub fn run(args: &CheckArgs) -> Outcome {
         }
         findings.extend(outcome.findings.into_iter().filter(|f| active.contains_key(&*f.rule)));
     }
+    let mut artifacts = extract::ArtifactCounts::default();
+    for (_, kind, _) in &seen_artifacts {
+        artifacts.add(*kind);
+    }
+    let files: Vec<PathBuf> = files.into_iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A state machine file reached both directly and through a template's DefinitionUri.
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::discover::{Candidate, display_path, read_limited};
 use crate::engine::target::{Target, TargetKind, targets};
-use crate::extract::{self, ArtifactCounts, Context};
+use crate::extract::{self, ArtifactKind, Context};
 use crate::finding::{Finding, Label, Severity};
 use crate::parse::{DuplicateKey, ParseError, ParseErrorKind, Parsed, json, yaml};
 use crate::registry::{Registry, builtin};
@@ -31,7 +31,8 @@ pub struct FileOutcome {
     pub sources: Vec<Arc<Source>>,
     /// Whether the file held anything deploylint checks.
     pub recognised: bool,
-    pub artifacts: ArtifactCounts,
+    /// The artifacts checked: file, kind and where the root starts (to count each once).
+    pub artifacts: Vec<(PathBuf, ArtifactKind, u32)>,
 }
 
 /// Checks one file.
@@ -106,7 +107,7 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
         outcome.findings.extend(extraction.findings);
         outcome.sources.extend(extraction.sources);
         for artifact in &extraction.artifacts {
-            outcome.artifacts.add(artifact.kind);
+            outcome.artifacts.push((artifact.source.path.clone(), artifact.kind, artifact.root.span.start));
             let mut cache: HashMap<TargetKind, Vec<Target<'_>>> = HashMap::new();
             for rule in &ctx.registry.rules {
                 let (Some(kind), Some(severity)) = (rule.target, ctx.active.get(&rule.meta.id)) else { continue };

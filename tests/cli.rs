@@ -78,6 +78,33 @@ fn select_and_ignore_pick_rules_and_families() {
 }
 
 #[test]
+fn parse_errors_show_whatever_is_selected() {
+    let dir = temp_dir("select-parse");
+    std::fs::write(dir.join("broken.asl.json"), "{\"StartAt\": \"A\", \"States\": {").unwrap();
+    let (out, code) = stdout_of(deploylint().arg("check").arg(&dir).args(["--select", "iam", "--format", "github"]));
+    assert_eq!(code, 1);
+    assert!(out.contains("parse/syntax"), "{out}");
+    let (_, code) = stdout_of(deploylint().arg("check").arg(&dir).args(["--select", "iam", "--ignore", "parse/syntax"]));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_missing_path_fails_even_beside_good_ones() {
+    let dir = temp_dir("missing");
+    std::fs::write(dir.join("good.asl.json"), GOOD_FLOW).unwrap();
+    let out = deploylint().arg("check").arg(&dir).arg(dir.join("typo.json")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("typo.json"));
+}
+
+#[test]
+fn standard_input_can_be_named() {
+    let (out, code) = stdout_of(deploylint().args(["check", "/dev/stdin", "--format", "github"]).write_stdin(WIDE_POLICY));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("iam/wildcard-action"));
+}
+
+#[test]
 fn one_bad_file_does_not_hide_the_others() {
     let dir = temp_dir("bad");
     std::fs::write(dir.join("broken.asl.json"), "{\"StartAt\": \"A\", \"States\": {").unwrap();

@@ -220,7 +220,7 @@ fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<
         out.findings.push(problem(format!("DefinitionUri of `{id}` names `{relative}`, outside the checked tree: not read")));
         return;
     }
-    let bytes = match crate::discover::read_limited(&canonical) {
+    let bytes = match crate::discover::read_referenced(&canonical) {
         Ok(bytes) => bytes,
         Err(err) => {
             out.findings.push(problem(format!("DefinitionUri of `{id}`: cannot read `{relative}`: {err}")));

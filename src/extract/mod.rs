@@ -38,16 +38,9 @@ impl ArtifactCounts {
             ArtifactKind::Plan => self.plans += 1,
         }
     }
-
-    pub fn merge(&mut self, other: ArtifactCounts) {
-        self.state_machines += other.state_machines;
-        self.policies += other.policies;
-        self.templates += other.templates;
-        self.plans += other.plans;
-    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ArtifactKind {
     StateMachine,
     Policy,

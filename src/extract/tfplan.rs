@@ -73,10 +73,15 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             instances.push(Instance { address, kind, values, after_unknown });
         }
     }
+    // `prior_state` is what is deployed now: it speaks only for resources the plan does not
+    // touch (an update whose new definition is unknown must not be checked by its old one).
+    let changed: BTreeSet<&str> = instances.iter().map(|i| i.address).collect();
     for state in ["prior_state", "values"] {
         let root = if state == "values" { doc.get("values") } else { doc.get(state).and_then(|s| s.get("values")) };
         if let Some(root) = root.and_then(|v| v.get("root_module")) {
-            module_instances(root, &mut instances);
+            let mut prior = Vec::new();
+            module_instances(root, &mut prior);
+            instances.extend(prior.into_iter().filter(|i| !changed.contains(i.address)));
         }
     }
 

@@ -6,7 +6,7 @@
 //! `"TimeoutSeconds": ${Timeout}` inside a `Fn::Sub` or `DefinitionSubstitutions` definition)
 //! parses as the string `${Name}`.
 
-use super::{DuplicateKey, Entry, MAX_DEPTH, Node, ParseError, ParseErrorKind, Value};
+use super::{DuplicateKey, Entry, KeyIndex, MAX_DEPTH, Node, ParseError, ParseErrorKind, Value};
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -112,6 +112,7 @@ impl Parser<'_> {
         self.enter()?;
         self.pos += 1;
         let mut entries: Vec<Entry> = Vec::new();
+        let mut keys = KeyIndex::default();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -131,8 +132,8 @@ impl Parser<'_> {
                 self.pos += 1;
                 self.skip_ws();
                 let value = self.value()?;
-                if let Some(first) = entries.iter().find(|e| *e.key == *key) {
-                    self.duplicates.push(DuplicateKey { key: key.clone(), span: key_span, first: first.key_span });
+                if let Some(first) = keys.earlier(&entries, &key, key_span) {
+                    self.duplicates.push(DuplicateKey { key: key.clone(), span: key_span, first });
                 }
                 entries.push(Entry { key: key.into(), key_span, value });
                 self.skip_ws();
@@ -335,6 +336,20 @@ mod tests {
         let (_, dups) = parse("{\"a\":1,\"a\":2}", 0, Options::default()).unwrap();
         assert_eq!(dups.len(), 1);
         assert_eq!(dups[0].span.start(), 7);
+    }
+
+    #[test]
+    fn duplicates_in_large_objects() {
+        let mut text = String::from("{");
+        for i in 0..100 {
+            text.push_str(&format!("\"k{i}\": {i}, "));
+        }
+        text.push_str("\"k50\": 0}");
+        let (node, dups) = parse(&text, 0, Options::default()).unwrap();
+        assert_eq!(dups.len(), 1);
+        assert_eq!(&text[dups[0].first.start()..dups[0].first.end()], "\"k50\"");
+        assert_eq!(node.unique_entries().count(), 100);
+        assert_eq!(node.get("k50").and_then(|n| if let Value::Number(v) = n.value { Some(v) } else { None }), Some(0.0));
     }
 
     #[test]

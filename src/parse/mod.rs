@@ -66,6 +66,38 @@ pub struct DuplicateKey {
     pub first: Span,
 }
 
+/// Finds duplicate keys while an object is built: a linear scan for small objects, a hash
+/// index once an object is large (a 100,000-key object must not take quadratic time).
+#[derive(Debug, Default)]
+pub(crate) struct KeyIndex {
+    index: Option<std::collections::HashMap<Box<str>, Span>>,
+}
+
+impl KeyIndex {
+    const LINEAR: usize = 32;
+
+    /// The span of an earlier entry with this key, before `key` is pushed after `entries`.
+    pub(crate) fn earlier(&mut self, entries: &[Entry], key: &str, key_span: Span) -> Option<Span> {
+        if self.index.is_none() && entries.len() < Self::LINEAR {
+            return entries.iter().find(|e| &*e.key == key).map(|e| e.key_span);
+        }
+        let index = self.index.get_or_insert_with(|| {
+            let mut map = std::collections::HashMap::with_capacity(entries.len() * 2);
+            for e in entries {
+                map.entry(e.key.clone()).or_insert(e.key_span);
+            }
+            map
+        });
+        match index.get(key) {
+            Some(first) => Some(*first),
+            None => {
+                index.insert(key.into(), key_span);
+                None
+            }
+        }
+    }
+}
+
 /// A parsed file: its documents (YAML may hold several), with what the parser noticed.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -152,7 +184,16 @@ impl Node {
     /// Entries with distinct keys, last one wins, in source order of the winners.
     pub fn unique_entries(&self) -> impl Iterator<Item = &Entry> {
         let entries = self.as_object().unwrap_or(&[]);
-        entries.iter().enumerate().filter(move |(i, e)| !entries[i + 1..].iter().any(|later| later.key == e.key)).map(|(_, e)| e)
+        let winners: Vec<&Entry> = if entries.len() <= 32 {
+            entries.iter().enumerate().filter(|(i, e)| !entries[i + 1..].iter().any(|later| later.key == e.key)).map(|(_, e)| e).collect()
+        } else {
+            let mut last = std::collections::HashMap::with_capacity(entries.len());
+            for (i, e) in entries.iter().enumerate() {
+                last.insert(&*e.key, i);
+            }
+            entries.iter().enumerate().filter(|(i, e)| last.get(&*e.key) == Some(i)).map(|(_, e)| e).collect()
+        };
+        winners.into_iter()
     }
 
     /// A CloudFormation intrinsic function, in either spelling: `{"Fn::Sub": x}` or `!Sub x`.

@@ -10,15 +10,31 @@ use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, options};
 
-use super::{DuplicateKey, Entry, Node, ParseError, ParseErrorKind, Parsed, Value};
+use super::{DuplicateKey, Entry, KeyIndex, Node, ParseError, ParseErrorKind, Parsed, Value};
 use crate::source::Span;
 
-/// Alias expansion may copy at most this many nodes per file.
+/// Alias expansion may copy at most this many nodes per file ...
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// ... and at most this many bytes of scalar text.
+pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
+
+/// What a subtree costs to copy: nodes and scalar bytes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn add(&mut self, other: Size) {
+        self.nodes += other.nodes;
+        self.bytes += other.bytes;
+    }
+}
 
 /// Parses every document of a YAML stream.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
-    let mut builder = Builder { text, stack: Vec::new(), anchors: HashMap::new(), expanded: 0, parsed: Parsed::default() };
+    let mut builder = Builder { text, stack: Vec::new(), anchors: HashMap::new(), expanded: Size::default(), parsed: Parsed::default() };
     // Comments are buffered while the parser looks ahead; a commented-out block of a template
     // can be long, and the buffer is bounded by the file size anyway.
     let mut parser = Parser::new_from_str_with_options(text, options! { max_buffered_comment_events: usize::MAX });
@@ -48,20 +64,20 @@ struct Frame {
     end: usize,
     tag: Option<(Box<str>, usize)>,
     anchor: usize,
-    /// Nodes in this subtree, for the alias budget.
-    count: usize,
+    /// Size of this subtree, for the alias budget.
+    size: Size,
 }
 
 enum FrameKind {
     Sequence(Vec<Node>),
-    Mapping { entries: Vec<Entry>, key: Option<(Box<str>, Span)> },
+    Mapping { entries: Vec<Entry>, key: Option<(Box<str>, Span)>, keys: KeyIndex },
 }
 
 struct Builder<'t> {
     text: &'t str,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
-    expanded: usize,
+    anchors: HashMap<usize, (Node, Size)>,
+    expanded: Size,
     parsed: Parsed,
 }
 
@@ -90,6 +106,7 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, _) => {
                 let tag = tag_use(event, &span);
                 let span = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) { self.trim_end(bytes) } else { bytes };
+                let size = Size { nodes: 1, bytes: value.len() };
                 let value = match (&tag, style) {
                     (TagUse::ForceString, _)
                     | (_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted | ScalarStyle::Literal | ScalarStyle::Folded) => {
@@ -98,7 +115,7 @@ impl Builder<'_> {
                     _ => resolve_plain(value),
                 };
                 let node = with_tag(Node::new(value, span), tag);
-                self.finish_node(node, *anchor, 1);
+                self.finish_node(node, *anchor, size);
             }
             Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 let tag = match tag_use(event, &span) {
@@ -108,12 +125,19 @@ impl Builder<'_> {
                 let kind = if matches!(event, Event::SequenceStart(..)) {
                     FrameKind::Sequence(Vec::new())
                 } else {
-                    FrameKind::Mapping { entries: Vec::new(), key: None }
+                    FrameKind::Mapping { entries: Vec::new(), key: None, keys: KeyIndex::default() }
                 };
                 if self.stack.len() > super::MAX_DEPTH * 2 {
                     return Err(ParseError { kind: ParseErrorKind::Limit, message: "nesting too deep".into(), span: bytes });
                 }
-                self.stack.push(Frame { kind, start: bytes.start(), end: bytes.end(), tag, anchor: *anchor, count: 1 });
+                self.stack.push(Frame {
+                    kind,
+                    start: bytes.start(),
+                    end: bytes.end(),
+                    tag,
+                    anchor: *anchor,
+                    size: Size { nodes: 1, bytes: 0 },
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else { return Ok(()) };
@@ -127,23 +151,23 @@ impl Builder<'_> {
                 };
                 let tag = frame.tag.map_or(TagUse::None, |(name, start)| TagUse::Keep(name, start));
                 let node = with_tag(Node::new(value, span), tag);
-                self.finish_node(node, frame.anchor, frame.count);
+                self.finish_node(node, frame.anchor, frame.size);
             }
             Event::Alias(id) => {
-                let Some((node, count)) = self.anchors.get(id) else {
+                let Some((node, size)) = self.anchors.get(id) else {
                     return Err(ParseError { kind: ParseErrorKind::Syntax, message: "unknown alias".into(), span: bytes });
                 };
-                self.expanded += count;
-                if self.expanded > MAX_ALIAS_NODES {
+                self.expanded.add(*size);
+                if self.expanded.nodes > MAX_ALIAS_NODES || self.expanded.bytes > MAX_ALIAS_BYTES {
                     return Err(ParseError {
                         kind: ParseErrorKind::Limit,
-                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes or {} MiB of text", MAX_ALIAS_BYTES >> 20),
                         span: bytes,
                     });
                 }
-                let (mut node, count) = (node.clone(), *count);
+                let (mut node, size) = (node.clone(), *size);
                 node.span = bytes;
-                self.finish_node(node, 0, count);
+                self.finish_node(node, 0, size);
             }
             Event::DocumentEnd => self.stack.clear(),
             _ => {}
@@ -157,23 +181,23 @@ impl Builder<'_> {
         Span::new(span.start(), span.start() + raw.trim_end().len())
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, count: usize) {
+    fn finish_node(&mut self, node: Node, anchor: usize, size: Size) {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), count));
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         let Some(parent) = self.stack.last_mut() else {
             self.parsed.documents.push(node);
             return;
         };
         parent.end = parent.end.max(node.span.end());
-        parent.count += count;
+        parent.size.add(size);
         match &mut parent.kind {
             FrameKind::Sequence(items) => items.push(node),
-            FrameKind::Mapping { entries, key } => match key.take() {
+            FrameKind::Mapping { entries, key, keys } => match key.take() {
                 None => *key = Some((key_text(self.text, &node), node.span)),
                 Some((key, key_span)) => {
-                    if let Some(first) = entries.iter().find(|e| e.key == key) {
-                        self.parsed.duplicates.push(DuplicateKey { key: key.to_string(), span: key_span, first: first.key_span });
+                    if let Some(first) = keys.earlier(entries, &key, key_span) {
+                        self.parsed.duplicates.push(DuplicateKey { key: key.to_string(), span: key_span, first });
                     }
                     entries.push(Entry { key, key_span, value: node });
                 }
@@ -302,6 +326,12 @@ mod tests {
         }
         let err = parse(&text).unwrap_err();
         assert_eq!(err.kind, ParseErrorKind::Limit);
+    }
+
+    #[test]
+    fn long_scalar_alias_bomb_is_bounded() {
+        let text = format!("a: &a \"{}\"\nb: [{}]\n", "x".repeat(200_000), vec!["*a"; 500].join(", "));
+        assert_eq!(parse(&text).unwrap_err().kind, ParseErrorKind::Limit);
     }
 
     #[test]

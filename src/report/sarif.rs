@@ -199,12 +199,15 @@ fn location(source: &Source, span: Span, message: Option<String>) -> Location {
 
 /// Relative paths are relative to `%SRCROOT%` (the working directory); others are `file:` URIs.
 fn artifact_location(path: &std::path::Path) -> ArtifactLocation {
-    let text = path_text(path);
-    if path.is_absolute() {
+    let outside = path.components().next().is_some_and(|c| matches!(c, std::path::Component::ParentDir));
+    if path.is_absolute() || outside {
+        let absolute = std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = std::fs::canonicalize(&absolute).unwrap_or(absolute);
+        let text = path_text(&absolute);
         let text = if text.starts_with('/') { text } else { format!("/{text}") };
         ArtifactLocation { uri: format!("file://{}", uri_encode(&text)), uri_base_id: None }
     } else {
-        ArtifactLocation { uri: uri_encode(&text), uri_base_id: Some("%SRCROOT%") }
+        ArtifactLocation { uri: uri_encode(&path_text(path)), uri_base_id: Some("%SRCROOT%") }
     }
 }
 
