@@ -88,13 +88,11 @@ impl KeyIndex {
             }
             map
         });
-        match index.get(key) {
-            Some(first) => Some(*first),
-            None => {
-                index.insert(key.into(), key_span);
-                None
-            }
+        if let Some(first) = index.get(key) {
+            return Some(*first);
         }
+        index.insert(key.into(), key_span);
+        None
     }
 }
 

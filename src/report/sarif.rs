@@ -201,7 +201,7 @@ fn location(source: &Source, span: Span, message: Option<String>) -> Location {
 fn artifact_location(path: &std::path::Path) -> ArtifactLocation {
     let outside = path.components().next().is_some_and(|c| matches!(c, std::path::Component::ParentDir));
     if path.is_absolute() || outside {
-        let absolute = std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = std::env::current_dir().map_or_else(|_| path.to_path_buf(), |cwd| cwd.join(path));
         let absolute = std::fs::canonicalize(&absolute).unwrap_or(absolute);
         let text = path_text(&absolute);
         let text = if text.starts_with('/') { text } else { format!("/{text}") };
