@@ -118,11 +118,20 @@ impl Op {
         match self {
             Op::Equals(v, ci) => scalar_eq(node, v, *ci),
             Op::OneOf(list, ci) => list.iter().any(|v| scalar_eq(node, v, *ci)),
-            Op::Matches(re) => node.as_str().is_some_and(|s| re.is_match(s)),
+            Op::Matches(re) => pattern_text(node).is_some_and(|s| re.is_match(s)),
             Op::Type(t) => node.type_name() == t || (t == "intrinsic" && node.intrinsic().is_some()),
             Op::Exists(_) | Op::Count { .. } => true,
         }
     }
+}
+
+/// The text a pattern is matched against: a string, or the template of a `Fn::Sub` (so
+/// `!Sub arn:${AWS::Partition}:states:::sqs:sendMessage.waitForTaskToken` is a callback task).
+fn pattern_text(node: &Node) -> Option<&str> {
+    node.as_str().or_else(|| match node.intrinsic()? {
+        ("Fn::Sub", arg) => arg.as_str().or_else(|| arg.as_array()?.first()?.as_str()),
+        _ => None,
+    })
 }
 
 fn scalar_eq(node: &Node, value: &Scalar, ignore_case: bool) -> bool {

@@ -128,24 +128,35 @@ fn states(root: &Node) -> Vec<Target<'_>> {
 /// Elements that IAM allows as a string or a list; targets always see a list.
 const LIST_ELEMENTS: [&str; 4] = ["Action", "NotAction", "Resource", "NotResource"];
 
+/// Statements, with CloudFormation `Fn::If` resolved both ways: a conditional statement (or
+/// statement list) is checked in each branch, and a conditional `Action` contributes the values
+/// of both branches.
 fn statements(root: &Node) -> Vec<Target<'_>> {
     let Some(statement) = root.get("Statement") else { return Vec::new() };
-    let list: Vec<(&Node, String)> = match &statement.value {
-        Value::Array(items) => items.iter().enumerate().map(|(i, s)| (s, format!("Statement[{i}]"))).collect(),
-        _ => vec![(statement, "Statement".to_string())],
-    };
+    let mut list: Vec<(&Node, String)> = Vec::new();
+    for (i, alternative) in statement.alternatives().into_iter().enumerate() {
+        let prefix = if i == 0 { "Statement".to_string() } else { format!("Statement#{i}") };
+        match &alternative.value {
+            Value::Array(items) => {
+                for (j, item) in items.iter().enumerate() {
+                    list.extend(item.alternatives().into_iter().map(|s| (s, format!("{prefix}[{j}]"))));
+                }
+            }
+            _ => list.push((alternative, prefix)),
+        }
+    }
     list.into_iter()
         .filter(|(s, _)| s.as_object().is_some())
         .map(|(s, path)| {
-            let needs_lists = LIST_ELEMENTS.iter().any(|k| s.get(k).is_some_and(|v| v.as_array().is_none()));
+            let listed = |v: &Node| v.as_array().is_some_and(|items| items.iter().all(|i| i.if_branches().is_none()));
+            let needs_lists = LIST_ELEMENTS.iter().any(|k| s.get(k).is_some_and(|v| !listed(v)));
             let node = if needs_lists {
                 let mut owned = s.clone();
                 if let Value::Object(entries) = &mut owned.value {
                     for entry in entries.iter_mut().filter(|e| LIST_ELEMENTS.contains(&&*e.key)) {
-                        if entry.value.as_array().is_none() {
-                            let span = entry.value.span;
-                            let item = std::mem::replace(&mut entry.value, Node::new(Value::Null, span));
-                            entry.value = Node::new(Value::Array(vec![item]), span);
+                        if !listed(&entry.value) {
+                            let items = flatten_values(&entry.value);
+                            entry.value = Node::new(Value::Array(items), entry.value.span);
                         }
                     }
                 }
@@ -158,6 +169,25 @@ fn statements(root: &Node) -> Vec<Target<'_>> {
             Target { node, anchor: Span { start: s.span.start, end: s.span.start + 1 }, anchor_text: None, path, vars }
         })
         .collect()
+}
+
+/// A string-or-list element as the list of values it may hold, `Fn::If` branches included.
+fn flatten_values(value: &Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    for alternative in value.alternatives() {
+        match &alternative.value {
+            Value::Array(items) => {
+                for item in items {
+                    out.extend(item.alternatives().into_iter().flat_map(|a| match &a.value {
+                        Value::Array(inner) => inner.clone(),
+                        _ => vec![a.clone()],
+                    }));
+                }
+            }
+            _ => out.push(alternative.clone()),
+        }
+    }
+    out
 }
 
 fn resources(root: &Node) -> Vec<Target<'_>> {

@@ -131,6 +131,13 @@ fn push_document<'a>(
     ctx: &Context<'_>,
     out: &mut Extraction<'a>,
 ) {
+    if node.if_branches().is_some() {
+        // Alternatives still conditional past the expansion bound are left unchecked.
+        for (i, branch) in node.alternatives().into_iter().filter(|b| b.if_branches().is_none()).enumerate() {
+            push_document(kind, policy_kind, branch, id, format!("{location}.Fn::If#{i}"), placeholders, ctx, out);
+        }
+        return;
+    }
     let root = match &node.value {
         Value::Object(_) if node.intrinsic().is_none() => Cow::Borrowed(node),
         _ => {
@@ -163,29 +170,60 @@ fn embedded_text(file_text: &str, node: &Node) -> Option<(EmbeddedText, bool)> {
         return Some((text, false));
     }
     match node.intrinsic()? {
-        ("Fn::Sub", arg) => {
-            let template = arg.as_str().map_or_else(|| arg.as_array().and_then(|a| a.first()), |_| Some(arg))?;
-            template.as_str()?;
-            text.push_string_node(file_text, template);
+        ("Fn::Sub", _) => {
+            text.push_string_node(file_text, sub_template(node)?);
             Some((text, true))
         }
-        ("Fn::Join", arg) => {
-            let [delimiter, pieces] = arg.as_array()? else { return None };
-            delimiter.as_str()?;
-            for (i, piece) in pieces.as_array()?.iter().enumerate() {
-                if i > 0 {
-                    text.push_string_node(file_text, delimiter);
-                }
-                match (piece.as_str(), piece.intrinsic()) {
-                    (Some(_), _) => text.push_string_node(file_text, piece),
-                    (None, Some(("Fn::Sub", arg))) if arg.as_str().is_some() => text.push_string_node(file_text, arg),
-                    _ => text.push_synthetic(&placeholder_for(piece), piece.span),
-                }
-            }
+        ("Fn::Join", _) => {
+            push_join(&mut text, file_text, node, 0)?;
             Some((text, true))
         }
         _ => None,
     }
+}
+
+/// Appends a `Fn::Join`'s text: string pieces aligned with their source, nested joins and
+/// `Fn::Sub` templates in place, the first branch of a `Fn::If`, and a `${…}` placeholder for
+/// what stays unknown until deploy (`Ref`, `Fn::GetAtt`, …).
+fn push_join(text: &mut EmbeddedText, file_text: &str, join: &Node, depth: usize) -> Option<()> {
+    let ("Fn::Join", arg) = join.intrinsic()? else { return None };
+    let [delimiter, pieces] = arg.as_array()? else { return None };
+    delimiter.as_str()?;
+    for (i, piece) in pieces.as_array()?.iter().enumerate() {
+        if i > 0 {
+            text.push_string_node(file_text, delimiter);
+        }
+        push_piece(text, file_text, piece, depth);
+    }
+    Some(())
+}
+
+fn push_piece(text: &mut EmbeddedText, file_text: &str, piece: &Node, depth: usize) {
+    if piece.as_str().is_some() {
+        text.push_string_node(file_text, piece);
+        return;
+    }
+    if depth < 16 {
+        if let Some(template) = sub_template(piece) {
+            text.push_string_node(file_text, template);
+            return;
+        }
+        if push_join(text, file_text, piece, depth + 1).is_some() {
+            return;
+        }
+        if let Some([first, _]) = piece.if_branches() {
+            push_piece(text, file_text, first, depth + 1);
+            return;
+        }
+    }
+    text.push_synthetic(&placeholder_for(piece), piece.span);
+}
+
+/// The template string of a `Fn::Sub`, in either form (`"..."` or `["...", {vars}]`).
+fn sub_template(node: &Node) -> Option<&Node> {
+    let ("Fn::Sub", arg) = node.intrinsic()? else { return None };
+    let template = if arg.as_str().is_some() { arg } else { arg.as_array()?.first()? };
+    template.as_str().map(|_| template)
 }
 
 /// What an intrinsic function between `Fn::Join` pieces reads as: `${Name}` or `${Name.Attr}`.

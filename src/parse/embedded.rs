@@ -15,6 +15,8 @@ use crate::source::Span;
 pub struct EmbeddedText {
     pub text: String,
     map: Vec<Span>,
+    /// Whether some text stands for a value unknown until deploy (an intrinsic function).
+    pub synthetic: bool,
 }
 
 impl EmbeddedText {
@@ -31,6 +33,7 @@ impl EmbeddedText {
 
     /// Appends text that has no source of its own, mapped to `span`.
     pub fn push_synthetic(&mut self, text: &str, span: Span) {
+        self.synthetic = true;
         self.text.push_str(text);
         self.map.extend(std::iter::repeat_n(span, text.len()));
     }

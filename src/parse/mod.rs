@@ -208,6 +208,43 @@ impl Node {
         }
     }
 
+    /// The two values of a CloudFormation `Fn::If` (`[condition, when_true, when_false]`).
+    #[must_use]
+    pub fn if_branches(&self) -> Option<[&Node; 2]> {
+        match self.intrinsic()? {
+            ("Fn::If", arg) => match arg.as_array()? {
+                [_, yes, no] => Some([yes, no]),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `{"Ref": "AWS::NoValue"}`: the value CloudFormation removes.
+    #[must_use]
+    pub fn is_no_value(&self) -> bool {
+        matches!(self.intrinsic(), Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue"))
+    }
+
+    /// The values a node may take after CloudFormation resolves `Fn::If` (both branches, nested
+    /// ones too, `AWS::NoValue` dropped); the node itself otherwise. Bounded by nesting depth.
+    #[must_use]
+    pub fn alternatives(&self) -> Vec<&Node> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            match node.if_branches() {
+                Some([yes, no]) if out.len() + stack.len() < 64 => {
+                    stack.push(no);
+                    stack.push(yes);
+                }
+                _ if node.is_no_value() => {}
+                _ => out.push(node),
+            }
+        }
+        out
+    }
+
     /// Short type name for messages.
     #[must_use]
     pub fn type_name(&self) -> &'static str {

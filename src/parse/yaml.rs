@@ -147,7 +147,7 @@ impl Builder<'_> {
                 let span = Span::new(frame.start, end);
                 let value = match frame.kind {
                     FrameKind::Sequence(items) => Value::Array(items),
-                    FrameKind::Mapping { entries, .. } => Value::Object(entries),
+                    FrameKind::Mapping { entries, .. } => Value::Object(merge_keys(entries)),
                 };
                 let tag = frame.tag.map_or(TagUse::None, |(name, start)| TagUse::Keep(name, start));
                 let node = with_tag(Node::new(value, span), tag);
@@ -204,6 +204,36 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// Resolves YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`) as PyYAML and the SAM CLI do:
+/// keys written in the mapping win, then earlier merged mappings over later ones.
+fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+    if !entries.iter().any(|e| &*e.key == "<<") {
+        return entries;
+    }
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| &*e.key == "<<");
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Object(_) => vec![merge.value],
+            Value::Array(items) => items,
+            // Not a mapping: keep it as an ordinary key.
+            _ => {
+                own.push(merge);
+                continue;
+            }
+        };
+        for source in sources {
+            if let Value::Object(inherited) = source.value {
+                for entry in inherited {
+                    if !own.iter().any(|e| e.key == entry.key) {
+                        own.push(entry);
+                    }
+                }
+            }
+        }
+    }
+    own
 }
 
 fn with_tag(node: Node, tag: TagUse) -> Node {
@@ -349,6 +379,16 @@ mod tests {
         text.push_str("  B: 1\n");
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.comments.len(), 500);
+    }
+
+    #[test]
+    fn merge_keys_resolve() {
+        let text = "d: &d {TimeoutSeconds: 30, Type: Pass}\ns:\n  <<: *d\n  Type: Task\n";
+        let doc = &parse(text).unwrap().documents[0];
+        let s = doc.get("s").unwrap();
+        assert_eq!(s.get_str("Type"), Some("Task"));
+        assert_eq!(s.get("TimeoutSeconds").map(|n| n.value.clone()), Some(Value::Number(30.0)));
+        assert!(s.get("<<").is_none());
     }
 
     #[test]
