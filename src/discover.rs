@@ -74,6 +74,9 @@ pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Wa
             Ok(_) => walk(root, filters, &mut files, &mut errors),
         }
     }
+    for file in &mut files {
+        file.path = file.path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    }
     files.sort();
     files.dedup_by(|a, b| {
         if a.path == b.path {
@@ -113,7 +116,7 @@ pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!("larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024)));
+        return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, format!("larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024)));
     }
     Ok(bytes)
 }

@@ -187,7 +187,11 @@ pub fn run(args: &CheckArgs) -> Outcome {
                 candidate.path.display()
             ));
         }
-        findings.extend(outcome.findings.into_iter().filter(|f| active.contains_key(&*f.rule)));
+        // Every finding takes its rule's severity for this run (where configuration will override).
+        findings.extend(outcome.findings.into_iter().filter_map(|mut f| {
+            f.severity = *active.get(&*f.rule)?;
+            Some(f)
+        }));
     }
     let mut artifacts = extract::ArtifactCounts::default();
     for (_, kind, _) in &seen_artifacts {

@@ -27,8 +27,6 @@ pub struct RunContext<'r> {
 #[derive(Debug, Default)]
 pub struct FileOutcome {
     pub findings: Vec<Finding>,
-    /// Every source a finding may point into.
-    pub sources: Vec<Arc<Source>>,
     /// Whether the file held anything deploylint checks.
     pub recognised: bool,
     /// The artifacts checked: file, kind and where the root starts (to count each once).
@@ -44,15 +42,9 @@ pub fn check_file(candidate: &Candidate, ctx: &RunContext<'_>) -> FileOutcome {
         Ok(bytes) => bytes,
         Err(err) => {
             let source = Arc::new(Source::new(path, String::new()));
-            outcome.findings.push(Finding::new(
-                builtin::PARSE_IO,
-                Severity::Error,
-                &source,
-                Span::default(),
-                format!("cannot read the file: {err}"),
-            ));
+            let rule = if err.kind() == std::io::ErrorKind::FileTooLarge { builtin::PARSE_LIMIT } else { builtin::PARSE_IO };
+            outcome.findings.push(Finding::new(rule, Severity::Error, &source, Span::default(), format!("cannot read the file: {err}")));
             outcome.recognised = true;
-            outcome.sources.push(source);
             return outcome;
         }
     };
@@ -80,11 +72,9 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
             };
             outcome.findings.push(Finding::new(builtin::PARSE_ENCODING, Severity::Error, &source, span, message));
             outcome.recognised = true;
-            outcome.sources.push(source);
             return outcome;
         }
     };
-    outcome.sources.push(source.clone());
     let parsed = match parse_source(&source) {
         Ok(parsed) => parsed,
         Err(finding) => {
@@ -97,15 +87,11 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
             return outcome;
         }
     };
-    for dup in &parsed.duplicates {
-        outcome.findings.push(duplicate_key_finding(&source, dup));
-    }
     let extract_ctx = Context { source: source.clone(), roots: ctx.roots };
     for doc in &parsed.documents {
         let extraction = extract::extract(doc, &extract_ctx);
         outcome.recognised |= extraction.recognised;
         outcome.findings.extend(extraction.findings);
-        outcome.sources.extend(extraction.sources);
         for artifact in &extraction.artifacts {
             outcome.artifacts.push((artifact.source.path.clone(), artifact.kind, artifact.root.span.start));
             let mut cache: HashMap<TargetKind, Vec<Target<'_>>> = HashMap::new();
@@ -118,8 +104,10 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
             }
         }
     }
-    if !parsed.duplicates.is_empty() {
-        outcome.recognised = true;
+    // A duplicate key in someone else's file (a package.json) is none of our business.
+    if outcome.recognised || explicit {
+        outcome.findings.extend(parsed.duplicates.iter().map(|dup| duplicate_key_finding(&source, dup)));
+        outcome.recognised |= !parsed.duplicates.is_empty();
     }
     outcome
 }
@@ -151,11 +139,12 @@ pub fn parse_source(source: &Arc<Source>) -> Result<Parsed, Box<Finding>> {
         _ => source.text[start..].trim_start().starts_with(['{', '[']),
     };
     let result = if is_json {
-        json::parse(&source.text, start, json::Options::default()).map(|(node, duplicates)| Parsed {
-            documents: vec![node],
-            duplicates,
-            comments: Vec::new(),
-        })
+        let parse = |placeholders| json::parse(&source.text, start, json::Options { placeholders });
+        // A definition file used with SAM `DefinitionSubstitutions` may hold `${Name}` where a
+        // value goes (`"TimeoutSeconds": ${Timeout}`): CloudFormation substitutes the text first.
+        parse(false)
+            .or_else(|err| if source.text.contains("${") { parse(true).map_err(|_| err) } else { Err(err) })
+            .map(|(node, duplicates)| Parsed { documents: vec![node], duplicates, comments: Vec::new() })
     } else {
         yaml::parse(&source.text)
     };
@@ -163,11 +152,11 @@ pub fn parse_source(source: &Arc<Source>) -> Result<Parsed, Box<Finding>> {
 }
 
 fn parse_error_finding(source: &Arc<Source>, err: &ParseError, format: &str) -> Finding {
-    let (rule, message) = match err.kind {
-        ParseErrorKind::Syntax => (builtin::PARSE_SYNTAX, format!("invalid {format}: {}", err.message)),
-        ParseErrorKind::Limit => (builtin::PARSE_LIMIT, format!("{format} not checked: {}", err.message)),
+    let message = match err.kind {
+        ParseErrorKind::Syntax => format!("invalid {format}: {}", err.message),
+        ParseErrorKind::Limit => format!("{format} not checked: {}", err.message),
     };
-    Finding::new(rule, Severity::Error, source, err.span, message)
+    Finding::new(builtin::for_parse_error(err.kind), Severity::Error, source, err.span, message)
 }
 
 /// A duplicate key, pointing at the second occurrence with the first as a related label.

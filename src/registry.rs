@@ -21,7 +21,19 @@ pub mod builtin {
     pub const PARSE_IO: &str = "parse/io";
     pub const TF_UNKNOWN_AT_PLAN: &str = "tf/unknown-at-plan";
 
-    pub const ALL: [&str; 6] = [PARSE_SYNTAX, PARSE_ENCODING, PARSE_LIMIT, PARSE_DUPLICATE_KEY, PARSE_IO, TF_UNKNOWN_AT_PLAN];
+    pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
+
+    pub const ALL: [&str; 7] =
+        [PARSE_SYNTAX, PARSE_ENCODING, PARSE_LIMIT, PARSE_DUPLICATE_KEY, PARSE_IO, PARSE_UNRESOLVED_EMBEDDED, TF_UNKNOWN_AT_PLAN];
+
+    /// The rule for a parser's error.
+    #[must_use]
+    pub fn for_parse_error(kind: crate::parse::ParseErrorKind) -> &'static str {
+        match kind {
+            crate::parse::ParseErrorKind::Syntax => PARSE_SYNTAX,
+            crate::parse::ParseErrorKind::Limit => PARSE_LIMIT,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +63,15 @@ impl Registry {
                 let name = file.display().to_string();
                 match std::fs::read_to_string(&file) {
                     Ok(text) => match Rule::from_yaml(&name, &text) {
+                        Ok(rule) if rule.target.is_none() && !builtin::ALL.contains(&rule.meta.id.as_str()) => errors.push(RuleError {
+                            file: name,
+                            line: 0,
+                            column: 0,
+                            message: format!(
+                                "`target: builtin` documents deploylint's own rules; `{}` is not one (use a target such as asl.state)",
+                                rule.meta.id
+                            ),
+                        }),
                         Ok(rule) => rules.push(rule),
                         Err(err) => errors.push(err),
                     },

@@ -63,7 +63,12 @@ pub struct Source {
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<u32>,
+    /// Code points before each multiple of [`CHECKPOINT`] bytes: a column on a very long line
+    /// (a one-line Terraform plan) costs at most one block of counting, not the whole line.
+    checkpoints: Vec<u32>,
 }
+
+const CHECKPOINT: usize = 4096;
 
 /// Why a file's bytes are not text we can read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +84,13 @@ impl Source {
     #[must_use]
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
         let line_starts = line_starts(&text);
-        Self { path: path.into(), text, line_starts }
+        let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+        let mut chars = 0u32;
+        for block in text.as_bytes().chunks(CHECKPOINT) {
+            checkpoints.push(chars);
+            chars += block.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
+        }
+        Self { path: path.into(), text, line_starts, checkpoints }
     }
 
     /// Decodes a file's bytes. On failure the returned source holds the readable prefix,
@@ -98,10 +109,14 @@ impl Source {
         if let Some(decode) = utf16 {
             let units = bytes[2..].chunks(2).map(|c| decode([c[0], c.get(1).copied().unwrap_or(0)]));
             let mut text = String::with_capacity(bytes.len() / 2);
-            for (i, c) in char::decode_utf16(units).enumerate() {
+            let mut unit = 0;
+            for c in char::decode_utf16(units) {
                 match c {
-                    Ok(c) => text.push(c),
-                    Err(_) => return Err((Self::new(path, text), TextError::InvalidUtf8 { valid_up_to: 2 + 2 * i })),
+                    Ok(c) => {
+                        text.push(c);
+                        unit += c.len_utf16();
+                    }
+                    Err(_) => return Err((Self::new(path, text), TextError::InvalidUtf8 { valid_up_to: 2 + 2 * unit })),
                 }
             }
             return Ok(Self::new(path, text));
@@ -142,8 +157,16 @@ impl Source {
         if line_index == 0 {
             from = from.max(self.content_start().min(offset));
         }
-        let column = self.text.as_bytes()[from..offset].iter().filter(|b| (**b & 0xC0) != 0x80).count() + 1;
+        let column = self.chars_before(offset) - self.chars_before(from) + 1;
         Position { line: line_index + 1, column, offset }
+    }
+
+    /// Code points that start before a byte offset.
+    fn chars_before(&self, offset: usize) -> usize {
+        let block = offset / CHECKPOINT;
+        let base = self.checkpoints.get(block).map_or(0, |c| *c as usize);
+        let start = (block * CHECKPOINT).min(offset);
+        base + self.text.as_bytes()[start..offset].iter().filter(|b| (**b & 0xC0) != 0x80).count()
     }
 
     /// Start and end positions of a span. The end is exclusive, as in LSP and SARIF.
@@ -202,6 +225,15 @@ mod tests {
         bytes.extend("{\"a\": \"é\"}".encode_utf16().flat_map(u16::to_le_bytes));
         let src = Source::from_bytes("x", bytes).unwrap();
         assert_eq!(src.text, "{\"a\": \"é\"}");
+    }
+
+    #[test]
+    fn columns_on_long_lines_cross_checkpoints() {
+        let text = format!("{}é{}x", "a".repeat(5000), "b".repeat(9000));
+        let src = Source::new("long", text.clone());
+        let x = text.find('x').unwrap();
+        assert_eq!(src.position(x).column, text[..x].chars().count() + 1);
+        assert_eq!(src.position(4096).column, 4097);
     }
 
     #[test]

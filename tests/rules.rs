@@ -91,6 +91,9 @@ fn rule_files_are_complete_and_named_by_their_ids() {
         let rule = registry.get(id).unwrap_or_else(|| panic!("built-in rule {id} has no rule file"));
         assert_eq!(rule.meta.target, "builtin");
     }
+    for rule in registry.rules.iter().filter(|r| r.meta.target == "builtin") {
+        assert!(builtin::ALL.contains(&rule.meta.id.as_str()), "{} documents a built-in rule that does not exist", rule.meta.id);
+    }
 }
 
 #[test]
@@ -103,9 +106,21 @@ fn a_rule_file_error_names_file_line_and_column() {
     )
     .unwrap();
     std::fs::write(dir.join("typo.yaml"), "id: team/typo\ntitel: t\n").unwrap();
+    std::fs::write(
+        dir.join("placeholder.yaml"),
+        "id: team/placeholder\ntitle: t\nseverity: note\ntarget: asl.state\nrequire: [{label: l, holds: {path: $.Type, exists: true}}]\nmessage: 'State {nmae}'\ndocs: {summary: s, why: w, fix: f}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("builtin.yaml"),
+        "id: team/mine\ntitle: t\nseverity: note\ntarget: builtin\ndocs: {summary: s, why: w, fix: f}\n",
+    )
+    .unwrap();
     let errors = Registry::load(&[&dir]).expect_err("bad rules must not load");
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(text.iter().any(|e| e.contains("bad.yaml:6:") && e.contains("invalid JSONPath")), "{text:?}");
     assert!(text.iter().any(|e| e.contains("typo.yaml") && e.contains("titel")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("placeholder.yaml") && e.contains("{nmae}")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("builtin.yaml") && e.contains("target: builtin")), "{text:?}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -140,6 +140,17 @@ impl Rule {
             if spec.message.is_empty() {
                 return Err(RuleError::plain("a rule needs a `message`".into()));
             }
+            let mode_variable = if matches!(check, Check::Each { .. }) { "value" } else { "missing" };
+            for name in placeholders(&spec.message) {
+                if name != mode_variable && !["path", "resource"].contains(&name) && !target.variables().contains(&name) {
+                    let mut known: Vec<&str> = target.variables().to_vec();
+                    known.extend(["path", "resource", mode_variable]);
+                    return Err(RuleError::plain(format!(
+                        "message placeholder `{{{name}}}` is unknown here (known: {})",
+                        known.join(", ")
+                    )));
+                }
+            }
             (Some(target), check)
         };
         Ok(Rule {
@@ -179,7 +190,7 @@ impl Rule {
                         continue;
                     }
                     let (span, sub, subject) = self.location(target);
-                    let message = self.render(target, None, &missing.join(" and "));
+                    let message = self.render(artifact, target, None, &missing.join(" and "));
                     let mut finding = self.finding(artifact, target, severity, span, &sub, message);
                     finding.subject = subject;
                     out.push(finding);
@@ -189,7 +200,7 @@ impl Rule {
                         if filter.as_ref().is_some_and(|f| !f.holds(node)) {
                             continue;
                         }
-                        let message = self.render(target, Some(node), "");
+                        let message = self.render(artifact, target, Some(node), "");
                         let mut finding = self.finding(artifact, target, severity, node.span, &query::dotted(&path), message);
                         finding.subject = node.as_str().map(str::to_string);
                         out.push(finding);
@@ -205,11 +216,8 @@ impl Rule {
         for selector in &self.at {
             if let Some((node, path)) = selector.select(&target.node).into_iter().next() {
                 let dotted = query::dotted(&path);
-                return match query::resolve(&target.node, &path).and_then(|(_, key)| key) {
-                    Some(key) => {
-                        let name = dotted.rsplit('.').next().map(str::to_string);
-                        (key, dotted, name)
-                    }
+                return match query::resolve(&target.node, &path).and_then(|(_, entry)| entry) {
+                    Some(entry) => (entry.key_span, dotted, Some(entry.key.to_string())),
                     None => (node.span, dotted, node.as_str().map(str::to_string)),
                 };
             }
@@ -226,7 +234,7 @@ impl Rule {
         sub: &str,
         message: String,
     ) -> Finding {
-        let mut locator = artifact.locator().to_string();
+        let mut locator = artifact.location.clone();
         for part in [target.path.as_str(), sub] {
             if !part.is_empty() {
                 if !locator.is_empty() {
@@ -244,7 +252,7 @@ impl Rule {
 
     /// Fills `{name}`-style placeholders: target variables, `{value}` (the flagged node),
     /// `{missing}`, `{resource}`, `{path}`.
-    fn render(&self, target: &Target<'_>, node: Option<&Node>, missing: &str) -> String {
+    fn render(&self, artifact: &Artifact<'_>, target: &Target<'_>, node: Option<&Node>, missing: &str) -> String {
         let mut out = String::with_capacity(self.message.len() + 32);
         let mut rest = self.message.as_str();
         while let Some(open) = rest.find('{') {
@@ -257,6 +265,7 @@ impl Rule {
                         "value" => node.map(display_value).unwrap_or_default(),
                         "missing" => missing.to_string(),
                         "path" => target.path.clone(),
+                        "resource" => artifact.resource.clone().unwrap_or_default(),
                         _ => target.var(name).unwrap_or_default().to_string(),
                     };
                     out.push_str(&value);
@@ -271,6 +280,14 @@ impl Rule {
         out.push_str(rest);
         out
     }
+}
+
+/// The `{name}` placeholders of a message template.
+fn placeholders(message: &str) -> impl Iterator<Item = &str> {
+    message.split('{').skip(1).filter_map(|part| {
+        let name = &part[..part.find('}')?];
+        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
+    })
 }
 
 fn display_value(node: &Node) -> String {

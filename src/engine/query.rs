@@ -8,7 +8,7 @@ use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
 use jsonpath_rust::query::queryable::Queryable;
 
-use crate::parse::{Node, Value, long_intrinsic_name};
+use crate::parse::{Entry, Node, Value, long_intrinsic_name};
 use crate::source::Span;
 
 /// A compiled selector.
@@ -141,12 +141,12 @@ impl Queryable for Node {
     }
 }
 
-/// Follows a normalized path (`$['a'][0]`) from `root`: the node, and the span of its key when
-/// the last step is an object member.
+/// Follows a normalized path (`$['a'][0]`) from `root`: the node, and its entry (key and key
+/// span) when the last step is an object member.
 #[must_use]
-pub fn resolve<'n>(root: &'n Node, path: &str) -> Option<(&'n Node, Option<Span>)> {
+pub fn resolve<'n>(root: &'n Node, path: &str) -> Option<(&'n Node, Option<&'n Entry>)> {
     let mut node = root;
-    let mut key_span = None;
+    let mut last_entry = None;
     let mut rest = path.strip_prefix('$')?;
     while !rest.is_empty() {
         rest = rest.strip_prefix('[')?;
@@ -156,11 +156,11 @@ pub fn resolve<'n>(root: &'n Node, path: &str) -> Option<(&'n Node, Option<Span>
             match &node.value {
                 Value::Object(_) => {
                     let entry = node.entry(&name)?;
-                    key_span = Some(entry.key_span);
+                    last_entry = Some(entry);
                     node = &entry.value;
                 }
                 Value::Tagged(tag, inner) if tag_name(tag) == name => {
-                    key_span = None;
+                    last_entry = None;
                     node = inner;
                 }
                 _ => return None,
@@ -170,10 +170,10 @@ pub fn resolve<'n>(root: &'n Node, path: &str) -> Option<(&'n Node, Option<Span>
             let index: usize = rest[..close].parse().ok()?;
             rest = &rest[close + 1..];
             node = node.as_array()?.get(index)?;
-            key_span = None;
+            last_entry = None;
         }
     }
-    Some((node, key_span))
+    Some((node, last_entry))
 }
 
 /// Reads a single-quoted name of a normalized path; gives the name and the text after the quote.
@@ -234,9 +234,10 @@ mod tests {
         let (root, _) = json::parse(text, 0, json::Options::default()).unwrap();
         let tasks = Selector::compile("$.States[?@.Type == 'Task']").unwrap().select(&root);
         assert_eq!(tasks.len(), 1);
-        let (node, key) = resolve(&root, &tasks[0].1).unwrap();
+        let (node, entry) = resolve(&root, &tasks[0].1).unwrap();
         assert!(std::ptr::eq(node, tasks[0].0));
-        assert_eq!(&text[key.unwrap().start()..key.unwrap().end()], "\"A\"");
+        let key = entry.unwrap().key_span;
+        assert_eq!(&text[key.start()..key.end()], "\"A\"");
         let errs = Selector::compile("$.Retry[*].ErrorEquals[*]").unwrap().select(node);
         assert_eq!(errs[0].0.as_str(), Some("States.ALL"));
         assert_eq!(dotted(&errs[0].1), "Retry[0].ErrorEquals[0]");

@@ -12,8 +12,8 @@ pub struct RuleFile {
     pub id: String,
     pub title: String,
     pub severity: Severity,
-    /// `asl.state`, `asl.state_machine`, `iam.statement`, `iam.policy`, `cfn.resource`,
-    /// `tf.resource`, or `builtin` for a rule implemented in Rust (docs only).
+    /// `asl.state`, `asl.state_machine`, `iam.statement`, `iam.policy`, `cfn.resource`, or
+    /// `builtin` for a rule implemented in Rust (its file documents it).
     pub target: String,
     /// Only targets for which this holds are checked.
     #[serde(default)]
@@ -25,7 +25,7 @@ pub struct RuleFile {
     #[serde(default)]
     pub each: Option<EachSpec>,
     /// Where a `require` finding points: the first selector with a match, else the target's
-    /// own anchor (a state's name, a statement's `Effect`).
+    /// own anchor (a state's name, a resource's logical id, a statement's first byte).
     #[serde(default)]
     pub at: Vec<Spanned<String>>,
     #[serde(default)]

@@ -34,6 +34,16 @@ impl TargetKind {
         }
     }
 
+    /// Message placeholders a target provides (besides `path` and `resource`).
+    #[must_use]
+    pub fn variables(self) -> &'static [&'static str] {
+        match self {
+            TargetKind::AslState | TargetKind::CfnResource => &["name", "type"],
+            TargetKind::IamStatement => &["sid", "effect"],
+            TargetKind::AslStateMachine | TargetKind::IamPolicy => &[],
+        }
+    }
+
     #[must_use]
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)

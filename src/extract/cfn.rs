@@ -59,7 +59,8 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             }
         }
         if INLINE_POLICY_HOLDERS.contains(&kind) {
-            for (i, policy) in props.get("Policies").and_then(Node::as_array).unwrap_or(&[]).iter().enumerate() {
+            let policies = props.get("Policies").and_then(Node::as_array).unwrap_or(&[]);
+            for (i, policy) in policies.iter().flat_map(Node::alternatives).enumerate() {
                 if let Some(node) = policy.get("PolicyDocument") {
                     push_document(
                         ArtifactKind::Policy,
@@ -108,8 +109,8 @@ fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Co
 fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a>) {
     let Some(policies) = props.get("Policies") else { return };
     let items: Vec<(String, &Node)> = match policies.as_array() {
-        Some(items) => items.iter().enumerate().map(|(i, n)| (format!("{base}.Policies[{i}]"), n)).collect(),
-        None => vec![(format!("{base}.Policies"), policies)],
+        Some(items) => items.iter().flat_map(Node::alternatives).enumerate().map(|(i, n)| (format!("{base}.Policies[{i}]"), n)).collect(),
+        None => policies.alternatives().into_iter().map(|n| (format!("{base}.Policies"), n)).collect(),
     };
     for (location, node) in items {
         if node.get("Statement").is_some() {
@@ -149,22 +150,13 @@ fn push_document<'a>(
             }
         }
     };
-    let container = matches!(root, Cow::Owned(_)).then_some(node.span);
-    out.artifacts.push(Artifact {
-        kind,
-        root,
-        source: ctx.source.clone(),
-        resource: Some(id.to_string()),
-        location,
-        policy_kind,
-        container,
-    });
+    out.artifacts.push(Artifact { kind, root, source: ctx.source.clone(), resource: Some(id.to_string()), location, policy_kind });
 }
 
 /// The text of a string-valued document: a plain string, a `Fn::Sub` template or a `Fn::Join`.
 /// The flag says whether `${…}` placeholders may stand where values go.
 fn embedded_text(file_text: &str, node: &Node) -> Option<(EmbeddedText, bool)> {
-    let mut text = EmbeddedText::default();
+    let mut text = EmbeddedText::new(node.span);
     if node.as_str().is_some() {
         text.push_string_node(file_text, node);
         return Some((text, false));
@@ -270,7 +262,6 @@ fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<
         out.findings.push(problem(format!("DefinitionUri of `{id}`: `{relative}` is not UTF-8 text")));
         return;
     };
-    out.sources.push(source.clone());
     let parsed = match crate::pipeline::parse_source(&source) {
         Ok(parsed) => parsed,
         Err(finding) => {
@@ -290,7 +281,6 @@ fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<
                 resource: Some(id.to_string()),
                 location: String::new(),
                 policy_kind: PolicyKind::Unknown,
-                container: None,
             });
         }
     }

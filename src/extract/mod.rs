@@ -73,16 +73,6 @@ pub struct Artifact<'a> {
     /// Where in the file: `Resources.Flow.Properties.DefinitionString`, empty when standalone.
     pub location: String,
     pub policy_kind: PolicyKind,
-    /// Where the root was found, when it came from a string or another file (labels findings).
-    pub container: Option<Span>,
-}
-
-impl Artifact<'_> {
-    /// Prefix for finding locators: resource and property path.
-    #[must_use]
-    pub fn locator(&self) -> &str {
-        &self.location
-    }
 }
 
 /// What extraction needs to know beyond the file itself.
@@ -96,8 +86,6 @@ pub struct Context<'c> {
 pub struct Extraction<'a> {
     pub artifacts: Vec<Artifact<'a>>,
     pub findings: Vec<Finding>,
-    /// Other files read on the way (their spans appear in findings).
-    pub sources: Vec<Arc<Source>>,
     /// Whether the file is of a kind deploylint knows.
     pub recognised: bool,
 }
@@ -129,7 +117,7 @@ pub fn extract<'a>(doc: &'a Node, ctx: &Context<'_>) -> Extraction<'a> {
 }
 
 fn artifact<'a>(kind: ArtifactKind, root: Cow<'a, Node>, ctx: &Context<'_>, resource: Option<String>, location: String) -> Artifact<'a> {
-    Artifact { kind, root, source: ctx.source.clone(), resource, location, policy_kind: PolicyKind::Identity, container: None }
+    Artifact { kind, root, source: ctx.source.clone(), resource, location, policy_kind: PolicyKind::Identity }
 }
 
 #[must_use]
@@ -173,15 +161,12 @@ fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Con
             Some(node)
         }
         Err(err) => {
-            let rule = match err.kind {
-                crate::parse::ParseErrorKind::Syntax => builtin::PARSE_SYNTAX,
-                crate::parse::ParseErrorKind::Limit => builtin::PARSE_LIMIT,
-            };
+            let rule = builtin::for_parse_error(err.kind);
             // With intrinsic functions standing for parts of the text, the document deployed
             // may well be valid: say it was not checked, without failing the run.
             let finding = if text.synthetic {
                 Finding::new(
-                    rule,
+                    builtin::PARSE_UNRESOLVED_EMBEDDED,
                     Severity::Note,
                     &ctx.source,
                     err.span,

@@ -97,7 +97,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             match lookup(instance.values, &attribute.path).filter(|n| !matches!(n.value, Value::Null)) {
                 Some(node) if node.as_str().is_some_and(|s| !s.trim().is_empty()) => {
                     done.insert(key.clone());
-                    let mut text = EmbeddedText::default();
+                    let mut text = EmbeddedText::new(node.span);
                     text.push_string_node(&ctx.source.text, node);
                     let what = format!("`{key}`");
                     if let Some(root) = parse_embedded(&text, false, &what, ctx, out) {
@@ -108,7 +108,6 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                             resource: Some(instance.address.to_string()),
                             location: key,
                             policy_kind: attribute.policy_kind,
-                            container: Some(node.span),
                         });
                     }
                 }

@@ -17,9 +17,18 @@ pub struct EmbeddedText {
     map: Vec<Span>,
     /// Whether some text stands for a value unknown until deploy (an intrinsic function).
     pub synthetic: bool,
+    /// Where the document sits in the file (the property's value): spans that cannot be
+    /// narrowed, such as those of an empty document, fall back to it.
+    fallback: Span,
 }
 
 impl EmbeddedText {
+    /// An empty text for a document held by the value at `container`.
+    #[must_use]
+    pub fn new(container: Span) -> Self {
+        Self { fallback: container, ..Self::default() }
+    }
+
     /// Appends the value of a string node, aligned with its source in `file_text`.
     pub fn push_string_node(&mut self, file_text: &str, node: &Node) {
         let Some(value) = node.as_str() else { return };
@@ -41,7 +50,7 @@ impl EmbeddedText {
     /// The file span of a byte range of [`Self::text`].
     #[must_use]
     pub fn map_span(&self, span: Span) -> Span {
-        let Some(last) = self.map.last() else { return span };
+        let Some(last) = self.map.last() else { return self.fallback };
         let at = |i: usize| self.map.get(i).copied().unwrap_or(*last);
         let start = at(span.start());
         if span.is_empty() {

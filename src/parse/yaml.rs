@@ -23,6 +23,9 @@ pub const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
 struct Size {
     nodes: usize,
     bytes: usize,
+    /// Nesting levels below the node (0 for a scalar): an alias must not deepen the tree past
+    /// the limit the parser enforces on written nesting.
+    height: usize,
 }
 
 impl Size {
@@ -30,7 +33,15 @@ impl Size {
         self.nodes += other.nodes;
         self.bytes += other.bytes;
     }
+
+    fn add_child(&mut self, child: Size) {
+        self.add(child);
+        self.height = self.height.max(child.height + 1);
+    }
 }
+
+/// Deepest tree the builder produces (the parser allows 255 flow plus 255 block levels).
+const MAX_TREE_DEPTH: usize = super::MAX_DEPTH * 2;
 
 /// Parses every document of a YAML stream.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
@@ -106,7 +117,7 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, _) => {
                 let tag = tag_use(event, &span);
                 let span = if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) { self.trim_end(bytes) } else { bytes };
-                let size = Size { nodes: 1, bytes: value.len() };
+                let size = Size { nodes: 1, bytes: value.len(), height: 0 };
                 let value = match (&tag, style) {
                     (TagUse::ForceString, _)
                     | (_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted | ScalarStyle::Literal | ScalarStyle::Folded) => {
@@ -127,7 +138,7 @@ impl Builder<'_> {
                 } else {
                     FrameKind::Mapping { entries: Vec::new(), key: None, keys: KeyIndex::default() }
                 };
-                if self.stack.len() > super::MAX_DEPTH * 2 {
+                if self.stack.len() > MAX_TREE_DEPTH {
                     return Err(ParseError { kind: ParseErrorKind::Limit, message: "nesting too deep".into(), span: bytes });
                 }
                 self.stack.push(Frame {
@@ -136,7 +147,7 @@ impl Builder<'_> {
                     end: bytes.end(),
                     tag,
                     anchor: *anchor,
-                    size: Size { nodes: 1, bytes: 0 },
+                    size: Size { nodes: 1, bytes: 0, height: 0 },
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -158,6 +169,13 @@ impl Builder<'_> {
                     return Err(ParseError { kind: ParseErrorKind::Syntax, message: "unknown alias".into(), span: bytes });
                 };
                 self.expanded.add(*size);
+                if self.stack.len() + size.height > MAX_TREE_DEPTH {
+                    return Err(ParseError {
+                        kind: ParseErrorKind::Limit,
+                        message: "an alias nests the document too deep".into(),
+                        span: bytes,
+                    });
+                }
                 if self.expanded.nodes > MAX_ALIAS_NODES || self.expanded.bytes > MAX_ALIAS_BYTES {
                     return Err(ParseError {
                         kind: ParseErrorKind::Limit,
@@ -190,7 +208,7 @@ impl Builder<'_> {
             return;
         };
         parent.end = parent.end.max(node.span.end());
-        parent.size.add(size);
+        parent.size.add_child(size);
         match &mut parent.kind {
             FrameKind::Sequence(items) => items.push(node),
             FrameKind::Mapping { entries, key, keys } => match key.take() {
@@ -213,6 +231,7 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         return entries;
     }
     let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| &*e.key == "<<");
+    let mut present: std::collections::HashSet<Box<str>> = own.iter().map(|e| e.key.clone()).collect();
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
             Value::Object(_) => vec![merge.value],
@@ -226,7 +245,7 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         for source in sources {
             if let Value::Object(inherited) = source.value {
                 for entry in inherited {
-                    if !own.iter().any(|e| e.key == entry.key) {
+                    if present.insert(entry.key.clone()) {
                         own.push(entry);
                     }
                 }
@@ -256,8 +275,8 @@ fn key_text(text: &str, node: &Node) -> Box<str> {
     }
 }
 
-/// YAML 1.2 core schema for plain scalars. Numbers keep their text when they don't round-trip
-/// (`012`, `1.10`, version-like strings stay strings only if they are not numbers at all).
+/// YAML 1.2 core schema for plain scalars: null, booleans, integers (decimal, `0x`, `0o`) and
+/// floats; anything else is a string (`2012-10-17` stays a string, as in YAML 1.2).
 fn resolve_plain(raw: &str) -> Value {
     match raw {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -361,6 +380,17 @@ mod tests {
     #[test]
     fn long_scalar_alias_bomb_is_bounded() {
         let text = format!("a: &a \"{}\"\nb: [{}]\n", "x".repeat(200_000), vec!["*a"; 500].join(", "));
+        assert_eq!(parse(&text).unwrap_err().kind, ParseErrorKind::Limit);
+    }
+
+    #[test]
+    fn aliases_cannot_deepen_past_the_limit() {
+        let mut text = String::from("a0: &a0 [x]\n");
+        for i in 1..40 {
+            let open = "[".repeat(200);
+            let close = "]".repeat(200);
+            text.push_str(&format!("a{i}: &a{i} {open}*a{}{close}\n", i - 1));
+        }
         assert_eq!(parse(&text).unwrap_err().kind, ParseErrorKind::Limit);
     }
 

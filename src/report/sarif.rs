@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Report, docs_url, path_text};
 use crate::engine::RuleMeta;
-use crate::finding::{Finding, Severity};
+
 use crate::source::{Position, Source, Span};
 
 #[derive(Serialize)]
@@ -121,14 +121,6 @@ struct Region {
     end_column: usize,
 }
 
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
-    }
-}
-
 pub(super) fn render(report: &Report<'_>) -> String {
     let rules: Vec<RuleDescriptor<'_>> = report.rules.iter().map(|m| descriptor(m)).collect();
     let results = report
@@ -137,11 +129,11 @@ pub(super) fn render(report: &Report<'_>) -> String {
         .map(|f| SarifResult {
             rule_id: f.rule.to_string(),
             rule_index: report.rules.iter().position(|m| *m.id == *f.rule).unwrap_or(0),
-            level: level(f.severity),
+            level: f.severity.as_str(),
             message: Text { text: f.message.clone() },
             locations: vec![location(&f.source, f.span, None)],
             related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
-            partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": fingerprint(f) }),
+            partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": f.fingerprint() }),
         })
         .collect();
     let root = std::env::current_dir().map(|d| format!("file://{}/", uri_encode(&path_text(&d)).trim_end_matches('/'))).unwrap_or_default();
@@ -168,10 +160,6 @@ pub(super) fn render(report: &Report<'_>) -> String {
     out
 }
 
-fn fingerprint(f: &Finding) -> String {
-    f.fingerprint()
-}
-
 fn descriptor(meta: &RuleMeta) -> RuleDescriptor<'_> {
     let family = meta.id.split('/').next().unwrap_or_default().to_string();
     RuleDescriptor {
@@ -181,7 +169,7 @@ fn descriptor(meta: &RuleMeta) -> RuleDescriptor<'_> {
         full_description: Text { text: meta.docs.summary.trim().to_string() },
         help: Help { text: meta.docs.fix.trim().to_string(), markdown: crate::docs::markdown(meta) },
         help_uri: docs_url(&meta.id),
-        default_configuration: Configuration { level: level(meta.severity) },
+        default_configuration: Configuration { level: meta.severity.as_str() },
         properties: Properties { tags: vec![family] },
     }
 }
