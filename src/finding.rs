@@ -56,6 +56,9 @@ pub struct Finding {
     /// The key or value the finding names (a state's name, a flagged action), as decoded text.
     /// Tests check that the span's source text is exactly this, through escapes.
     pub subject: Option<String>,
+    /// Among findings of the same rule, file and locator, which one this is (0 for the first),
+    /// so that fingerprints stay distinct (two parse errors in one file, say).
+    pub occurrence: u32,
 }
 
 impl Finding {
@@ -64,7 +67,8 @@ impl Finding {
     pub fn fingerprint(&self) -> String {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let path = self.source.path.to_string_lossy();
-        for part in [&*self.rule, &*path, &self.locator] {
+        let occurrence = self.occurrence.to_string();
+        for part in [&*self.rule, &*path, &self.locator, &occurrence] {
             for b in part.bytes().chain([0u8]) {
                 hash ^= u64::from(b);
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -81,6 +85,43 @@ impl Finding {
 }
 
 impl Finding {
+    /// A file whose bytes are not text: invalid UTF-8 points at the first bad byte (where the
+    /// readable prefix ends), a binary file at its start (it is wrong as a whole).
+    #[must_use]
+    pub fn unreadable_text(prefix: &Arc<Source>, error: &crate::source::TextError) -> Self {
+        let (message, span) = match error {
+            crate::source::TextError::InvalidUtf8 { valid_up_to } => (
+                format!("the file is not valid UTF-8 text (bad byte at offset {valid_up_to})"),
+                Span::new(prefix.text.len(), prefix.text.len()),
+            ),
+            crate::source::TextError::Binary { offset } => {
+                (format!("the file is binary (NUL byte at offset {offset}), not JSON or YAML text"), Span::default())
+            }
+        };
+        Self::new(crate::registry::builtin::PARSE_ENCODING, Severity::Error, prefix, span, message)
+    }
+
+    /// A syntax or limit error from a parser.
+    #[must_use]
+    pub fn parse_error(source: &Arc<Source>, err: &crate::parse::ParseError) -> Self {
+        Self::new(crate::registry::builtin::for_parse_error(err.kind), Severity::Error, source, err.span, err.message.clone())
+    }
+
+    /// A duplicate key, at the second occurrence with the first as a related label.
+    #[must_use]
+    pub fn duplicate_key(source: &Arc<Source>, dup: &crate::parse::DuplicateKey) -> Self {
+        let mut finding = Self::new(
+            crate::registry::builtin::PARSE_DUPLICATE_KEY,
+            Severity::Error,
+            source,
+            dup.span,
+            format!("duplicate key `{}`: most tools keep only the last value, some reject the document", dup.key),
+        );
+        finding.related.push(Label { source: source.clone(), span: dup.first, text: "first defined here".into() });
+        finding.label = "duplicate key".into();
+        finding
+    }
+
     /// A finding with no help, related labels or locator yet.
     #[must_use]
     pub fn new(rule: &str, severity: Severity, source: &Arc<Source>, span: Span, message: String) -> Self {
@@ -95,6 +136,7 @@ impl Finding {
             related: Vec::new(),
             locator: String::new(),
             subject: None,
+            occurrence: 0,
         }
     }
 }

@@ -201,6 +201,12 @@ pub fn run(args: &CheckArgs) -> Outcome {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A state machine file reached both directly and through a template's DefinitionUri.
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    let mut seen: HashMap<(std::sync::Arc<str>, PathBuf, String), u32> = HashMap::new();
+    for finding in &mut findings {
+        let count = seen.entry((finding.rule.clone(), finding.source.path.clone(), finding.locator.clone())).or_default();
+        finding.occurrence = *count;
+        *count += 1;
+    }
 
     let color = match args.color {
         ColorChoice::Always => true,

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use crate::discover::{Candidate, display_path, read_limited};
 use crate::engine::target::{Target, TargetKind, targets};
 use crate::extract::{self, ArtifactKind, Context};
-use crate::finding::{Finding, Label, Severity};
-use crate::parse::{DuplicateKey, ParseError, ParseErrorKind, Parsed, json, yaml};
+use crate::finding::{Finding, Severity};
+use crate::parse::parse_source;
 use crate::registry::{Registry, builtin};
-use crate::source::{Source, Span, TextError};
+use crate::source::{Source, Span};
 
 /// What one run needs for every file.
 pub struct RunContext<'r> {
@@ -58,30 +58,18 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     let source = match Source::from_bytes(path, bytes) {
         Ok(source) => Arc::new(source),
         Err((prefix, error)) => {
-            let source = Arc::new(prefix);
-            // Invalid UTF-8 points at the first bad byte (the readable prefix ends there); a
-            // binary file is wrong as a whole, so it points at its start.
-            let (message, span) = match error {
-                TextError::InvalidUtf8 { valid_up_to } => (
-                    format!("the file is not valid UTF-8 text (bad byte at offset {valid_up_to})"),
-                    Span::new(source.text.len(), source.text.len()),
-                ),
-                TextError::Binary { offset } => {
-                    (format!("the file is binary (NUL byte at offset {offset}), not JSON or YAML text"), Span::default())
-                }
-            };
-            outcome.findings.push(Finding::new(builtin::PARSE_ENCODING, Severity::Error, &source, span, message));
+            outcome.findings.push(Finding::unreadable_text(&Arc::new(prefix), &error));
             outcome.recognised = true;
             return outcome;
         }
     };
     let parsed = match parse_source(&source) {
         Ok(parsed) => parsed,
-        Err(finding) => {
+        Err(err) => {
             // In a directory walk a broken file is reported only if it looks like one of ours
             // (a JSONC tsconfig.json is none of deploylint's business); named explicitly, always.
             if explicit || looks_like_ours(&source.text) {
-                outcome.findings.push(*finding);
+                outcome.findings.push(Finding::parse_error(&source, &err));
                 outcome.recognised = true;
             }
             return outcome;
@@ -106,7 +94,7 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     }
     // A duplicate key in someone else's file (a package.json) is none of our business.
     if outcome.recognised || explicit {
-        outcome.findings.extend(parsed.duplicates.iter().map(|dup| duplicate_key_finding(&source, dup)));
+        outcome.findings.extend(parsed.duplicates.iter().map(|dup| Finding::duplicate_key(&source, dup)));
         outcome.recognised |= !parsed.duplicates.is_empty();
     }
     outcome
@@ -127,49 +115,4 @@ fn looks_like_ours(text: &str) -> bool {
     ]
     .iter()
     .any(|w| text.contains(w))
-}
-
-/// Parses a source by its extension (`.template` files by their first character).
-pub fn parse_source(source: &Arc<Source>) -> Result<Parsed, Box<Finding>> {
-    let ext = source.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
-    let start = source.content_start();
-    let is_json = match ext.as_str() {
-        "json" => true,
-        "yaml" | "yml" => false,
-        _ => source.text[start..].trim_start().starts_with(['{', '[']),
-    };
-    let result = if is_json {
-        let parse = |placeholders| json::parse(&source.text, start, json::Options { placeholders });
-        // A definition file used with SAM `DefinitionSubstitutions` may hold `${Name}` where a
-        // value goes (`"TimeoutSeconds": ${Timeout}`): CloudFormation substitutes the text first.
-        parse(false)
-            .or_else(|err| if source.text.contains("${") { parse(true).map_err(|_| err) } else { Err(err) })
-            .map(|(node, duplicates)| Parsed { documents: vec![node], duplicates, comments: Vec::new() })
-    } else {
-        yaml::parse(&source.text)
-    };
-    result.map_err(|err| Box::new(parse_error_finding(source, &err, if is_json { "JSON" } else { "YAML" })))
-}
-
-fn parse_error_finding(source: &Arc<Source>, err: &ParseError, format: &str) -> Finding {
-    let message = match err.kind {
-        ParseErrorKind::Syntax => format!("invalid {format}: {}", err.message),
-        ParseErrorKind::Limit => format!("{format} not checked: {}", err.message),
-    };
-    Finding::new(builtin::for_parse_error(err.kind), Severity::Error, source, err.span, message)
-}
-
-/// A duplicate key, pointing at the second occurrence with the first as a related label.
-#[must_use]
-pub fn duplicate_key_finding(source: &Arc<Source>, dup: &DuplicateKey) -> Finding {
-    let mut finding = Finding::new(
-        builtin::PARSE_DUPLICATE_KEY,
-        Severity::Error,
-        source,
-        dup.span,
-        format!("duplicate key `{}`: most tools keep only the last value, some reject the document", dup.key),
-    );
-    finding.related.push(Label { source: source.clone(), span: dup.first, text: "first defined here".into() });
-    finding.label = "duplicate key".into();
-    finding
 }

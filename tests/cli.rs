@@ -138,6 +138,10 @@ fn json_report_is_versioned_and_complete() {
         assert!(!f["file"].as_str().unwrap().starts_with('/'), "paths are relative to the working directory");
     }
     assert_eq!(report["summary"]["findings"].as_u64().unwrap() as usize, findings.len());
+    let mut fingerprints: Vec<&str> = findings.iter().map(|f| f["fingerprint"].as_str().unwrap()).collect();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), findings.len(), "fingerprints are distinct");
 }
 
 #[test]

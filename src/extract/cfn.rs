@@ -258,19 +258,22 @@ fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<
         }
     };
     let display = crate::discover::display_path(&path);
-    let Ok(source) = Source::from_bytes(display, bytes).map(Arc::new) else {
-        out.findings.push(problem(format!("DefinitionUri of `{id}`: `{relative}` is not UTF-8 text")));
-        return;
+    let source = match Source::from_bytes(display, bytes) {
+        Ok(source) => Arc::new(source),
+        Err((prefix, error)) => {
+            out.findings.push(Finding::unreadable_text(&Arc::new(prefix), &error));
+            return;
+        }
     };
-    let parsed = match crate::pipeline::parse_source(&source) {
+    let parsed = match crate::parse::parse_source(&source) {
         Ok(parsed) => parsed,
-        Err(finding) => {
-            out.findings.push(*finding);
+        Err(err) => {
+            out.findings.push(Finding::parse_error(&source, &err));
             return;
         }
     };
     for dup in &parsed.duplicates {
-        out.findings.push(crate::pipeline::duplicate_key_finding(&source, dup));
+        out.findings.push(Finding::duplicate_key(&source, dup));
     }
     for doc in parsed.documents {
         if super::is_state_machine(&doc) {

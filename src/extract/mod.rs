@@ -156,7 +156,7 @@ fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Con
     match text.parse_json(json::Options { placeholders }) {
         Ok((node, dups)) => {
             for dup in dups {
-                out.findings.push(crate::pipeline::duplicate_key_finding(&ctx.source, &dup));
+                out.findings.push(Finding::duplicate_key(&ctx.source, &dup));
             }
             Some(node)
         }

@@ -96,6 +96,36 @@ impl KeyIndex {
     }
 }
 
+/// Parses a file's text by its extension (`.template` and others by their first character):
+/// JSON or YAML. Errors say which format was expected.
+pub fn parse_source(source: &crate::source::Source) -> Result<Parsed, ParseError> {
+    let ext = source.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let start = source.content_start();
+    let is_json = match ext.as_str() {
+        "json" => true,
+        "yaml" | "yml" => false,
+        _ => source.text[start..].trim_start().starts_with(['{', '[']),
+    };
+    let result = if is_json {
+        let parse = |placeholders| json::parse(&source.text, start, json::Options { placeholders });
+        // A definition file used with SAM `DefinitionSubstitutions` may hold `${Name}` where a
+        // value goes (`"TimeoutSeconds": ${Timeout}`): CloudFormation substitutes the text first.
+        parse(false)
+            .or_else(|err| if source.text.contains("${") { parse(true).map_err(|_| err) } else { Err(err) })
+            .map(|(node, duplicates)| Parsed { documents: vec![node], duplicates, comments: Vec::new() })
+    } else {
+        yaml::parse(&source.text)
+    };
+    let format = if is_json { "JSON" } else { "YAML" };
+    result.map_err(|mut err| {
+        err.message = match err.kind {
+            ParseErrorKind::Syntax => format!("invalid {format}: {}", err.message),
+            ParseErrorKind::Limit => format!("{format} not checked: {}", err.message),
+        };
+        err
+    })
+}
+
 /// A parsed file: its documents (YAML may hold several), with what the parser noticed.
 #[derive(Debug, Default)]
 pub struct Parsed {
