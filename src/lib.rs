@@ -153,14 +153,14 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Err(message) => return Outcome::usage(format!("error: {message}")),
     };
     let roots: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    // A path that does not exist is a usage error (a typo must not pass CI).
+    if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
+        return Outcome::usage(format!("error: {}: no such file or directory", missing.display()));
+    }
     let mut stderr = String::new();
     let (candidates, walk_errors) = discover::discover(&roots, &filters);
     for err in &walk_errors {
         stderr.push_str(&format!("warning: {}: {}\n", err.path.display(), err.message));
-    }
-    // A path that does not exist is a usage error (a typo must not pass CI).
-    if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
-        return Outcome::usage(format!("{stderr}error: {}: no such file or directory", missing.display()));
     }
     // DefinitionUri may read files below the roots and the working directory, nowhere else.
     let mut allowed: Vec<PathBuf> =
@@ -169,7 +169,46 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let ctx = pipeline::RunContext { registry: &registry, active: &active, roots: &allowed };
     let outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> =
         candidates.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect();
+    let (findings, files, artifacts) = merge_outcomes(outcomes, &active, &mut stderr);
 
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let mut used: Vec<&engine::RuleMeta> = registry.rules.iter().filter(|r| active.contains_key(&r.meta.id)).map(|r| &r.meta).collect();
+    used.sort_by(|a, b| a.id.cmp(&b.id));
+    let report =
+        report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis(), artifacts };
+    let text = report.render(args.format);
+    let mut stdout = String::new();
+    match &args.output {
+        Some(path) => {
+            if let Err(err) = std::fs::write(path, text) {
+                return Outcome::usage(format!("{stderr}error: cannot write {}: {err}", path.display()));
+            }
+        }
+        None => stdout = text,
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    Outcome { stdout, stderr, code: if failed { EXIT_FINDINGS } else { EXIT_OK } }
+}
+
+/// Gathers the files' outcomes: findings with this run's severities, sorted, deduplicated and
+/// numbered; the files checked; the artifacts, each counted once.
+fn merge_outcomes(
+    outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)>,
+    active: &HashMap<String, Severity>,
+    stderr: &mut String,
+) -> (Vec<Finding>, Vec<PathBuf>, extract::ArtifactCounts) {
     let mut findings: Vec<Finding> = Vec::new();
     let mut files = std::collections::BTreeSet::new();
     let mut seen_artifacts = std::collections::BTreeSet::new();
@@ -208,33 +247,5 @@ pub fn run(args: &CheckArgs) -> Outcome {
         *count += 1;
     }
 
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    let mut used: Vec<&engine::RuleMeta> = registry.rules.iter().filter(|r| active.contains_key(&r.meta.id)).map(|r| &r.meta).collect();
-    used.sort_by(|a, b| a.id.cmp(&b.id));
-    let report =
-        report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis(), artifacts };
-    let text = report.render(args.format);
-    let mut stdout = String::new();
-    match &args.output {
-        Some(path) => {
-            if let Err(err) = std::fs::write(path, text) {
-                return Outcome::usage(format!("{stderr}error: cannot write {}: {err}", path.display()));
-            }
-        }
-        None => stdout = text,
-    }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Note => Some(Severity::Note),
-        FailOn::Never => None,
-    };
-    let failed = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
-    Outcome { stdout, stderr, code: if failed { EXIT_FINDINGS } else { EXIT_OK } }
+    (findings, files, artifacts)
 }
