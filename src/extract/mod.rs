@@ -99,25 +99,32 @@ pub fn extract<'a>(doc: &'a Node, ctx: &Context<'_>) -> Extraction<'a> {
     }
     out.recognised = true;
     if is_plan(doc) {
-        out.artifacts.push(artifact(ArtifactKind::Plan, Cow::Borrowed(doc), ctx, None, String::new()));
+        out.artifacts.push(whole_file(ArtifactKind::Plan, doc, ctx));
         tfplan::extract(doc, ctx, &mut out);
     } else if is_template(doc) {
-        out.artifacts.push(artifact(ArtifactKind::Template, Cow::Borrowed(doc), ctx, None, String::new()));
+        out.artifacts.push(whole_file(ArtifactKind::Template, doc, ctx));
         cfn::extract(doc, ctx, &mut out);
     } else if is_state_machine(doc) {
-        out.artifacts.push(artifact(ArtifactKind::StateMachine, Cow::Borrowed(doc), ctx, None, String::new()));
+        out.artifacts.push(whole_file(ArtifactKind::StateMachine, doc, ctx));
     } else if is_policy(doc) {
-        let mut a = artifact(ArtifactKind::Policy, Cow::Borrowed(doc), ctx, None, String::new());
-        a.policy_kind = PolicyKind::Unknown;
-        out.artifacts.push(a);
+        out.artifacts.push(whole_file(ArtifactKind::Policy, doc, ctx));
     } else {
         out.recognised = false;
     }
     out
 }
 
-fn artifact<'a>(kind: ArtifactKind, root: Cow<'a, Node>, ctx: &Context<'_>, resource: Option<String>, location: String) -> Artifact<'a> {
-    Artifact { kind, root, source: ctx.source.clone(), resource, location, policy_kind: PolicyKind::Identity }
+/// The file's whole document as one artifact (no resource holds it; a standalone policy's
+/// attachment is unknown).
+fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artifact<'a> {
+    Artifact {
+        kind,
+        root: Cow::Borrowed(doc),
+        source: ctx.source.clone(),
+        resource: None,
+        location: String::new(),
+        policy_kind: PolicyKind::Unknown,
+    }
 }
 
 #[must_use]
