@@ -66,7 +66,7 @@ fn main() {
     let registry = Registry::load(&[] as &[PathBuf]).unwrap();
     let active: HashMap<String, _> = registry.rules.iter().map(|r| (r.meta.id.clone(), r.meta.severity)).collect();
     let roots = vec![PathBuf::from(".")];
-    let ctx = RunContext { registry: &registry, active: &active, roots: &roots };
+    let ctx = RunContext::new(&registry, &active, &roots);
     let all: Vec<(PathBuf, String)> = json_files.into_iter().chain(yaml_files).collect();
     let pipeline = measure(&all, |p, t| {
         let _ = std::hint::black_box(check_bytes(p.to_path_buf(), t.as_bytes().to_vec(), false, &ctx));

@@ -58,6 +58,12 @@ pub struct CheckArgs {
     /// Skip files matching these globs (relative to each directory given).
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// Most findings one rule reports in one file (0: no limit); the rest are counted in one note.
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    pub max_findings_per_rule: usize,
+    /// Most findings one file reports (0: no limit); the rest are counted in one note per rule.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_findings_per_file: usize,
     /// Colours in the human report: auto (on a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -27,6 +27,9 @@ pub struct Candidate {
 pub struct WalkError {
     pub path: PathBuf,
     pub message: String,
+    /// A directory or file that could not be read (a finding), not a problem with an ignore
+    /// file (a warning).
+    pub io: bool,
 }
 
 #[derive(Debug, Default)]
@@ -68,7 +71,7 @@ pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Wa
     let mut errors = Vec::new();
     for root in roots {
         match std::fs::metadata(root) {
-            Err(err) => errors.push(WalkError { path: root.clone(), message: err.to_string() }),
+            Err(err) => errors.push(WalkError { path: root.clone(), message: io_message(&err), io: true }),
             // Anything named that is not a directory is read: a file, `/dev/stdin`, a pipe.
             Ok(meta) if !meta.is_dir() => files.push(Candidate { path: root.clone(), explicit: true }),
             Ok(_) => walk(root, filters, &mut files, &mut errors),
@@ -105,9 +108,193 @@ fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut
                     files.push(Candidate { path: path.to_path_buf(), explicit: false });
                 }
             }
-            Err(err) => errors.push(WalkError { path: root.to_path_buf(), message: err.to_string() }),
+            Err(err) => {
+                let path = error_path(&err).unwrap_or(root).to_path_buf();
+                errors.push(WalkError { path, message: error_message(&err), io: err.io_error().is_some() });
+            }
         }
     }
+}
+
+/// The path an `ignore` error is about, when it names one.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+/// An `ignore` error's message without the path it is about (reports put the path first).
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
+        ignore::Error::Io(io) => io_message(io),
+        other => other.to_string(),
+    }
+}
+
+/// An I/O error in words, without the `(os error 13)` suffix.
+#[must_use]
+pub fn io_message(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = err.to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// Where a path named inside the tree (a SAM `DefinitionUri`) leads.
+#[derive(Debug)]
+pub enum Resolved {
+    /// A file inside one of the roots: its canonical path.
+    Inside(PathBuf),
+    /// Outside every root, or through a link that cannot be followed: nothing is said about
+    /// whether it exists, so a pull request cannot probe the runner's file system.
+    Outside,
+    Missing,
+    Unreadable(std::io::Error),
+}
+
+/// Resolves `relative` from the directory `base` one component at a time, never looking at a
+/// path outside `roots`: `..` that leaves them, or a symbolic link whose target lies outside,
+/// ends the walk as [`Resolved::Outside`] before anything beyond is touched.
+#[must_use]
+pub fn resolve_inside(base: &Path, relative: &Path, roots: &[PathBuf]) -> Resolved {
+    let roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+    let Ok(mut current) = base.canonicalize() else { return Resolved::Outside };
+    if !inside(&current) {
+        return Resolved::Outside;
+    }
+    for component in relative.components() {
+        match component {
+            std::path::Component::CurDir => continue,
+            std::path::Component::ParentDir => {
+                current.pop();
+            }
+            std::path::Component::Normal(name) => {
+                let next = current.join(name);
+                match std::fs::symlink_metadata(&next) {
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Resolved::Missing,
+                    Err(err) => return Resolved::Unreadable(err),
+                    Ok(meta) if meta.file_type().is_symlink() => match next.canonicalize() {
+                        Ok(target) => current = target,
+                        Err(_) => return Resolved::Outside,
+                    },
+                    Ok(_) => current = next,
+                }
+            }
+            std::path::Component::RootDir | std::path::Component::Prefix(_) => return Resolved::Outside,
+        }
+        if !inside(&current) {
+            return Resolved::Outside;
+        }
+    }
+    Resolved::Inside(current)
+}
+
+/// Rule files larger than this are refused.
+pub const MAX_RULE_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The `*.yaml`/`*.yml` files under a rules directory (which a pull request can contain),
+/// confined as a walk is: a symbolic link is followed only to a target inside the directory,
+/// loops and special files (a FIFO, `/dev/zero`) are errors, and so is a file over
+/// [`MAX_RULE_FILE_BYTES`]. A file named directly is taken as it is.
+#[must_use]
+pub fn rule_files(dir: &Path) -> (Vec<PathBuf>, Vec<WalkError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let problem = |path: &Path, message: &str| WalkError { path: path.to_path_buf(), message: message.to_string(), io: true };
+    let root = match dir.canonicalize() {
+        Ok(root) => root,
+        Err(err) => return (files, vec![problem(dir, &io_message(&err))]),
+    };
+    if std::fs::metadata(&root).is_ok_and(|m| !m.is_dir()) {
+        match regular_file_check(&root) {
+            Ok(()) => files.push(dir.to_path_buf()),
+            Err(message) => errors.push(problem(dir, &message)),
+        }
+        return (files, errors);
+    }
+    let mut visited = std::collections::HashSet::new();
+    let mut stack = vec![(dir.to_path_buf(), root.clone())];
+    while let Some((shown, real)) = stack.pop() {
+        if !visited.insert(real.clone()) {
+            continue;
+        }
+        let entries = match std::fs::read_dir(&real) {
+            Ok(entries) => entries,
+            Err(err) => {
+                errors.push(problem(&shown, &io_message(&err)));
+                continue;
+            }
+        };
+        let mut names: Vec<std::ffi::OsString> = entries.filter_map(|e| e.ok().map(|e| e.file_name())).collect();
+        names.sort();
+        for name in names {
+            let (shown, path) = (shown.join(&name), real.join(&name));
+            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+            let yaml = Path::new(&name).extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let target = if meta.file_type().is_symlink() {
+                match path.canonicalize() {
+                    Ok(target) if target.starts_with(&root) => target,
+                    Ok(_) => {
+                        errors.push(problem(&shown, "a symbolic link to a path outside the rules directory: not read"));
+                        continue;
+                    }
+                    Err(_) => {
+                        errors.push(problem(&shown, "a symbolic link that cannot be followed (a loop or a missing target)"));
+                        continue;
+                    }
+                }
+            } else {
+                path
+            };
+            if std::fs::metadata(&target).is_ok_and(|m| m.is_dir()) {
+                stack.push((shown, target));
+            } else if yaml {
+                match regular_file_check(&target) {
+                    Ok(()) => files.push(shown),
+                    Err(message) => errors.push(problem(&shown, &message)),
+                }
+            }
+        }
+    }
+    files.sort();
+    (files, errors)
+}
+
+fn regular_file_check(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_message(&e))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_RULE_FILE_BYTES {
+        return Err(format!("larger than {} KiB: not read", MAX_RULE_FILE_BYTES / 1024));
+    }
+    Ok(())
+}
+
+/// Reads a rule file found by [`rule_files`], within [`MAX_RULE_FILE_BYTES`].
+pub fn read_rule_file(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    regular_file_check(path)?;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_RULE_FILE_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| if e.kind() == std::io::ErrorKind::InvalidData { "not UTF-8 text".into() } else { io_message(&e) })?;
+    if text.len() as u64 > MAX_RULE_FILE_BYTES {
+        return Err(format!("larger than {} KiB: not read", MAX_RULE_FILE_BYTES / 1024));
+    }
+    Ok(text)
 }
 
 /// Reads a file, refusing ones over [`MAX_FILE_BYTES`].

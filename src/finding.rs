@@ -97,6 +97,14 @@ impl Finding {
             crate::source::TextError::Binary { offset } => {
                 (format!("the file is binary (NUL byte at offset {offset}), not JSON or YAML text"), Span::default())
             }
+            crate::source::TextError::Utf16OddLength { offset } => (
+                format!("the file starts with a UTF-16 byte-order mark but ends with a lone byte (offset {offset}): it is cut short"),
+                Span::new(prefix.text.len(), prefix.text.len()),
+            ),
+            crate::source::TextError::Utf16Surrogate { offset } => (
+                format!("the file is not valid UTF-16 text (a surrogate without its pair at offset {offset})"),
+                Span::new(prefix.text.len(), prefix.text.len()),
+            ),
         };
         Self::new(crate::registry::builtin::PARSE_ENCODING, Severity::Error, prefix, span, message)
     }
@@ -139,4 +147,146 @@ impl Finding {
             occurrence: 0,
         }
     }
+}
+
+/// How many findings one file may report: per rule and in all. What goes over is counted and
+/// reported as one [`TOO_MANY_FINDINGS`] note, so a hostile or generated file cannot turn the
+/// report into gigabytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub per_rule: usize,
+    pub per_file: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { per_rule: 1_000, per_file: 10_000 }
+    }
+}
+
+/// The note that stands for the findings a file had over its [`Limits`].
+pub const TOO_MANY_FINDINGS: &str = "deploylint/too-many-findings";
+
+/// Where one file's findings go: kept up to the limits, the rest counted per rule.
+#[derive(Debug)]
+pub struct Sink {
+    limits: Limits,
+    findings: Vec<Finding>,
+    kept: std::collections::HashMap<Arc<str>, usize>,
+    /// Per rule: findings left out, and the first of them (where the note points).
+    dropped: std::collections::BTreeMap<Arc<str>, (usize, Finding)>,
+}
+
+impl Default for Sink {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
+impl Sink {
+    #[must_use]
+    pub fn new(limits: Limits) -> Self {
+        Self { limits, findings: Vec::new(), kept: std::collections::HashMap::new(), dropped: std::collections::BTreeMap::new() }
+    }
+
+    pub fn push(&mut self, finding: Finding) {
+        let kept = self.kept.get(&finding.rule).copied().unwrap_or(0);
+        if kept < self.limits.per_rule && self.findings.len() < self.limits.per_file {
+            self.kept.insert(finding.rule.clone(), kept + 1);
+            self.findings.push(finding);
+            return;
+        }
+        match self.dropped.get_mut(&finding.rule) {
+            Some((count, _)) => *count += 1,
+            None => {
+                self.dropped.insert(finding.rule.clone(), (1, finding));
+            }
+        }
+    }
+
+    /// Whether a rule has reached its limit in this file (it may stop looking).
+    #[must_use]
+    pub fn is_full(&self, rule: &str) -> bool {
+        self.findings.len() >= self.limits.per_file || self.kept.get(rule).is_some_and(|k| *k >= self.limits.per_rule)
+    }
+
+    pub fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        for finding in findings {
+            self.push(finding);
+        }
+    }
+
+    /// Moves another sink's findings and counts into this one.
+    pub fn absorb(&mut self, other: Sink) {
+        for finding in other.findings {
+            self.push(finding);
+        }
+        for (rule, (count, first)) in other.dropped {
+            match self.dropped.get_mut(&rule) {
+                Some((mine, _)) => *mine += count,
+                None => {
+                    self.dropped.insert(rule, (count, first));
+                }
+            }
+        }
+    }
+
+    /// The findings kept, then one note per rule that went over a limit.
+    #[must_use]
+    pub fn into_findings(self) -> Vec<Finding> {
+        let mut out = self.findings;
+        for (rule, (count, first)) in self.dropped {
+            let kept = self.kept.get(&rule).copied().unwrap_or(0);
+            let message = format!(
+                "`{rule}` has {count} more finding{} in this file than shown ({kept} reported; the limits are {} per rule and {} per \
+                 file, see --max-findings-per-rule and --max-findings-per-file); this is the first one left out",
+                if count == 1 { "" } else { "s" },
+                self.limits.per_rule,
+                self.limits.per_file,
+            );
+            let mut note = Finding::new(TOO_MANY_FINDINGS, Severity::Note, &first.source, first.span, message);
+            note.locator = format!("{rule}/{}", first.locator);
+            note.label = "first finding left out".into();
+            out.push(note);
+        }
+        out
+    }
+}
+
+/// Text of unbounded length (a name, a path) cut for a message: at most `max` bytes, with `…`.
+#[must_use]
+pub fn shortened(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = max.saturating_sub(3);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…", &text[..end]))
+}
+
+/// A locator part of unbounded length, kept short and still distinct: a long key becomes its
+/// first characters and a hash of the whole, so fingerprints stay stable and findings under a
+/// 1 MB state name do not each carry a copy of it.
+#[must_use]
+pub fn locator_part(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 96;
+    if text.len() <= MAX {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = 48;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…#{:016x}", &text[..end], fnv1a(text.as_bytes())))
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }

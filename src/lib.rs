@@ -21,7 +21,7 @@ pub mod report;
 pub mod source;
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -54,12 +54,22 @@ impl Outcome {
     }
 }
 
-/// Runs a parsed command line.
+/// Runs a parsed command line; the report is in [`Outcome::stdout`].
 #[must_use]
 pub fn main_with(cli: Cli) -> Outcome {
+    let mut buffer = Vec::new();
+    let mut outcome = main_to(cli, &mut buffer);
+    outcome.stdout.insert_str(0, &String::from_utf8_lossy(&buffer));
+    outcome
+}
+
+/// Runs a parsed command line, writing the report to `stdout` as it is rendered (a report can
+/// be large; it is never held whole in memory). A failed write is exit code 2 with a message;
+/// a closed pipe (`deploylint | head`) ends the output quietly.
+pub fn main_to(cli: Cli, stdout: &mut dyn std::io::Write) -> Outcome {
     match cli.command {
-        None => run(&cli.check),
-        Some(Command::Check(args)) => run(&args),
+        None => run_to(&cli.check, stdout),
+        Some(Command::Check(args)) => run_to(&args, stdout),
         Some(Command::Rules(args)) => list_rules(&args.rules, args.format),
         Some(Command::Explain(args)) => explain(&args.rule, &args.rules),
     }
@@ -136,9 +146,17 @@ fn active_rules(registry: &Registry, args: &CheckArgs) -> Result<HashMap<String,
         .collect())
 }
 
-/// `deploylint check`.
+/// `deploylint check`, with the report in [`Outcome::stdout`].
 #[must_use]
 pub fn run(args: &CheckArgs) -> Outcome {
+    let mut buffer = Vec::new();
+    let mut outcome = run_to(args, &mut buffer);
+    outcome.stdout = String::from_utf8_lossy(&buffer).into_owned();
+    outcome
+}
+
+/// `deploylint check`, streaming the report to `stdout` (or `--output`).
+pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let started = Instant::now();
     let registry = match load_registry(&args.rules) {
         Ok(r) => r,
@@ -154,21 +172,42 @@ pub fn run(args: &CheckArgs) -> Outcome {
     };
     let roots: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     // A path that does not exist is a usage error (a typo must not pass CI).
-    if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
-        return Outcome::usage(format!("error: {}: no such file or directory", missing.display()));
+    for root in &roots {
+        if let Err(err) = std::fs::symlink_metadata(root) {
+            return Outcome::usage(format!(
+                "error: {}: {}",
+                report::escape_control(&root.display().to_string()),
+                discover::io_message(&err)
+            ));
+        }
     }
     let mut stderr = String::new();
     let (candidates, walk_errors) = discover::discover(&roots, &filters);
-    for err in &walk_errors {
-        stderr.push_str(&format!("warning: {}: {}\n", err.path.display(), err.message));
-    }
     // DefinitionUri may read files below the roots and the working directory, nowhere else.
     let mut allowed: Vec<PathBuf> =
         roots.iter().map(|r| if r.is_file() { r.parent().map(PathBuf::from).unwrap_or_default() } else { r.clone() }).collect();
     allowed.push(PathBuf::from("."));
-    let ctx = pipeline::RunContext { registry: &registry, active: &active, roots: &allowed };
-    let outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> =
+    let limits = finding::Limits {
+        per_rule: if args.max_findings_per_rule == 0 { usize::MAX } else { args.max_findings_per_rule },
+        per_file: if args.max_findings_per_file == 0 { usize::MAX } else { args.max_findings_per_file },
+    };
+    let ctx = pipeline::RunContext { limits, ..pipeline::RunContext::new(&registry, &active, &allowed) };
+    let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> =
         candidates.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect();
+    let referenced = referenced_files(&outcomes);
+    outcomes.extend(referenced.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect::<Vec<_>>());
+    for err in walk_errors {
+        if err.io {
+            // A directory that cannot be read hides its files: that fails the run.
+            let source = std::sync::Arc::new(source::Source::new(discover::display_path(&err.path), String::new()));
+            let message = format!("cannot read this directory: {}; its files are not checked", err.message);
+            let finding = Finding::new(registry::builtin::PARSE_IO, Severity::Error, &source, source::Span::default(), message);
+            let outcome = pipeline::FileOutcome { findings: vec![finding], recognised: true, ..Default::default() };
+            outcomes.push((discover::Candidate { path: err.path, explicit: true }, outcome));
+        } else {
+            stderr.push_str(&format!("warning: {}: {}\n", report::escape_control(&err.path.display().to_string()), err.message));
+        }
+    }
     let (findings, files, artifacts) = merge_outcomes(outcomes, &active, &mut stderr);
 
     let color = match args.color {
@@ -182,15 +221,25 @@ pub fn run(args: &CheckArgs) -> Outcome {
     used.sort_by(|a, b| a.id.cmp(&b.id));
     let report =
         report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis(), artifacts };
-    let text = report.render(args.format);
-    let mut stdout = String::new();
-    match &args.output {
-        Some(path) => {
-            if let Err(err) = std::fs::write(path, text) {
-                return Outcome::usage(format!("{stderr}error: cannot write {}: {err}", path.display()));
-            }
-        }
-        None => stdout = text,
+    let written = if let Some(path) = &args.output {
+        std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            report.render_to(args.format, &mut out)?;
+            out.flush()
+        })
+    } else {
+        let mut out = std::io::BufWriter::new(stdout);
+        report.render_to(args.format, &mut out).and_then(|()| out.flush())
+    };
+    if let Err(err) = written
+        && (err.kind() != std::io::ErrorKind::BrokenPipe || args.output.is_some())
+    {
+        let place = args.output.as_ref().map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
+        return Outcome::usage(format!(
+            "{stderr}error: cannot write the report to {}: {}",
+            report::escape_control(&place),
+            discover::io_message(&err)
+        ));
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -199,7 +248,29 @@ pub fn run(args: &CheckArgs) -> Outcome {
         FailOn::Never => None,
     };
     let failed = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
-    Outcome { stdout, stderr, code: if failed { EXIT_FINDINGS } else { EXIT_OK } }
+    Outcome { stdout: String::new(), stderr, code: if failed { EXIT_FINDINGS } else { EXIT_OK } }
+}
+
+/// Files named by checked files (SAM `DefinitionUri`) that the walk did not check: each once,
+/// as if named on the command line (a broken definition is reported, whatever it looks like).
+fn referenced_files(outcomes: &[(discover::Candidate, pipeline::FileOutcome)]) -> Vec<discover::Candidate> {
+    let mut wanted: std::collections::BTreeMap<PathBuf, PathBuf> = std::collections::BTreeMap::new();
+    for (_, outcome) in outcomes {
+        for reference in &outcome.references {
+            wanted.entry(reference.canonical.clone()).or_insert_with(|| reference.display.clone());
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    for (candidate, outcome) in outcomes {
+        if outcome.recognised
+            && let Ok(canonical) = candidate.path.canonicalize()
+        {
+            wanted.remove(&canonical);
+        }
+    }
+    wanted.into_values().map(|path| discover::Candidate { path, explicit: true }).collect()
 }
 
 /// Gathers the files' outcomes: findings with this run's severities, sorted, deduplicated and
@@ -223,7 +294,7 @@ fn merge_outcomes(
         } else if candidate.explicit {
             stderr.push_str(&format!(
                 "note: {}: not a state machine, CloudFormation/SAM template, Terraform plan or IAM policy; nothing checked\n",
-                candidate.path.display()
+                report::escape_control(&candidate.path.display().to_string())
             ));
         }
         // Every finding takes its rule's severity for this run (where configuration will override).

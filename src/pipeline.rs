@@ -1,16 +1,18 @@
 //! One file through the pipeline: read → source → parse → extract → rules → findings.
 //!
-//! Files are independent; `lib::run` calls [`check_file`] on each in parallel. Nothing here
-//! panics on input: unreadable, undecodable and unparsable files become `parse/*` findings.
+//! Files are independent; `lib::run` calls [`check_file`] on each in parallel, within a budget
+//! of file bytes in flight ([`ByteBudget`]) so that large files are checked one at a time.
+//! Nothing here panics on input: unreadable, undecodable and unparsable files become `parse/*`
+//! findings, and a file's findings are capped ([`Limits`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 
-use crate::discover::{Candidate, display_path, read_limited};
+use crate::discover::{Candidate, display_path, io_message, read_limited};
 use crate::engine::target::{Target, TargetKind, targets};
-use crate::extract::{self, ArtifactKind, Context};
-use crate::finding::{Finding, Severity};
+use crate::extract::{self, ArtifactKind, Context, Reference};
+use crate::finding::{Finding, Limits, Severity, Sink};
 use crate::parse::parse_source;
 use crate::registry::{Registry, builtin};
 use crate::source::{Source, Span};
@@ -21,6 +23,16 @@ pub struct RunContext<'r> {
     /// Rule ids that run (after --select/--ignore), with their severity.
     pub active: &'r HashMap<String, Severity>,
     pub roots: &'r [PathBuf],
+    pub limits: Limits,
+    pub budget: ByteBudget,
+}
+
+impl<'r> RunContext<'r> {
+    /// A context with the default limits and byte budget.
+    #[must_use]
+    pub fn new(registry: &'r Registry, active: &'r HashMap<String, Severity>, roots: &'r [PathBuf]) -> Self {
+        Self { registry, active, roots, limits: Limits::default(), budget: ByteBudget::default() }
+    }
 }
 
 /// The result for one file.
@@ -31,19 +43,75 @@ pub struct FileOutcome {
     pub recognised: bool,
     /// The artifacts checked: file, kind and where the root starts (to count each once).
     pub artifacts: Vec<(PathBuf, ArtifactKind, u32)>,
+    /// Files this one names (a SAM `DefinitionUri`), to be checked once each in this run.
+    pub references: Vec<Reference>,
+}
+
+/// File bytes being checked at once, across threads: memory grows with the files in flight,
+/// so a run over four 60 MB files holds one at a time, while small files go in parallel.
+#[derive(Debug)]
+pub struct ByteBudget {
+    capacity: u64,
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl ByteBudget {
+    #[must_use]
+    pub fn new(capacity: u64) -> Self {
+        Self { capacity, used: Mutex::new(0), freed: Condvar::new() }
+    }
+
+    /// Waits until `bytes` fit (a file larger than the budget waits until nothing else runs).
+    fn acquire(&self, bytes: u64) -> BudgetGuard<'_> {
+        let bytes = bytes.min(self.capacity);
+        let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *used + bytes > self.capacity {
+            used = self.freed.wait(used).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *used += bytes;
+        BudgetGuard { budget: self, bytes }
+    }
+}
+
+impl Default for ByteBudget {
+    fn default() -> Self {
+        Self::new(crate::discover::MAX_FILE_BYTES)
+    }
+}
+
+struct BudgetGuard<'b> {
+    budget: &'b ByteBudget,
+    bytes: u64,
+}
+
+impl Drop for BudgetGuard<'_> {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used -= self.bytes;
+        self.budget.freed.notify_all();
+    }
 }
 
 /// Checks one file.
 #[must_use]
 pub fn check_file(candidate: &Candidate, ctx: &RunContext<'_>) -> FileOutcome {
-    let mut outcome = FileOutcome::default();
     let path = display_path(&candidate.path);
+    // A pipe has no length: it may be as large as any file.
+    let size =
+        std::fs::metadata(&candidate.path).ok().filter(std::fs::Metadata::is_file).map_or(crate::discover::MAX_FILE_BYTES, |m| m.len());
+    let _guard = ctx.budget.acquire(size);
     let bytes = match read_limited(&candidate.path) {
         Ok(bytes) => bytes,
         Err(err) => {
+            let mut outcome = FileOutcome::default();
             let source = Arc::new(Source::new(path, String::new()));
-            let rule = if err.kind() == std::io::ErrorKind::FileTooLarge { builtin::PARSE_LIMIT } else { builtin::PARSE_IO };
-            outcome.findings.push(Finding::new(rule, Severity::Error, &source, Span::default(), format!("cannot read the file: {err}")));
+            let (rule, message) = if err.kind() == std::io::ErrorKind::FileTooLarge {
+                (builtin::PARSE_LIMIT, format!("the file is not checked: it is {err}"))
+            } else {
+                (builtin::PARSE_IO, format!("cannot read the file: {}", io_message(&err)))
+            };
+            outcome.findings.push(Finding::new(rule, Severity::Error, &source, Span::default(), message));
             outcome.recognised = true;
             return outcome;
         }
@@ -55,6 +123,7 @@ pub fn check_file(candidate: &Candidate, ctx: &RunContext<'_>) -> FileOutcome {
 #[must_use]
 pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunContext<'_>) -> FileOutcome {
     let mut outcome = FileOutcome::default();
+    let mut sink = Sink::new(ctx.limits);
     let source = match Source::from_bytes(path, bytes) {
         Ok(source) => Arc::new(source),
         Err((prefix, error)) => {
@@ -63,40 +132,38 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
             return outcome;
         }
     };
-    let parsed = match parse_source(&source) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            // In a directory walk a broken file is reported only if it looks like one of ours
-            // (a JSONC tsconfig.json is none of deploylint's business); named explicitly, always.
-            if explicit || looks_like_ours(&source.text) {
-                outcome.findings.push(Finding::parse_error(&source, &err));
-                outcome.recognised = true;
-            }
-            return outcome;
-        }
-    };
-    let extract_ctx = Context { source: source.clone(), roots: ctx.roots };
+    let parsed = parse_source(&source);
+    let extract_ctx = Context::new(source.clone(), ctx.roots);
     for doc in &parsed.documents {
-        let extraction = extract::extract(doc, &extract_ctx);
-        outcome.recognised |= extraction.recognised;
-        outcome.findings.extend(extraction.findings);
-        for artifact in &extraction.artifacts {
+        let extracted = extract::extract(doc, &extract_ctx, &mut |artifact| {
             outcome.artifacts.push((artifact.source.path.clone(), artifact.kind, artifact.root.span.start));
             let mut cache: HashMap<TargetKind, Vec<Target<'_>>> = HashMap::new();
             for rule in &ctx.registry.rules {
                 let (Some(kind), Some(severity)) = (rule.target, ctx.active.get(&rule.meta.id)) else { continue };
-                let targets = cache.entry(kind).or_insert_with(|| targets(kind, artifact));
+                let targets = cache.entry(kind).or_insert_with(|| targets(kind, &artifact));
                 if !targets.is_empty() {
-                    rule.check(artifact, targets, *severity, &mut outcome.findings);
+                    rule.check(&artifact, targets, *severity, &mut sink);
                 }
             }
+        });
+        outcome.recognised |= extracted.recognised;
+        sink.absorb(extracted.findings);
+        outcome.references.extend(extracted.references);
+    }
+    if let Some(err) = &parsed.error {
+        // In a directory walk a broken file is reported only if it looks like one of ours
+        // (a JSONC tsconfig.json is none of deploylint's business); named explicitly, always.
+        if explicit || outcome.recognised || looks_like_ours(&source.text) {
+            sink.push(Finding::parse_error(&source, err));
+            outcome.recognised = true;
         }
     }
     // A duplicate key in someone else's file (a package.json) is none of our business.
     if outcome.recognised || explicit {
-        outcome.findings.extend(parsed.duplicates.iter().map(|dup| Finding::duplicate_key(&source, dup)));
+        sink.extend(parsed.duplicates.iter().map(|dup| Finding::duplicate_key(&source, dup)));
         outcome.recognised |= !parsed.duplicates.is_empty();
     }
+    outcome.findings = sink.into_findings();
     outcome
 }
 

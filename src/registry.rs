@@ -53,29 +53,26 @@ impl Registry {
             }
         }
         for dir in extra {
-            let dir = dir.as_ref();
-            let mut files = Vec::new();
-            if let Err(err) = yaml_files(dir, &mut files) {
-                errors.push(RuleError { file: dir.display().to_string(), line: 0, column: 0, message: err.to_string() });
-            }
-            files.sort();
+            let (files, walk_errors) = crate::discover::rule_files(dir.as_ref());
+            errors.extend(walk_errors.into_iter().map(|e| RuleError {
+                file: e.path.display().to_string(),
+                line: 0,
+                column: 0,
+                message: e.message,
+            }));
             for file in files {
                 let name = file.display().to_string();
-                match std::fs::read_to_string(&file) {
+                let plain = |message: String| RuleError { file: name.clone(), line: 0, column: 0, message };
+                match crate::discover::read_rule_file(&file) {
                     Ok(text) => match Rule::from_yaml(&name, &text) {
-                        Ok(rule) if rule.target.is_none() && !builtin::ALL.contains(&rule.meta.id.as_str()) => errors.push(RuleError {
-                            file: name,
-                            line: 0,
-                            column: 0,
-                            message: format!(
-                                "`target: builtin` documents deploylint's own rules; `{}` is not one (use a target such as asl.state)",
-                                rule.meta.id
-                            ),
-                        }),
+                        Ok(rule) if rule.target.is_none() && !builtin::ALL.contains(&rule.meta.id.as_str()) => errors.push(plain(format!(
+                            "`target: builtin` documents deploylint's own rules; `{}` is not one (use a target such as asl.state)",
+                            rule.meta.id
+                        ))),
                         Ok(rule) => rules.push(rule),
                         Err(err) => errors.push(err),
                     },
-                    Err(err) => errors.push(RuleError { file: name, line: 0, column: 0, message: err.to_string() }),
+                    Err(message) => errors.push(plain(message)),
                 }
             }
         }
@@ -103,20 +100,4 @@ impl Registry {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.meta.id == id)
     }
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-    if dir.is_file() {
-        out.push(dir.to_path_buf());
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            yaml_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

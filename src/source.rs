@@ -77,6 +77,10 @@ pub enum TextError {
     InvalidUtf8 { valid_up_to: usize },
     /// A NUL byte: the file is binary.
     Binary { offset: usize },
+    /// UTF-16 (it starts with a byte-order mark) with an odd number of bytes after it.
+    Utf16OddLength { offset: usize },
+    /// UTF-16 with a surrogate that has no partner, at this byte offset.
+    Utf16Surrogate { offset: usize },
 }
 
 impl Source {
@@ -107,8 +111,9 @@ impl Source {
             _ => None,
         };
         if let Some(decode) = utf16 {
-            let units = bytes[2..].chunks(2).map(|c| decode([c[0], c.get(1).copied().unwrap_or(0)]));
-            let mut text = String::with_capacity(bytes.len() / 2);
+            let body = &bytes[2..];
+            let units = body.chunks_exact(2).map(|c| decode([c[0], c[1]]));
+            let mut text = String::with_capacity(body.len() / 2 * 3 / 2);
             let mut unit = 0;
             for c in char::decode_utf16(units) {
                 match c {
@@ -116,8 +121,11 @@ impl Source {
                         text.push(c);
                         unit += c.len_utf16();
                     }
-                    Err(_) => return Err((Self::new(path, text), TextError::InvalidUtf8 { valid_up_to: 2 + 2 * unit })),
+                    Err(_) => return Err((Self::new(path, text), TextError::Utf16Surrogate { offset: 2 + 2 * unit })),
                 }
+            }
+            if body.len() % 2 == 1 {
+                return Err((Self::new(path, text), TextError::Utf16OddLength { offset: bytes.len() - 1 }));
             }
             return Ok(Self::new(path, text));
         }
@@ -167,6 +175,32 @@ impl Source {
         let base = self.checkpoints.get(block).map_or(0, |c| *c as usize);
         let start = (block * CHECKPOINT).min(offset);
         base + self.text.as_bytes()[start..offset].iter().filter(|b| (**b & 0xC0) != 0x80).count()
+    }
+
+    /// The 0-based index of the line holding a byte offset (clamped to the text).
+    #[must_use]
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset.min(self.text.len())).unwrap_or(u32::MAX);
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// The byte range of a 0-based line, without its line break (`\n` or `\r\n`).
+    #[must_use]
+    pub fn line_range(&self, index: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts.get(index).map_or(self.text.len(), |s| *s as usize);
+        let next = self.line_starts.get(index + 1).map_or(self.text.len(), |s| *s as usize);
+        let line = &self.text.as_bytes()[start..next];
+        let mut end = next;
+        if line.ends_with(b"\n") {
+            end -= 1;
+            if line[..line.len() - 1].ends_with(b"\r") {
+                end -= 1;
+            }
+        }
+        start..end
     }
 
     /// Start and end positions of a span. The end is exclusive, as in LSP and SARIF.

@@ -98,7 +98,7 @@ fn decode_span_text(text: &str) -> Option<String> {
 fn all_findings(root: &Path, registry: &Registry) -> Vec<Finding> {
     let active: HashMap<String, _> = registry.rules.iter().map(|r| (r.meta.id.clone(), r.meta.severity)).collect();
     let roots = vec![root.to_path_buf(), PathBuf::from(".")];
-    let ctx = RunContext { registry, active: &active, roots: &roots };
+    let ctx = RunContext::new(registry, &active, &roots);
     let (files, _) = discover(&[root.to_path_buf()], &Filters::default());
     files.iter().flat_map(|c: &Candidate| check_file(c, &ctx).findings).collect()
 }

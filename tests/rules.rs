@@ -15,7 +15,7 @@ use deploylint::registry::{Registry, builtin};
 fn findings_of(registry: &Registry, rule: &str, example: &ExampleSpec) -> Vec<(usize, usize, String)> {
     let active: HashMap<String, Severity> = [(rule.to_string(), Severity::Error)].into_iter().collect();
     let roots = vec![PathBuf::from(".")];
-    let ctx = RunContext { registry, active: &active, roots: &roots };
+    let ctx = RunContext::new(registry, &active, &roots);
     let outcome = check_bytes(PathBuf::from(&example.file), example.content.clone().into_bytes(), true, &ctx);
     let mut out: Vec<(usize, usize, String)> = outcome
         .findings

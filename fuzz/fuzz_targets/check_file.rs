@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     REGISTRY.with(|registry| {
         let active: HashMap<String, _> = registry.rules.iter().map(|r| (r.meta.id.clone(), r.meta.severity)).collect();
         let roots = vec![PathBuf::from("/nonexistent-fuzz-root")];
-        let ctx = RunContext { registry, active: &active, roots: &roots };
+        let ctx = RunContext::new(registry, &active, &roots);
         let outcome = check_bytes(PathBuf::from(name), bytes.to_vec(), true, &ctx);
         for finding in &outcome.findings {
             assert!(finding.span.end() <= finding.source.text.len(), "{finding:?}");

@@ -15,7 +15,7 @@ use std::fmt;
 use serde_saphyr::Spanned;
 
 use crate::extract::Artifact;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity, Sink};
 use crate::parse::{Node, Value};
 use condition::Condition;
 use query::Selector;
@@ -173,7 +173,7 @@ impl Rule {
     }
 
     /// Runs the rule on the targets of one artifact.
-    pub fn check(&self, artifact: &Artifact<'_>, targets: &[Target<'_>], severity: Severity, out: &mut Vec<Finding>) {
+    pub fn check(&self, artifact: &Artifact<'_>, targets: &[Target<'_>], severity: Severity, out: &mut Sink) {
         for target in targets {
             if self.when.as_ref().is_some_and(|w| !w.holds(&target.node)) {
                 continue;
@@ -235,7 +235,8 @@ impl Rule {
         message: String,
     ) -> Finding {
         let mut locator = artifact.location.clone();
-        for part in [target.path.as_str(), sub] {
+        let path = target.path.render();
+        for part in [path.as_str(), sub] {
             if !part.is_empty() {
                 if !locator.is_empty() {
                     locator.push('/');
@@ -264,11 +265,12 @@ impl Rule {
                     let value = match name {
                         "value" => node.map(display_value).unwrap_or_default(),
                         "missing" => missing.to_string(),
-                        "path" => target.path.clone(),
+                        "path" => target.path.render(),
                         "resource" => artifact.resource.clone().unwrap_or_default(),
                         _ => target.var(name).unwrap_or_default().to_string(),
                     };
-                    out.push_str(&value);
+                    // A value comes from the input and may be any length (a 1 MB state name).
+                    out.push_str(&crate::finding::shortened(&value, MAX_PLACEHOLDER_BYTES));
                     rest = &after[close + 1..];
                 }
                 _ => {
@@ -281,6 +283,9 @@ impl Rule {
         out
     }
 }
+
+/// Longest text a placeholder puts into a message.
+const MAX_PLACEHOLDER_BYTES: usize = 200;
 
 /// The `{name}` placeholders of a message template.
 fn placeholders(message: &str) -> impl Iterator<Item = &str> {

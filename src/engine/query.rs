@@ -212,7 +212,7 @@ pub fn dotted(path: &str) -> String {
             if !out.is_empty() {
                 out.push('.');
             }
-            out.push_str(&name);
+            out.push_str(&crate::finding::locator_part(&name));
             rest = tail.strip_prefix(']').unwrap_or(tail);
         } else {
             let Some(close) = after.find(']') else { break };

@@ -5,6 +5,7 @@
 //! `Resource` are always lists here, whatever the document wrote.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use crate::extract::{Artifact, ArtifactKind};
 use crate::parse::{Node, Value};
@@ -67,7 +68,7 @@ pub struct Target<'n> {
     /// The key or value the anchor covers, when it is one (a state's name).
     pub anchor_text: Option<String>,
     /// Dotted path of the target inside its artifact (`States.A.Branches[0].States.B`).
-    pub path: String,
+    pub path: TargetPath<'n>,
     /// Values for message placeholders: `name`, `type`, `sid`, …
     pub vars: Vec<(&'static str, String)>,
 }
@@ -76,6 +77,71 @@ impl Target<'_> {
     #[must_use]
     pub fn var(&self, name: &str) -> Option<&str> {
         self.vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where a target sits in its artifact, spelled out only when a finding needs it. A nested
+/// state points at its parent's path instead of copying it: copying is how a long state name
+/// above many nested states cost name length × states.
+#[derive(Clone, Debug)]
+pub struct TargetPath<'n>(Rc<PathNode<'n>>);
+
+/// A nested machine's state and the step into it (`.Branches[0].`).
+type Parent<'n> = (TargetPath<'n>, Rc<str>);
+
+#[derive(Debug)]
+enum PathNode<'n> {
+    Text(String),
+    /// `<parent><via>States.<key>`, or `States.<key>` at the top.
+    State {
+        parent: Option<(TargetPath<'n>, Rc<str>)>,
+        key: &'n str,
+    },
+}
+
+impl<'n> TargetPath<'n> {
+    #[must_use]
+    pub fn text(text: String) -> Self {
+        Self(Rc::new(PathNode::Text(text)))
+    }
+
+    fn state(parent: Option<Parent<'n>>, key: &'n str) -> Self {
+        Self(Rc::new(PathNode::State { parent, key }))
+    }
+
+    /// The dotted path; long keys are shortened (see [`crate::finding::locator_part`]).
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut parts: Vec<(&str, &str)> = Vec::new();
+        let mut node = &*self.0;
+        loop {
+            match node {
+                PathNode::Text(text) => {
+                    parts.push(("", text));
+                    break;
+                }
+                PathNode::State { parent, key } => {
+                    parts.push(("States.", key));
+                    match parent {
+                        Some((parent, via)) => {
+                            parts.push(("", via));
+                            node = &parent.0;
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        let mut out = String::new();
+        for (prefix, part) in parts.into_iter().rev() {
+            out.push_str(prefix);
+            if prefix.is_empty() {
+                out.push_str(part);
+            } else {
+                out.push_str(&crate::finding::locator_part(part));
+            }
+        }
+        out
     }
 }
 
@@ -93,7 +159,7 @@ pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Vec<Target<'
                 node: Cow::Borrowed(root),
                 anchor: Span { start: root.span.start, end: root.span.start + 1 },
                 anchor_text: None,
-                path: String::new(),
+                path: TargetPath::text(String::new()),
                 vars: Vec::new(),
             }]
         }
@@ -106,23 +172,23 @@ pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Vec<Target<'
 /// `ItemProcessor`. Explicit stack: depth comes from the input.
 fn states(root: &Node) -> Vec<Target<'_>> {
     let mut out = Vec::new();
-    let mut machines = vec![(root, String::new())];
-    while let Some((machine, prefix)) = machines.pop() {
+    let mut machines: Vec<(&Node, Option<Parent<'_>>)> = vec![(root, None)];
+    while let Some((machine, parent)) = machines.pop() {
         let Some(states) = machine.get("States") else { continue };
         for entry in states.unique_entries() {
             let state = &entry.value;
-            let path = format!("{prefix}States.{}", entry.key);
+            let path = TargetPath::state(parent.clone(), &entry.key);
             let kind = state.get_str("Type").unwrap_or_default();
             match kind {
                 "Parallel" => {
                     for (i, branch) in state.get("Branches").and_then(Node::as_array).unwrap_or(&[]).iter().enumerate() {
-                        machines.push((branch, format!("{path}.Branches[{i}].")));
+                        machines.push((branch, Some((path.clone(), format!(".Branches[{i}].").into()))));
                     }
                 }
                 "Map" => {
                     for key in ["ItemProcessor", "Iterator"] {
                         if let Some(inner) = state.get(key) {
-                            machines.push((inner, format!("{path}.{key}.")));
+                            machines.push((inner, Some((path.clone(), format!(".{key}.").into()))));
                         }
                     }
                 }
@@ -176,7 +242,13 @@ fn statements(root: &Node) -> Vec<Target<'_>> {
             };
             let mut vars = vec![("sid", s.get_str("Sid").unwrap_or_default().to_string())];
             vars.push(("effect", s.get_str("Effect").unwrap_or_default().to_string()));
-            Target { node, anchor: Span { start: s.span.start, end: s.span.start + 1 }, anchor_text: None, path, vars }
+            Target {
+                node,
+                anchor: Span { start: s.span.start, end: s.span.start + 1 },
+                anchor_text: None,
+                path: TargetPath::text(path),
+                vars,
+            }
         })
         .collect()
 }
@@ -208,7 +280,7 @@ fn resources(root: &Node) -> Vec<Target<'_>> {
             node: Cow::Borrowed(&e.value),
             anchor: e.key_span,
             anchor_text: Some(e.key.to_string()),
-            path: format!("Resources.{}", e.key),
+            path: TargetPath::text(format!("Resources.{}", crate::finding::locator_part(&e.key))),
             vars: vec![("name", e.key.to_string()), ("type", e.value.get_str("Type").unwrap_or_default().to_string())],
         })
         .collect()

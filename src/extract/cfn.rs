@@ -2,14 +2,13 @@
 
 use std::borrow::Cow;
 use std::path::Path;
-use std::sync::Arc;
 
-use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, parse_embedded};
+use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Reference, parse_embedded};
+use crate::discover::Resolved;
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::{Node, Value};
 use crate::registry::builtin;
-use crate::source::Source;
 
 /// Where policy documents sit in a resource's `Properties`, by resource type.
 const POLICY_PROPERTIES: &[(&str, &str, PolicyKind)] = &[
@@ -41,14 +40,14 @@ const INLINE_POLICY_HOLDERS: &[&str] = &["AWS::IAM::Role", "AWS::IAM::User", "AW
 /// SAM resources whose `Policies` mixes managed names, SAM policy templates and inline documents.
 const SAM_POLICY_HOLDERS: &[&str] = &["AWS::Serverless::Function", "AWS::Serverless::StateMachine"];
 
-pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     let Some(resources) = doc.get("Resources") else { return };
     for entry in resources.unique_entries() {
         let id = &*entry.key;
         let resource = &entry.value;
         let Some(kind) = resource.get_str("Type") else { continue };
         let Some(props) = resource.get("Properties") else { continue };
-        let base = format!("Resources.{id}.Properties");
+        let base = format!("Resources.{}.Properties", crate::finding::locator_part(id));
         match kind {
             "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => state_machine(id, kind, props, &base, ctx, out),
             _ => {}
@@ -81,7 +80,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     }
 }
 
-fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     let substitutions = props.get("DefinitionSubstitutions").is_some();
     if let Some(node) = props.get("Definition") {
         push_document(ArtifactKind::StateMachine, PolicyKind::Unknown, node, id, format!("{base}.Definition"), substitutions, ctx, out);
@@ -106,7 +105,7 @@ fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Co
 }
 
 /// SAM `Policies`: a string (managed policy), a document, a SAM policy template, or a list of those.
-fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     let Some(policies) = props.get("Policies") else { return };
     let items: Vec<(String, &Node)> = match policies.as_array() {
         Some(items) => items.iter().flat_map(Node::alternatives).enumerate().map(|(i, n)| (format!("{base}.Policies[{i}]"), n)).collect(),
@@ -130,7 +129,7 @@ fn push_document<'a>(
     location: String,
     placeholders: bool,
     ctx: &Context<'_>,
-    out: &mut Extraction<'a>,
+    out: &mut Extraction<'a, '_>,
 ) {
     if node.if_branches().is_some() {
         // Alternatives still conditional past the expansion bound are left unchecked.
@@ -142,6 +141,26 @@ fn push_document<'a>(
     let root = match &node.value {
         Value::Object(_) if node.intrinsic().is_none() => Cow::Borrowed(node),
         _ => {
+            if let Some(("Fn::Join", _)) = node.intrinsic() {
+                let length = join_length(node, 0).unwrap_or(0);
+                let left = ctx.join_budget.get();
+                if length > left {
+                    out.findings.push(Finding::new(
+                        builtin::PARSE_LIMIT,
+                        Severity::Error,
+                        &ctx.source,
+                        node.span,
+                        format!(
+                            "{location} of resource `{}` not checked: its Fn::Join resolves to {length} bytes of text, more than this file \
+                             may resolve to ({} MiB beyond its own size)",
+                            crate::finding::shortened(id, 200),
+                            MAX_JOIN_BYTES >> 20
+                        ),
+                    ));
+                    return;
+                }
+                ctx.join_budget.set(left - length);
+            }
             let Some((text, sub)) = embedded_text(&ctx.source.text, node) else { return };
             let what = format!("{location} of resource `{id}`");
             match parse_embedded(&text, placeholders || sub, &what, ctx, out) {
@@ -150,7 +169,7 @@ fn push_document<'a>(
             }
         }
     };
-    out.artifacts.push(Artifact { kind, root, source: ctx.source.clone(), resource: Some(id.to_string()), location, policy_kind });
+    out.push(Artifact { kind, root, source: ctx.source.clone(), resource: Some(id.to_string()), location, policy_kind });
 }
 
 /// The text of a string-valued document: a plain string, a `Fn::Sub` template or a `Fn::Join`.
@@ -188,6 +207,37 @@ fn push_join(text: &mut EmbeddedText, file_text: &str, join: &Node, depth: usize
         push_piece(text, file_text, piece, depth);
     }
     Some(())
+}
+
+/// The length of the text [`push_join`] would build, computed without building it (saturating).
+fn join_length(join: &Node, depth: usize) -> Option<usize> {
+    let ("Fn::Join", arg) = join.intrinsic()? else { return None };
+    let [delimiter, pieces] = arg.as_array()? else { return None };
+    let delimiter = delimiter.as_str()?.len();
+    let pieces = pieces.as_array()?;
+    let mut total = delimiter.saturating_mul(pieces.len().saturating_sub(1));
+    for piece in pieces {
+        total = total.saturating_add(piece_length(piece, depth));
+    }
+    Some(total)
+}
+
+fn piece_length(piece: &Node, depth: usize) -> usize {
+    if let Some(text) = piece.as_str() {
+        return text.len();
+    }
+    if depth < 16 {
+        if let Some(template) = sub_template(piece) {
+            return template.as_str().map_or(0, str::len);
+        }
+        if let Some(length) = join_length(piece, depth + 1) {
+            return length;
+        }
+        if let Some([first, _]) = piece.if_branches() {
+            return piece_length(first, depth + 1);
+        }
+    }
+    placeholder_for(piece).len()
 }
 
 fn push_piece(text: &mut EmbeddedText, file_text: &str, piece: &Node, depth: usize) {
@@ -233,58 +283,31 @@ fn placeholder_for(node: &Node) -> String {
     format!("${{{clean}}}")
 }
 
-/// A SAM `DefinitionUri` naming a local file: read it if it lies inside one of the roots.
-fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<'_>) {
+/// A SAM `DefinitionUri` naming a local file: checked as a file of its own (once per run) if
+/// it lies inside one of the roots.
+fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
     let Some(relative) = uri.as_str() else { return };
     if relative.contains("://") || relative.is_empty() {
         return;
     }
-    let dir = ctx.source.path.parent().unwrap_or(Path::new(""));
-    let path = dir.join(relative);
+    let dir = ctx.source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let id = crate::finding::shortened(id, 200);
+    let shown = crate::finding::shortened(relative, 200);
     let problem = |message: String| Finding::new(builtin::PARSE_IO, Severity::Error, &ctx.source, uri.span, message);
-    let Ok(canonical) = path.canonicalize() else {
-        out.findings.push(problem(format!("DefinitionUri of `{id}` names `{relative}`, which does not exist")));
-        return;
-    };
-    if !ctx.roots.iter().filter_map(|r| r.canonicalize().ok()).any(|root| canonical.starts_with(root)) {
-        out.findings.push(problem(format!("DefinitionUri of `{id}` names `{relative}`, outside the checked tree: not read")));
-        return;
-    }
-    let bytes = match crate::discover::read_referenced(&canonical) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            out.findings.push(problem(format!("DefinitionUri of `{id}`: cannot read `{relative}`: {err}")));
-            return;
+    match crate::discover::resolve_inside(dir, Path::new(relative), ctx.roots) {
+        Resolved::Inside(canonical) => {
+            if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) {
+                out.references.push(Reference { canonical, display: crate::discover::display_path(&dir.join(relative)) });
+            } else {
+                out.findings.push(problem(format!("DefinitionUri of `{id}` names `{shown}`, which is not a regular file")));
+            }
         }
-    };
-    let display = crate::discover::display_path(&path);
-    let source = match Source::from_bytes(display, bytes) {
-        Ok(source) => Arc::new(source),
-        Err((prefix, error)) => {
-            out.findings.push(Finding::unreadable_text(&Arc::new(prefix), &error));
-            return;
+        Resolved::Outside => {
+            out.findings.push(problem(format!("DefinitionUri of `{id}` names `{shown}`, which is outside the checked tree: not read")));
         }
-    };
-    let parsed = match crate::parse::parse_source(&source) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            out.findings.push(Finding::parse_error(&source, &err));
-            return;
-        }
-    };
-    for dup in &parsed.duplicates {
-        out.findings.push(Finding::duplicate_key(&source, dup));
-    }
-    for doc in parsed.documents {
-        if super::is_state_machine(&doc) {
-            out.artifacts.push(Artifact {
-                kind: ArtifactKind::StateMachine,
-                root: Cow::Owned(doc),
-                source: source.clone(),
-                resource: Some(id.to_string()),
-                location: String::new(),
-                policy_kind: PolicyKind::Unknown,
-            });
+        Resolved::Missing => out.findings.push(problem(format!("DefinitionUri of `{id}` names `{shown}`, which does not exist"))),
+        Resolved::Unreadable(err) => {
+            out.findings.push(problem(format!("DefinitionUri of `{id}`: cannot read `{shown}`: {}", crate::discover::io_message(&err))));
         }
     }
 }

@@ -75,43 +75,88 @@ pub struct Artifact<'a> {
     pub policy_kind: PolicyKind,
 }
 
+/// Text that `Fn::Join`s of one file may resolve to, beyond the file's own size: a join
+/// repeats its delimiter between pieces, so a small template can spell gigabytes. Four times
+/// the largest definition Step Functions accepts (1 MiB).
+pub const MAX_JOIN_BYTES: usize = 4 * 1024 * 1024;
+
 /// What extraction needs to know beyond the file itself.
 pub struct Context<'c> {
     pub source: Arc<Source>,
     /// Directories a referenced file (`DefinitionUri`) may be read from.
     pub roots: &'c [PathBuf],
+    /// Bytes of `Fn::Join` text still allowed in this file (see [`MAX_JOIN_BYTES`]).
+    pub join_budget: std::cell::Cell<usize>,
 }
 
+impl<'c> Context<'c> {
+    #[must_use]
+    pub fn new(source: Arc<Source>, roots: &'c [PathBuf]) -> Self {
+        let budget = MAX_JOIN_BYTES.saturating_add(source.text.len());
+        Self { source, roots, join_budget: std::cell::Cell::new(budget) }
+    }
+}
+
+/// A file another one names (a SAM `DefinitionUri`): it is checked once per run, as a file
+/// of its own, however many templates refer to it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Reference {
+    /// The canonical path (inside the roots): the identity of the file in this run.
+    pub canonical: PathBuf,
+    /// The path as reports name it (relative to the working directory).
+    pub display: PathBuf,
+}
+
+/// What extraction found besides the artifacts it handed on.
 #[derive(Debug, Default)]
-pub struct Extraction<'a> {
-    pub artifacts: Vec<Artifact<'a>>,
-    pub findings: Vec<Finding>,
+pub struct Extracted {
+    pub findings: crate::finding::Sink,
     /// Whether the file is of a kind deploylint knows.
     pub recognised: bool,
+    pub references: Vec<Reference>,
 }
 
-/// Finds the artifacts in one parsed document.
-#[must_use]
-pub fn extract<'a>(doc: &'a Node, ctx: &Context<'_>) -> Extraction<'a> {
-    let mut out = Extraction::default();
+/// Extraction under way: artifacts go to `emit` one at a time, so that each is checked and
+/// dropped before the next is built (a plan with 180,000 policy strings never holds them all
+/// parsed at once).
+pub struct Extraction<'a, 'e> {
+    emit: &'e mut dyn FnMut(Artifact<'a>),
+    pub findings: crate::finding::Sink,
+    pub recognised: bool,
+    pub references: Vec<Reference>,
+}
+
+impl<'a> Extraction<'a, '_> {
+    fn push(&mut self, artifact: Artifact<'a>) {
+        (self.emit)(artifact);
+    }
+}
+
+/// Finds the artifacts in one parsed document and hands each to `emit`.
+pub fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'a>)) -> Extracted {
+    let mut out = Extraction { emit, findings: crate::finding::Sink::default(), recognised: false, references: Vec::new() };
+    classify(doc, ctx, &mut out);
+    Extracted { findings: out.findings, recognised: out.recognised, references: out.references }
+}
+
+fn classify<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     if doc.as_object().is_none() {
-        return out;
+        return;
     }
     out.recognised = true;
     if is_plan(doc) {
-        out.artifacts.push(whole_file(ArtifactKind::Plan, doc, ctx));
-        tfplan::extract(doc, ctx, &mut out);
+        out.push(whole_file(ArtifactKind::Plan, doc, ctx));
+        tfplan::extract(doc, ctx, out);
     } else if is_template(doc) {
-        out.artifacts.push(whole_file(ArtifactKind::Template, doc, ctx));
-        cfn::extract(doc, ctx, &mut out);
+        out.push(whole_file(ArtifactKind::Template, doc, ctx));
+        cfn::extract(doc, ctx, out);
     } else if is_state_machine(doc) {
-        out.artifacts.push(whole_file(ArtifactKind::StateMachine, doc, ctx));
+        out.push(whole_file(ArtifactKind::StateMachine, doc, ctx));
     } else if is_policy(doc) {
-        out.artifacts.push(whole_file(ArtifactKind::Policy, doc, ctx));
+        out.push(whole_file(ArtifactKind::Policy, doc, ctx));
     } else {
         out.recognised = false;
     }
-    out
 }
 
 /// The file's whole document as one artifact (no resource holds it; a standalone policy's
@@ -148,7 +193,7 @@ fn is_plan(doc: &Node) -> bool {
 }
 
 /// Parses an embedded JSON document, reporting a parse failure as a finding at the mapped span.
-fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Context<'_>, out: &mut Extraction<'_>) -> Option<Node> {
+fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) -> Option<Node> {
     let trimmed = text.text.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         out.findings.push(Finding::new(

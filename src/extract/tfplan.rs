@@ -42,7 +42,7 @@ enum PathStep {
     Index(usize),
 }
 
-pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a>) {
+pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     // A resource the plan deletes is still in `prior_state`; what it held is not deployed.
     let deleted: BTreeSet<&str> = doc
         .get("resource_changes")
@@ -90,7 +90,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     let mut unknown: Vec<(String, Span)> = Vec::new();
     for instance in instances.iter().filter(|i| !deleted.contains(i.address)) {
         for attribute in attributes(instance) {
-            let key = format!("{}.{}", instance.address, path_text(&attribute.path));
+            let key = format!("{}.{}", crate::finding::locator_part(instance.address), path_text(&attribute.path));
             if done.contains(&key) {
                 continue;
             }
@@ -101,7 +101,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                     text.push_string_node(&ctx.source.text, node);
                     let what = format!("`{key}`");
                     if let Some(root) = parse_embedded(&text, false, &what, ctx, out) {
-                        out.artifacts.push(Artifact {
+                        out.push(Artifact {
                             kind: attribute.kind,
                             root: Cow::Owned(root),
                             source: ctx.source.clone(),

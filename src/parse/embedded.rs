@@ -14,13 +14,27 @@ use crate::source::Span;
 #[derive(Debug, Default)]
 pub struct EmbeddedText {
     pub text: String,
-    map: Vec<Span>,
+    /// Runs of text bytes with where they came from, by `text_start`. A run is either linear
+    /// (byte `i` of the text is byte `file_start + i - text_start` of the file: copied text) or
+    /// not (every byte maps to the whole `file_start..file_start + width`: an escape, a
+    /// placeholder). A run map costs a few bytes per escape, not eight per byte of text.
+    runs: Vec<Run>,
     /// Whether some text stands for a value unknown until deploy (an intrinsic function).
     pub synthetic: bool,
     /// Where the document sits in the file (the property's value): spans that cannot be
     /// narrowed, such as those of an empty document, fall back to it.
     fallback: Span,
 }
+
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    text_start: u32,
+    file_start: u32,
+    /// [`LINEAR`] for copied text, else the width of the file span every byte maps to.
+    width: u32,
+}
+
+const LINEAR: u32 = u32::MAX;
 
 impl EmbeddedText {
     /// An empty text for a document held by the value at `container`.
@@ -33,9 +47,15 @@ impl EmbeddedText {
     pub fn push_string_node(&mut self, file_text: &str, node: &Node) {
         let Some(value) = node.as_str() else { return };
         let raw = file_text.get(node.span.start()..node.span.end()).unwrap_or("");
-        match align(raw, node.span.start(), value) {
-            Some(map) => self.map.extend(map),
-            None => self.map.extend(std::iter::repeat_n(node.span, value.len())),
+        let (mark, text_start) = (self.runs.len(), self.text.len());
+        let mut cursor = text_start;
+        let aligned = align_into(raw, node.span.start(), value, &mut |len, span| {
+            self.add_run(cursor, span, span.len() == len);
+            cursor += len;
+        });
+        if !aligned {
+            self.runs.truncate(mark);
+            self.add_run(text_start, node.span, false);
         }
         self.text.push_str(value);
     }
@@ -43,20 +63,43 @@ impl EmbeddedText {
     /// Appends text that has no source of its own, mapped to `span`.
     pub fn push_synthetic(&mut self, text: &str, span: Span) {
         self.synthetic = true;
+        self.add_run(self.text.len(), span, false);
         self.text.push_str(text);
-        self.map.extend(std::iter::repeat_n(span, text.len()));
+    }
+
+    fn add_run(&mut self, text_start: usize, span: Span, linear: bool) {
+        let text_start = u32::try_from(text_start).unwrap_or(u32::MAX);
+        if let Some(last) = self.runs.last() {
+            if last.text_start == text_start {
+                self.runs.pop();
+            } else if linear && last.width == LINEAR && last.file_start + (text_start - last.text_start) == span.start {
+                return;
+            }
+        }
+        let width = if linear { LINEAR } else { span.end - span.start };
+        self.runs.push(Run { text_start, file_start: span.start, width });
+    }
+
+    /// The file span of one text byte.
+    fn byte_span(&self, i: usize) -> Option<Span> {
+        let i = u32::try_from(i).ok()?.min(u32::try_from(self.text.len().saturating_sub(1)).ok()?);
+        let run = self.runs[..self.runs.partition_point(|r| r.text_start <= i)].last()?;
+        Some(if run.width == LINEAR {
+            let at = run.file_start + (i - run.text_start);
+            Span { start: at, end: at + 1 }
+        } else {
+            Span { start: run.file_start, end: run.file_start + run.width }
+        })
     }
 
     /// The file span of a byte range of [`Self::text`].
     #[must_use]
     pub fn map_span(&self, span: Span) -> Span {
-        let Some(last) = self.map.last() else { return self.fallback };
-        let at = |i: usize| self.map.get(i).copied().unwrap_or(*last);
-        let start = at(span.start());
+        let Some(start) = self.byte_span(span.start()) else { return self.fallback };
         if span.is_empty() {
             return Span { start: start.start, end: start.start };
         }
-        let end = at(span.end() - 1);
+        let end = self.byte_span(span.end() - 1).unwrap_or(start);
         Span { start: start.start, end: end.end.max(start.start) }
     }
 
@@ -103,24 +146,30 @@ impl EmbeddedText {
 /// its quotes, a plain scalar, or a block scalar's content lines.
 #[must_use]
 pub fn align(raw: &str, base: usize, decoded: &str) -> Option<Vec<Span>> {
+    let mut out = Vec::with_capacity(decoded.len());
+    align_into(raw, base, decoded, &mut |len, span| out.extend(std::iter::repeat_n(span, len))).then_some(out)
+}
+
+/// Walks `decoded` against `raw`, calling `emit(bytes, span)` for each character: its UTF-8
+/// length and the file span it came from. False when the two cannot be matched.
+fn align_into(raw: &str, base: usize, decoded: &str, emit: &mut dyn FnMut(usize, Span)) -> bool {
     let quote = raw.chars().next().filter(|c| *c == '"' || *c == '\'');
     let escapes = quote == Some('"');
     let mut p = usize::from(quote.is_some());
-    let mut out = Vec::with_capacity(decoded.len());
     for c in decoded.chars() {
         loop {
             let Some(rc) = raw.get(p..).and_then(|s| s.chars().next()) else {
                 // Chomping may add line breaks the source spells only as the end of the block.
                 if c.is_whitespace() {
-                    out.extend(std::iter::repeat_n(Span::new(base + raw.len(), base + raw.len()), c.len_utf8()));
+                    emit(c.len_utf8(), Span::new(base + raw.len(), base + raw.len()));
                     break;
                 }
-                return None;
+                return false;
             };
             if escapes && rc == '\\' {
                 match yaml_escape(raw, p) {
                     Escape::Char(ec, len) if ec == c => {
-                        out.extend(std::iter::repeat_n(Span::new(base + p, base + p + len), c.len_utf8()));
+                        emit(c.len_utf8(), Span::new(base + p, base + p + len));
                         p += len;
                         break;
                     }
@@ -128,11 +177,11 @@ pub fn align(raw: &str, base: usize, decoded: &str) -> Option<Vec<Span>> {
                         p += len;
                         continue;
                     }
-                    _ => return None,
+                    _ => return false,
                 }
             }
             if rc == c {
-                out.extend(std::iter::repeat_n(Span::new(base + p, base + p + rc.len_utf8()), c.len_utf8()));
+                emit(c.len_utf8(), Span::new(base + p, base + p + rc.len_utf8()));
                 p += rc.len_utf8();
                 break;
             }
@@ -141,10 +190,10 @@ pub fn align(raw: &str, base: usize, decoded: &str) -> Option<Vec<Span>> {
                 p += rc.len_utf8();
                 continue;
             }
-            return None;
+            return false;
         }
     }
-    Some(out)
+    true
 }
 
 enum Escape {

@@ -16,7 +16,8 @@ pub struct Options {
 
 /// Parses one JSON document from `text[start..]`; spans are offsets into `text`.
 pub fn parse(text: &str, start: usize, options: Options) -> Result<(Node, Vec<DuplicateKey>), ParseError> {
-    let mut parser = Parser { bytes: text.as_bytes(), text, pos: start, options, duplicates: Vec::new(), depth: 0 };
+    let budget = super::TreeBudget::for_text(text.len() - start.min(text.len()));
+    let mut parser = Parser { bytes: text.as_bytes(), text, pos: start, options, duplicates: Vec::new(), depth: 0, budget };
     parser.skip_ws();
     let node = parser.value()?;
     parser.skip_ws();
@@ -33,6 +34,7 @@ struct Parser<'a> {
     options: Options,
     duplicates: Vec<DuplicateKey>,
     depth: usize,
+    budget: super::TreeBudget,
 }
 
 impl Parser<'_> {
@@ -59,6 +61,15 @@ impl Parser<'_> {
     }
 
     fn value(&mut self) -> Result<Node, ParseError> {
+        let node = self.unbudgeted_value()?;
+        let heap = node.as_str().map_or(0, str::len);
+        if self.budget.charge(std::mem::size_of::<Node>(), heap) {
+            return Err(self.budget.error(Span::new(node.span.start(), node.span.start())));
+        }
+        Ok(node)
+    }
+
+    fn unbudgeted_value(&mut self) -> Result<Node, ParseError> {
         let start = self.pos;
         match self.bytes.get(self.pos) {
             Some(b'{') => self.object(),
@@ -135,6 +146,9 @@ impl Parser<'_> {
                 if let Some(first) = keys.earlier(&entries, &key, key_span) {
                     self.duplicates.push(DuplicateKey { key: key.clone(), span: key_span, first });
                 }
+                if self.budget.charge(std::mem::size_of::<Entry>() - std::mem::size_of::<Node>(), key.len()) {
+                    return Err(self.budget.error(key_span));
+                }
                 entries.push(Entry { key: key.into(), key_span, value });
                 self.skip_ws();
                 match self.bytes.get(self.pos) {
@@ -148,6 +162,7 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
+        entries.shrink_to_fit();
         Ok(Node::new(Value::Object(entries), Span::new(start, self.pos)))
     }
 
@@ -175,6 +190,7 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
+        items.shrink_to_fit();
         Ok(Node::new(Value::Array(items), Span::new(start, self.pos)))
     }
 

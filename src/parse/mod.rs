@@ -14,6 +14,10 @@ use crate::source::Span;
 /// Nesting deeper than this is refused (recursion must never depend on input depth alone).
 pub const MAX_DEPTH: usize = 256;
 
+/// Text in the tree (keys, strings): up to 24 bytes inline, so the short keys and values that
+/// make up most of a plan or template cost no allocation of their own.
+pub type Text = compact_str::CompactString;
+
 /// A value with its byte range in the original file. Equality compares values only (spans
 /// and tags are ignored, object member order too), as JSONPath comparisons need.
 #[derive(Clone, Debug)]
@@ -27,7 +31,7 @@ pub enum Value {
     Null,
     Bool(bool),
     Number(f64),
-    String(Box<str>),
+    String(Text),
     Array(Vec<Node>),
     /// Entries in source order; duplicates are kept (and reported by the parser), lookups
     /// see the last one, as most JSON consumers do.
@@ -39,7 +43,7 @@ pub enum Value {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: Box<str>,
+    pub key: Text,
     pub key_span: Span,
     pub value: Node,
 }
@@ -58,6 +62,47 @@ pub enum ParseErrorKind {
     Limit,
 }
 
+/// Memory a parsed tree may take, as a multiple of the text it comes from: real documents take
+/// two to five times their size (a minified plan is the densest), but `[0,0,0,…]` makes a
+/// 40-byte node of every two bytes. A document over the budget is a `parse/limit` finding,
+/// not an out-of-memory abort.
+pub const TREE_BYTES_PER_TEXT_BYTE: usize = 12;
+/// Small documents may always take this much ...
+pub const MIN_TREE_BYTES: usize = 16 * 1024 * 1024;
+/// ... and no document more than this (a real 64 MiB plan takes about 200 MiB).
+pub const MAX_TREE_BYTES: usize = 320 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TreeBudget {
+    used: usize,
+    limit: usize,
+}
+
+impl TreeBudget {
+    pub(crate) fn for_text(len: usize) -> Self {
+        Self { used: 0, limit: len.saturating_mul(TREE_BYTES_PER_TEXT_BYTE).clamp(MIN_TREE_BYTES, MAX_TREE_BYTES) }
+    }
+
+    /// Counts a node (its size and the length of the text it owns); true once over the budget.
+    pub(crate) fn charge(&mut self, size: usize, text: usize) -> bool {
+        // Short text is inline (see [`Text`]); a longer one is an allocation with bookkeeping.
+        let heap = if text <= 24 { 0 } else { text + 16 };
+        self.used = self.used.saturating_add(size + heap);
+        self.used > self.limit
+    }
+
+    pub(crate) fn error(&self, span: Span) -> ParseError {
+        ParseError {
+            kind: ParseErrorKind::Limit,
+            message: format!(
+                "its values would take more than {} MiB of memory, far more for its size than any real document",
+                self.limit >> 20
+            ),
+            span,
+        }
+    }
+}
+
 /// Something the parser accepted but that is worth a finding (duplicate keys).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DuplicateKey {
@@ -70,7 +115,7 @@ pub struct DuplicateKey {
 /// index once an object is large (a 100,000-key object must not take quadratic time).
 #[derive(Debug, Default)]
 pub(crate) struct KeyIndex {
-    index: Option<std::collections::HashMap<Box<str>, Span>>,
+    index: Option<std::collections::HashMap<Text, Span>>,
 }
 
 impl KeyIndex {
@@ -97,8 +142,10 @@ impl KeyIndex {
 }
 
 /// Parses a file's text by its extension (`.template` and others by their first character):
-/// JSON or YAML. Errors say which format was expected.
-pub fn parse_source(source: &crate::source::Source) -> Result<Parsed, ParseError> {
+/// JSON or YAML. Errors say which format was expected; a YAML stream keeps the documents
+/// before its error.
+#[must_use]
+pub fn parse_source(source: &crate::source::Source) -> Parsed {
     let ext = source.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     let start = source.content_start();
     let is_json = match ext.as_str() {
@@ -106,24 +153,26 @@ pub fn parse_source(source: &crate::source::Source) -> Result<Parsed, ParseError
         "yaml" | "yml" => false,
         _ => source.text[start..].trim_start().starts_with(['{', '[']),
     };
-    let result = if is_json {
+    let result: Parsed = if is_json {
         let parse = |placeholders| json::parse(&source.text, start, json::Options { placeholders });
         // A definition file used with SAM `DefinitionSubstitutions` may hold `${Name}` where a
         // value goes (`"TimeoutSeconds": ${Timeout}`): CloudFormation substitutes the text first.
-        parse(false)
-            .or_else(|err| if source.text.contains("${") { parse(true).map_err(|_| err) } else { Err(err) })
-            .map(|(node, duplicates)| Parsed { documents: vec![node], duplicates, comments: Vec::new() })
+        parse(false).or_else(|err| if source.text.contains("${") { parse(true).map_err(|_| err) } else { Err(err) }).map_or_else(
+            |error| Parsed { error: Some(error), ..Parsed::default() },
+            |(node, duplicates)| Parsed { documents: vec![node], duplicates, ..Parsed::default() },
+        )
     } else {
-        yaml::parse(&source.text)
+        yaml::parse_stream(&source.text)
     };
     let format = if is_json { "JSON" } else { "YAML" };
-    result.map_err(|mut err| {
+    let mut parsed = result;
+    if let Some(err) = &mut parsed.error {
         err.message = match err.kind {
             ParseErrorKind::Syntax => format!("invalid {format}: {}", err.message),
             ParseErrorKind::Limit => format!("{format} not checked: {}", err.message),
         };
-        err
-    })
+    }
+    parsed
 }
 
 /// A parsed file: its documents (YAML may hold several), with what the parser noticed.
@@ -133,6 +182,8 @@ pub struct Parsed {
     pub duplicates: Vec<DuplicateKey>,
     /// Comments (YAML only) with their spans, text without the leading `#`.
     pub comments: Vec<(Span, String)>,
+    /// Where parsing stopped, if it did: the documents before it are complete and kept.
+    pub error: Option<ParseError>,
 }
 
 impl PartialEq for Node {

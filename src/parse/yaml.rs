@@ -6,11 +6,11 @@
 //! is an error, not an out-of-memory. The builder keeps an explicit stack; granit-parser bounds
 //! nesting at 255 flow and 255 block levels.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, options};
 
-use super::{DuplicateKey, Entry, KeyIndex, Node, ParseError, ParseErrorKind, Parsed, Value};
+use super::{DuplicateKey, Entry, KeyIndex, Node, ParseError, ParseErrorKind, Parsed, Text, Value};
 use crate::source::Span;
 
 /// Alias expansion may copy at most this many nodes per file ...
@@ -43,17 +43,63 @@ impl Size {
 /// Deepest tree the builder produces (the parser allows 255 flow plus 255 block levels).
 const MAX_TREE_DEPTH: usize = super::MAX_DEPTH * 2;
 
-/// Parses every document of a YAML stream.
+/// Parses every document of a YAML stream; the first error fails the whole stream.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
-    let mut builder = Builder { text, stack: Vec::new(), anchors: HashMap::new(), expanded: Size::default(), parsed: Parsed::default() };
+    let mut parsed = parse_stream(text);
+    match parsed.error.take() {
+        Some(err) => Err(err),
+        None => Ok(parsed),
+    }
+}
+
+/// Parses a YAML stream as far as it goes: the documents completed before an error are kept
+/// (a broken last document must not hide the findings of the ones before it), and the error
+/// is in [`Parsed::error`].
+#[must_use]
+pub fn parse_stream(text: &str) -> Parsed {
+    let mut builder = Builder {
+        text,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        aliased: aliased_anchors(text),
+        budget: super::TreeBudget::for_text(text.len()),
+        expanded: Size::default(),
+        parsed: Parsed::default(),
+        complete: 0,
+    };
+    let mut parser = new_parser(text);
+    while let Some(next) = parser.next_event() {
+        let result = next.map_err(|e| scan_error(text, &e)).and_then(|(event, span)| builder.event(&event, span));
+        if let Err(err) = result {
+            builder.parsed.documents.truncate(builder.complete);
+            builder.parsed.error = Some(err);
+            break;
+        }
+    }
+    builder.parsed
+}
+
+fn new_parser(text: &str) -> Parser<'_, granit_parser::StrInput<'_>> {
     // Comments are buffered while the parser looks ahead; a commented-out block of a template
     // can be long, and the buffer is bounded by the file size anyway.
-    let mut parser = Parser::new_from_str_with_options(text, options! { max_buffered_comment_events: usize::MAX });
-    while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| scan_error(text, &e))?;
-        builder.event(&event, span)?;
+    Parser::new_from_str_with_options(text, options! { max_buffered_comment_events: usize::MAX })
+}
+
+/// The anchors some alias refers to. Only those are kept while the tree is built: copying
+/// every anchored node (nested anchors copy their subtrees again at every level) is how a
+/// 434 KB file took 1.9 GiB. A stream without both `&` and `*` has no alias to look for.
+fn aliased_anchors(text: &str) -> HashSet<usize> {
+    let mut aliased = HashSet::new();
+    if !(text.contains('&') && text.contains('*')) {
+        return aliased;
     }
-    Ok(builder.parsed)
+    let mut parser = new_parser(text);
+    while let Some(Ok((event, _))) = parser.next_event() {
+        if let Event::Alias(id) = event {
+            aliased.insert(id);
+        }
+    }
+    aliased
 }
 
 fn scan_error(text: &str, err: &ScanError) -> ParseError {
@@ -81,15 +127,22 @@ struct Frame {
 
 enum FrameKind {
     Sequence(Vec<Node>),
-    Mapping { entries: Vec<Entry>, key: Option<(Box<str>, Span)>, keys: KeyIndex },
+    Mapping { entries: Vec<Entry>, key: Option<(Text, Span)>, keys: KeyIndex },
 }
 
 struct Builder<'t> {
     text: &'t str,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, Size)>,
+    /// Anchor ids that an alias refers to (only these are copied).
+    aliased: HashSet<usize>,
+    /// Memory of the tree built so far (aliases included).
+    budget: super::TreeBudget,
+    /// Nodes copied for anchors and aliases so far, against the alias budget.
     expanded: Size,
     parsed: Parsed,
+    /// Documents completed (an error drops a document still being built).
+    complete: usize,
 }
 
 /// How a tag changes a node: kept as a CloudFormation-style tag, or a core-schema override.
@@ -126,7 +179,7 @@ impl Builder<'_> {
                     _ => resolve_plain(value),
                 };
                 let node = with_tag(Node::new(value, span), tag);
-                self.finish_node(node, *anchor, size);
+                self.finish_node(node, *anchor, size)?;
             }
             Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 let tag = match tag_use(event, &span) {
@@ -157,12 +210,19 @@ impl Builder<'_> {
                 let end = if closing { bytes.end() } else { frame.end.max(frame.start) };
                 let span = Span::new(frame.start, end);
                 let value = match frame.kind {
-                    FrameKind::Sequence(items) => Value::Array(items),
-                    FrameKind::Mapping { entries, .. } => Value::Object(merge_keys(entries)),
+                    FrameKind::Sequence(mut items) => {
+                        items.shrink_to_fit();
+                        Value::Array(items)
+                    }
+                    FrameKind::Mapping { entries, .. } => {
+                        let mut entries = merge_keys(entries);
+                        entries.shrink_to_fit();
+                        Value::Object(entries)
+                    }
                 };
                 let tag = frame.tag.map_or(TagUse::None, |(name, start)| TagUse::Keep(name, start));
                 let node = with_tag(Node::new(value, span), tag);
-                self.finish_node(node, frame.anchor, frame.size);
+                self.finish_node(node, frame.anchor, frame.size)?;
             }
             Event::Alias(id) => {
                 let Some((node, size)) = self.anchors.get(id) else {
@@ -176,18 +236,15 @@ impl Builder<'_> {
                         span: bytes,
                     });
                 }
-                if self.expanded.nodes > MAX_ALIAS_NODES || self.expanded.bytes > MAX_ALIAS_BYTES {
-                    return Err(ParseError {
-                        kind: ParseErrorKind::Limit,
-                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes or {} MiB of text", MAX_ALIAS_BYTES >> 20),
-                        span: bytes,
-                    });
-                }
+                self.check_budget(bytes)?;
                 let (mut node, size) = (node.clone(), *size);
                 node.span = bytes;
-                self.finish_node(node, 0, size);
+                self.finish_node(node, 0, size)?;
             }
-            Event::DocumentEnd => self.stack.clear(),
+            Event::DocumentEnd => {
+                self.stack.clear();
+                self.complete = self.parsed.documents.len();
+            }
             _ => {}
         }
         Ok(())
@@ -199,13 +256,23 @@ impl Builder<'_> {
         Span::new(span.start(), span.start() + raw.trim_end().len())
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, size: Size) {
-        if anchor != 0 {
+    fn finish_node(&mut self, node: Node, anchor: usize, size: Size) -> Result<(), ParseError> {
+        if anchor != 0 && self.aliased.contains(&anchor) {
+            // The copy kept for later aliases counts against the same budget as their expansion.
+            self.expanded.add(size);
+            self.check_budget(node.span)?;
             self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let entry = matches!(self.stack.last(), Some(Frame { kind: FrameKind::Mapping { key: Some(_), .. }, .. }));
+        let text = node.as_str().map_or(0, str::len) + if entry { key_len(self.stack.last()) } else { 0 };
+        let extra = if entry { std::mem::size_of::<Entry>() - std::mem::size_of::<Node>() } else { 0 };
+        // An alias's copy costs its whole subtree, counted by the alias budget; here its root.
+        if self.budget.charge(std::mem::size_of::<Node>() + extra, text) {
+            return Err(self.budget.error(Span::new(node.span.start(), node.span.start())));
         }
         let Some(parent) = self.stack.last_mut() else {
             self.parsed.documents.push(node);
-            return;
+            return Ok(());
         };
         parent.end = parent.end.max(node.span.end());
         parent.size.add_child(size);
@@ -221,6 +288,25 @@ impl Builder<'_> {
                 }
             },
         }
+        Ok(())
+    }
+
+    fn check_budget(&self, span: Span) -> Result<(), ParseError> {
+        if self.expanded.nodes > MAX_ALIAS_NODES || self.expanded.bytes > MAX_ALIAS_BYTES {
+            return Err(ParseError {
+                kind: ParseErrorKind::Limit,
+                message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes or {} MiB of text", MAX_ALIAS_BYTES >> 20),
+                span,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn key_len(frame: Option<&Frame>) -> usize {
+    match frame {
+        Some(Frame { kind: FrameKind::Mapping { key: Some((key, _)), .. }, .. }) => key.len(),
+        _ => 0,
     }
 }
 
@@ -231,7 +317,7 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         return entries;
     }
     let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| &*e.key == "<<");
-    let mut present: std::collections::HashSet<Box<str>> = own.iter().map(|e| e.key.clone()).collect();
+    let mut present: std::collections::HashSet<Text> = own.iter().map(|e| e.key.clone()).collect();
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
             Value::Object(_) => vec![merge.value],
@@ -266,7 +352,7 @@ fn with_tag(node: Node, tag: TagUse) -> Node {
 }
 
 /// A mapping key as text: scalars by value, anything else by its source.
-fn key_text(text: &str, node: &Node) -> Box<str> {
+fn key_text(text: &str, node: &Node) -> Text {
     match &node.value {
         Value::String(s) => s.clone(),
         Value::Null => "null".into(),

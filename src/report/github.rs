@@ -1,11 +1,10 @@
 //! `--format github`: GitHub Actions workflow commands, one per finding.
 //! Escaping follows the runner's rules: `%`, CR and LF in messages; also `:` and `,` in properties.
 
-use super::{Report, path_text, range};
+use super::{Report, escape_control, path_text, range};
 use crate::finding::Severity;
 
-pub(super) fn render(report: &Report<'_>) -> String {
-    let mut out = String::new();
+pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for f in report.findings {
         let (start, end) = range(f);
         let command = match f.severity {
@@ -14,8 +13,9 @@ pub(super) fn render(report: &Report<'_>) -> String {
             Severity::Note => "notice",
         };
         let title = format!("{} ({})", f.rule, report.meta(&f.rule).map_or("", |m| m.title.as_str()));
-        out.push_str(&format!(
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             property(&path_text(&f.source.path)),
             start.line,
             start.column,
@@ -23,13 +23,15 @@ pub(super) fn render(report: &Report<'_>) -> String {
             end.column,
             property(&title),
             data(&f.message),
-        ));
+        )?;
     }
-    out
+    Ok(())
 }
 
+/// The runner's escapes for `%`, CR and LF, after other control characters are shown escaped.
 fn data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let text = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    escape_control(&text).into_owned()
 }
 
 fn property(text: &str) -> String {

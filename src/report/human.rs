@@ -1,27 +1,35 @@
 //! `--format human`: miette's graphical report per finding (snippet, label, rule id, help,
 //! docs link), then a summary line. Colours only when asked (a terminal without NO_COLOR).
+//!
+//! Each finding's snippet is cut from its source through the line index: a few lines around
+//! each label (or, on a very long line such as a one-line plan, a window around the span), so
+//! the report costs the same per finding whatever the size of the file. Control characters in
+//! the snippet, the message and the file name are shown escaped (see `escape_control`).
 
 use std::fmt;
+use std::io::Write;
 use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{Report, docs_url, path_text};
+use super::{Report, docs_url, escape_control, escape_text, needs_escape, path_text, push_escaped};
 use crate::finding::{Finding, Severity};
-use crate::source::Source;
+use crate::source::{Source, Span};
 
-pub(super) fn render(report: &Report<'_>) -> String {
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let theme = if report.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100).with_context_lines(1);
-    let mut out = String::new();
+    let mut text = String::new();
     for finding in report.findings {
+        text.clear();
         let diagnostic = Rendered::new(finding);
-        if handler.render_report(&mut out, &diagnostic).is_err() {
-            out.push_str("  (the source snippet could not be rendered)\n");
+        if handler.render_report(&mut text, &diagnostic).is_err() {
+            text.push_str("  (the source snippet could not be rendered)\n");
         }
-        out.push('\n');
+        text.push('\n');
+        out.write_all(text.as_bytes())?;
     }
     let (errors, warnings, notes) = (report.count(Severity::Error), report.count(Severity::Warning), report.count(Severity::Note));
     let files_with = {
@@ -30,8 +38,9 @@ pub(super) fn render(report: &Report<'_>) -> String {
         files.len()
     };
     let a = &report.artifacts;
-    out.push_str(&format!(
-        "Checked {} state machine{}, {} polic{}, {} template{}, {} plan{}.\n",
+    writeln!(
+        out,
+        "Checked {} state machine{}, {} polic{}, {} template{}, {} plan{}.",
         a.state_machines,
         plural(a.state_machines),
         a.policies,
@@ -40,17 +49,13 @@ pub(super) fn render(report: &Report<'_>) -> String {
         plural(a.templates),
         a.plans,
         plural(a.plans)
-    ));
+    )?;
     if report.findings.is_empty() {
-        out.push_str(&format!(
-            "No problems found in {} checked file{} ({} ms).\n",
-            report.files.len(),
-            plural(report.files.len()),
-            report.elapsed_ms
-        ));
+        writeln!(out, "No problems found in {} checked file{} ({} ms).", report.files.len(), plural(report.files.len()), report.elapsed_ms)
     } else {
-        out.push_str(&format!(
-            "Found {} problem{} ({errors} error{}, {warnings} warning{}, {notes} note{}) in {files_with} of {} checked file{} ({} ms).\n",
+        writeln!(
+            out,
+            "Found {} problem{} ({errors} error{}, {warnings} warning{}, {notes} note{}) in {files_with} of {} checked file{} ({} ms).",
             report.findings.len(),
             plural(report.findings.len()),
             plural(errors),
@@ -59,9 +64,8 @@ pub(super) fn render(report: &Report<'_>) -> String {
             report.files.len(),
             plural(report.files.len()),
             report.elapsed_ms
-        ));
+        )
     }
-    out
 }
 
 fn plural(n: usize) -> &'static str {
@@ -70,7 +74,8 @@ fn plural(n: usize) -> &'static str {
 
 struct Rendered<'a> {
     finding: &'a Finding,
-    source: Box<dyn SourceCode + 'a>,
+    message: String,
+    source: Snippet,
     labels: Vec<LabeledSpan>,
 }
 
@@ -78,58 +83,42 @@ struct Rendered<'a> {
 const LONG_LINE: usize = 240;
 /// Bytes of context kept on each side of the span in a window.
 const WINDOW: usize = 60;
+/// A label over more lines than this is shown on its first line only.
+const MAX_LABEL_LINES: usize = 8;
 
 impl<'a> Rendered<'a> {
     fn new(finding: &'a Finding) -> Self {
         let source = &finding.source;
-        let text = source.text.as_str();
-        let start = finding.span.start().min(text.len());
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let label = if finding.label.is_empty() { None } else { Some(finding.label.clone()) };
-        if line_end - line_start <= LONG_LINE {
-            let primary = LabeledSpan::new_primary_with_span(label, to_miette(finding.span));
-            let related = finding
+        let mut labels = vec![(finding.span, (!finding.label.is_empty()).then(|| escape_control(&finding.label).into_owned()), true)];
+        labels.extend(
+            finding
                 .related
                 .iter()
                 .filter(|l| Arc::ptr_eq(&l.source, source))
-                .map(|l| LabeledSpan::new_with_span(Some(l.text.clone()), to_miette(l.span)));
-            let labels = std::iter::once(primary).chain(related).collect();
-            return Self { finding, source: Box::new(SourceAdapter(source.clone())), labels };
-        }
-        let end = finding.span.end().clamp(start, line_end).min(start + LONG_LINE);
-        let from = floor_char_boundary(text, start.saturating_sub(WINDOW).max(line_start));
-        let to = ceil_char_boundary(text, (end + WINDOW).min(line_end));
-        let excerpt = Excerpt::new(source.clone(), from, to);
-        let span = crate::source::Span::new(excerpt.local(start), excerpt.local(end));
-        let labels = vec![LabeledSpan::new_primary_with_span(label, to_miette(span))];
-        Self { finding, source: Box::new(excerpt), labels }
+                .map(|l| (l.span, Some(escape_control(&l.text).into_owned()), false)),
+        );
+        let (snippet, spans) = Snippet::new(source, &labels);
+        let labels = labels
+            .into_iter()
+            .zip(spans)
+            .map(|((_, text, primary), span)| {
+                let span = SourceSpan::new(span.start().into(), span.len());
+                if primary { LabeledSpan::new_primary_with_span(text, span) } else { LabeledSpan::new_with_span(text, span) }
+            })
+            .collect();
+        Self { finding, message: escape_control(&finding.message).into_owned(), source: snippet, labels }
     }
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 impl fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -151,13 +140,13 @@ impl Diagnostic for Rendered<'_> {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         let docs = format!("docs: {}", docs_url(&self.finding.rule));
         Some(Box::new(match &self.finding.help {
-            Some(help) => format!("{help}\n{docs}"),
+            Some(help) => format!("{}\n{docs}", escape_text(help, true)),
             None => docs,
         }))
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.source)
+        Some(&self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -165,64 +154,221 @@ impl Diagnostic for Rendered<'_> {
     }
 }
 
-fn to_miette(span: crate::source::Span) -> SourceSpan {
-    SourceSpan::new(span.start().into(), span.len())
-}
-
-/// Lets miette read a shared source without copying its text.
-struct SourceAdapter(Arc<Source>);
-
-impl SourceCode for SourceAdapter {
-    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.text.as_str().read_span(span, before, after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            path_text(&self.0.path),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
-    }
-}
-
-/// A window of one long line, with `…` on the cut sides; reports the real line and column.
-struct Excerpt {
-    source: Arc<Source>,
+/// The parts of a source a finding shows, as one text of windows (each a few lines, or a cut
+/// of one long line) with control characters escaped. miette reads it as the source code; a
+/// window reports its real line numbers, and a span never crosses from one window to the next.
+struct Snippet {
+    name: String,
     text: String,
-    /// File offset of the first byte after the leading marker.
+    windows: Vec<Window>,
+    /// Each label's span in `text`, with its real line and column (0-based), for the header.
+    places: Vec<(usize, usize, usize)>,
+}
+
+#[derive(Clone, Debug)]
+struct Window {
+    /// The file bytes shown.
     from: usize,
+    to: usize,
+    /// 0-based line of `from`.
+    line: usize,
+    /// Whether the window cuts a long line.
+    cut: bool,
+    /// Bytes of the `… ` mark before the text (a cut that does not start at the line start).
     lead: usize,
+    /// Where the window's text starts and ends in the snippet.
+    start: usize,
+    end: usize,
+    /// File offsets where the text's length differs from the file's, with the running
+    /// difference after each (escapes lengthen, a `\r\n` shortens).
+    shifts: Vec<(usize, isize)>,
 }
 
-impl Excerpt {
-    fn new(source: Arc<Source>, from: usize, to: usize) -> Self {
-        let line_start = source.text[..from].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source.text[to..].find('\n').map_or(source.text.len(), |i| to + i);
-        let lead = if from > line_start { "… " } else { "" };
-        let tail = if to < line_end { " …" } else { "" };
-        let text = format!("{lead}{}{tail}", &source.text[from..to]);
-        Self { lead: lead.len(), source, text, from }
-    }
-
-    /// Excerpt offset of a file offset inside the window.
+impl Window {
+    /// Snippet offset of a file offset inside the window.
     fn local(&self, offset: usize) -> usize {
-        offset.saturating_sub(self.from) + self.lead
+        let offset = offset.clamp(self.from, self.to);
+        let shift = self.shifts.partition_point(|(at, _)| *at < offset).checked_sub(1).map_or(0, |i| self.shifts[i].1);
+        (self.start + self.lead + (offset - self.from)).saturating_add_signed(shift)
     }
 }
 
-impl SourceCode for Excerpt {
+impl Snippet {
+    fn new(source: &Source, labels: &[(Span, Option<String>, bool)]) -> (Self, Vec<Span>) {
+        let text = source.text.as_str();
+        let mut windows: Vec<Window> = Vec::new();
+        let mut label_windows = Vec::new();
+        for (span, ..) in labels {
+            let start = span.start().min(text.len());
+            let first = source.line_index(start);
+            let mut last = source.line_index(span.end().min(text.len()).saturating_sub(usize::from(!span.is_empty())).max(start));
+            if last > first + MAX_LABEL_LINES {
+                last = first;
+            }
+            let line = source.line_range(first);
+            let window = if line.len() > LONG_LINE {
+                let end = span.end().clamp(start, line.end).min(start + LONG_LINE);
+                let from = floor_char_boundary(text, start.saturating_sub(WINDOW).max(line.start));
+                let to = ceil_char_boundary(text, (end + WINDOW).min(line.end));
+                Window { from, to, line: first, cut: true, lead: 0, start: 0, end: 0, shifts: Vec::new() }
+            } else {
+                // Context lines, and the label's own further lines, only when they are short.
+                let short = |i: usize| source.line_range(i).len() <= LONG_LINE;
+                if !(first..=last).all(short) {
+                    last = first;
+                }
+                let top = if first > 0 && short(first - 1) { first - 1 } else { first };
+                let bottom = if last + 1 < source.line_count() && short(last + 1) { last + 1 } else { last };
+                let (from, to) = (source.line_range(top).start, source.line_range(bottom).end);
+                Window { from, to, line: top, cut: false, lead: 0, start: 0, end: 0, shifts: Vec::new() }
+            };
+            label_windows.push(windows.len());
+            windows.push(window);
+        }
+        // Whole-line windows that overlap or touch become one, so nearby labels share a snippet.
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        order.sort_by_key(|i| windows[*i].from);
+        let mut merged: Vec<Window> = Vec::new();
+        let mut index = vec![0; windows.len()];
+        for i in order {
+            let w = windows[i].clone();
+            if let Some(prev) = merged.last_mut()
+                && !prev.cut
+                && !w.cut
+                && w.from <= prev.to + 2
+            {
+                prev.to = prev.to.max(w.to);
+                index[i] = merged.len() - 1;
+                continue;
+            }
+            index[i] = merged.len();
+            merged.push(w);
+        }
+        let mut out = String::new();
+        for w in &mut merged {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            w.start = out.len();
+            if w.cut && w.from > source.line_range(w.line).start {
+                out.push_str("… ");
+                w.lead = "… ".len();
+            }
+            let mut shift = 0isize;
+            let body = &text[w.from..w.to];
+            let mut chars = body.char_indices().peekable();
+            while let Some((i, c)) = chars.next() {
+                let at = w.from + i;
+                if c == '\r' && chars.peek().is_some_and(|(_, n)| *n == '\n') {
+                    shift -= 1;
+                    w.shifts.push((at + 1, shift));
+                    continue;
+                }
+                if c != '\n' && needs_escape(c, true) {
+                    let before = out.len();
+                    push_escaped(&mut out, c);
+                    shift += (out.len() - before).cast_signed() - c.len_utf8().cast_signed();
+                    w.shifts.push((at + c.len_utf8(), shift));
+                    continue;
+                }
+                out.push(c);
+            }
+            if w.cut && w.to < source.line_range(w.line).end {
+                out.push_str(" …");
+            } else if !w.cut && text[w.to..].starts_with(['\r', '\n']) {
+                // The last line's break, so that an empty last line still shows.
+                out.push('\n');
+            }
+            w.end = out.len();
+        }
+        let spans: Vec<Span> = labels
+            .iter()
+            .zip(&label_windows)
+            .map(|((span, ..), wi)| {
+                let w = &merged[index[*wi]];
+                let start = w.local(span.start());
+                let end = w.local(span.end().min(if w.cut { (span.start() + LONG_LINE).min(w.to) } else { w.to }));
+                Span::new(start, end.max(start))
+            })
+            .collect();
+        let places = labels
+            .iter()
+            .zip(&spans)
+            .map(|((span, ..), local)| {
+                let p = source.position(span.start());
+                (local.start(), p.line - 1, p.column - 1)
+            })
+            .collect();
+        let name = escape_control(&path_text(&source.path)).into_owned();
+        (Self { name, text: out, windows: merged, places }, spans)
+    }
+}
+
+impl SourceCode for Snippet {
     fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.as_str().read_span(span, before, after)?;
-        let real = self.source.position(self.from + span.offset().saturating_sub(self.lead));
-        let column = real.column - 1;
+        let (offset, end) = (span.offset(), span.offset() + span.len());
+        let window = self.windows.iter().find(|w| w.start <= offset && offset <= w.end).ok_or(MietteError::OutOfBounds)?;
+        if end > window.end {
+            return Err(MietteError::OutOfBounds);
+        }
+        if before == 0 && after == 0 {
+            // The header's place: the label's real line and column.
+            if let Some((_, line, column)) = self.places.iter().find(|(at, ..)| *at == offset) {
+                let data = &self.text.as_bytes()[offset..end];
+                return Ok(Box::new(MietteSpanContents::new_named(self.name.clone(), data, *span, *line, *column, newlines(data))));
+            }
+        }
+        let bytes = self.text.as_bytes();
+        let body = &bytes[window.start..window.end];
+        let local = offset - window.start;
+        let local_end = end - window.start;
+        let mut from = body[..local].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        for _ in 0..before {
+            if from == 0 {
+                break;
+            }
+            from = body[..from - 1].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        }
+        let mut to = body[local_end.max(local)..].iter().position(|b| *b == b'\n').map_or(body.len(), |i| local_end.max(local) + i);
+        for _ in 0..after {
+            if to >= body.len() {
+                break;
+            }
+            to = body[to + 1..].iter().position(|b| *b == b'\n').map_or(body.len(), |i| to + 1 + i);
+        }
+        let line = window.line + newlines(&body[..from]);
+        // With its line break, as miette expects (an empty last line shows only so).
+        let to = (to + 1).min(body.len());
+        let data = &body[from..to];
+        let column = if before == 0 { String::from_utf8_lossy(&body[from..local]).chars().count() } else { 0 };
         Ok(Box::new(MietteSpanContents::new_named(
-            path_text(&self.source.path),
-            inner.data(),
-            *inner.span(),
-            real.line - 1,
+            self.name.clone(),
+            data,
+            SourceSpan::new((window.start + from).into(), to - from),
+            line,
             column,
-            inner.line_count(),
+            // Lines shown (miette merges two labels' snippets when their lines meet).
+            newlines(data) + 1,
         )))
     }
+}
+
+/// Snippets are a few lines: counting them needs no crate.
+#[allow(clippy::naive_bytecount)]
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }

@@ -10,7 +10,7 @@ use crate::source::Position;
 struct Document<'a> {
     version: u32,
     tool: Tool,
-    findings: Vec<Item<'a>>,
+    findings: super::Lazy<'a, Item<'a>>,
     summary: Summary,
 }
 
@@ -53,33 +53,29 @@ struct Summary {
     notes: usize,
 }
 
-pub(super) fn render(report: &Report<'_>) -> String {
-    let findings = report
-        .findings
-        .iter()
-        .map(|f| {
-            let (start, end) = range(f);
-            Item {
-                rule: &f.rule,
-                severity: f.severity,
-                message: &f.message,
-                file: path_text(&f.source.path),
-                start,
-                end,
-                help: f.help.as_deref(),
-                docs: docs_url(&f.rule),
-                fingerprint: f.fingerprint(),
-                related: f
-                    .related
-                    .iter()
-                    .map(|l| {
-                        let (start, end) = l.source.range(l.span);
-                        Related { file: path_text(&l.source.path), start, end, message: &l.text }
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let findings = super::Lazy::new(report.findings.iter().map(|f| {
+        let (start, end) = range(f);
+        Item {
+            rule: &f.rule,
+            severity: f.severity,
+            message: &f.message,
+            file: path_text(&f.source.path),
+            start,
+            end,
+            help: f.help.as_deref(),
+            docs: docs_url(&f.rule),
+            fingerprint: f.fingerprint(),
+            related: f
+                .related
+                .iter()
+                .map(|l| {
+                    let (start, end) = l.source.range(l.span);
+                    Related { file: path_text(&l.source.path), start, end, message: &l.text }
+                })
+                .collect(),
+        }
+    }));
     let doc = Document {
         version: 1,
         tool: Tool { name: "deploylint", version: env!("CARGO_PKG_VERSION") },
@@ -93,7 +89,6 @@ pub(super) fn render(report: &Report<'_>) -> String {
             notes: report.count(Severity::Note),
         },
     };
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }

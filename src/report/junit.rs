@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::{Report, path_text, range};
 use crate::finding::Finding;
 
-pub(super) fn render(report: &Report<'_>) -> String {
+pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut by_file: BTreeMap<String, BTreeMap<&str, Vec<&Finding>>> = BTreeMap::new();
     for file in report.files {
         let cases = by_file.entry(path_text(file)).or_default();
@@ -45,9 +45,11 @@ pub(super) fn render(report: &Report<'_>) -> String {
             out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");
+        sink.write_all(out.as_bytes())?;
+        out.clear();
     }
     out.push_str("</testsuites>\n");
-    out
+    sink.write_all(out.as_bytes())
 }
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.

@@ -42,14 +42,23 @@ pub fn docs_url(rule: &str) -> String {
 }
 
 impl Report<'_> {
+    /// The whole report as text (tests, small outputs).
     #[must_use]
     pub fn render(&self, format: Format) -> String {
+        let mut out = Vec::new();
+        // Writing to memory cannot fail.
+        let _ = self.render_to(format, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Writes the report as it is rendered, finding by finding.
+    pub fn render_to(&self, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match format {
-            Format::Human => human::render(self),
-            Format::Json => json::render(self),
-            Format::Sarif => sarif::render(self),
-            Format::Github => github::render(self),
-            Format::Junit => junit::render(self),
+            Format::Human => human::render(self, out),
+            Format::Json => json::render(self, out),
+            Format::Sarif => sarif::render(self, out),
+            Format::Github => github::render(self, out),
+            Format::Junit => junit::render(self, out),
         }
     }
 
@@ -62,12 +71,75 @@ impl Report<'_> {
     }
 }
 
+/// A sequence serialized as it is produced (a report's findings are never all built at once).
+pub(crate) struct Lazy<'a, T>(std::cell::RefCell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
+
+impl<'a, T> Lazy<'a, T> {
+    pub(crate) fn new(items: impl Iterator<Item = T> + 'a) -> Self {
+        Self(std::cell::RefCell::new(Some(Box::new(items))))
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Lazy<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        serializer.collect_seq(items.into_iter().flatten())
+    }
+}
+
 /// Start and end positions of a finding.
 fn range(finding: &Finding) -> (Position, Position) {
     finding.source.range(finding.span)
 }
 
-/// A path for output: forward slashes on every platform.
+/// A path for output: forward slashes on every platform (on Windows `\\` is a separator; elsewhere
+/// it is a character of the name and stays).
 fn path_text(path: &std::path::Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+    let text = path.to_string_lossy();
+    if cfg!(windows) { text.replace('\\', "/") } else { text.into_owned() }
+}
+
+/// Text from the input (a name, a message, a file name) made safe for a terminal or a CI log:
+/// control characters and the invisible ones that reorder text are shown escaped (`\r`,
+/// `\x1b`, `\u{202e}`), so file content cannot move the cursor, recolour the terminal or start
+/// a line with `::error` in a GitHub Actions log. Tabs stay; line feeds stay only if `lines`.
+#[must_use]
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_text(text, false)
+}
+
+fn escape_text(text: &str, lines: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| needs_escape(c, lines)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c, lines) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char, lines: bool) -> bool {
+    match c {
+        '\t' => false,
+        '\n' => !lines,
+        c if c.is_control() => true,
+        // Bidirectional overrides and isolates, zero-width marks, line and paragraph separators.
+        '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}' => true,
+        _ => false,
+    }
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    let _ = match c {
+        '\r' => write!(out, "\\r"),
+        '\n' => write!(out, "\\n"),
+        c if (c as u32) < 0x100 => write!(out, "\\x{:02x}", c as u32),
+        c => write!(out, "\\u{{{:x}}}", c as u32),
+    };
 }

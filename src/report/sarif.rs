@@ -22,7 +22,7 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
-    results: Vec<SarifResult>,
+    results: super::Lazy<'a, SarifResult>,
     column_kind: &'static str,
     original_uri_base_ids: serde_json::Value,
 }
@@ -121,21 +121,17 @@ struct Region {
     end_column: usize,
 }
 
-pub(super) fn render(report: &Report<'_>) -> String {
+pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<RuleDescriptor<'_>> = report.rules.iter().map(|m| descriptor(m)).collect();
-    let results = report
-        .findings
-        .iter()
-        .map(|f| SarifResult {
-            rule_id: f.rule.to_string(),
-            rule_index: report.rules.iter().position(|m| *m.id == *f.rule).unwrap_or(0),
-            level: f.severity.as_str(),
-            message: Text { text: f.message.clone() },
-            locations: vec![location(&f.source, f.span, None)],
-            related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
-            partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": f.fingerprint() }),
-        })
-        .collect();
+    let results = super::Lazy::new(report.findings.iter().map(|f| SarifResult {
+        rule_id: f.rule.to_string(),
+        rule_index: report.rules.iter().position(|m| *m.id == *f.rule).unwrap_or(0),
+        level: f.severity.as_str(),
+        message: Text { text: f.message.clone() },
+        locations: vec![location(&f.source, f.span, None)],
+        related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
+        partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": f.fingerprint() }),
+    }));
     let root = std::env::current_dir().map(|d| format!("file://{}/", uri_encode(&path_text(&d)).trim_end_matches('/'))).unwrap_or_default();
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -155,9 +151,8 @@ pub(super) fn render(report: &Report<'_>) -> String {
             original_uri_base_ids: serde_json::json!({ "%SRCROOT%": { "uri": root } }),
         }],
     };
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
 
 fn descriptor(meta: &RuleMeta) -> RuleDescriptor<'_> {
