@@ -137,9 +137,12 @@ fn active_rules(registry: &Registry, args: &CheckArgs) -> Result<HashMap<String,
         .rules
         .iter()
         // A file that cannot be read hides everything in it: parse findings show whatever is
-        // selected, unless they are ignored by name.
+        // selected, unless they are ignored by name; so does the note for findings left out.
         .filter(|r| {
-            args.select.is_empty() || r.meta.id.starts_with("parse/") || args.select.iter().any(|s| matches_selector(&r.meta.id, s))
+            args.select.is_empty()
+                || r.meta.id.starts_with("parse/")
+                || r.meta.id == finding::TOO_MANY_FINDINGS
+                || args.select.iter().any(|s| matches_selector(&r.meta.id, s))
         })
         .filter(|r| !args.ignore.iter().any(|s| matches_selector(&r.meta.id, s)))
         .map(|r| (r.meta.id.clone(), r.meta.severity))

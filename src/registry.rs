@@ -22,9 +22,18 @@ pub mod builtin {
     pub const TF_UNKNOWN_AT_PLAN: &str = "tf/unknown-at-plan";
 
     pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
+    pub const TOO_MANY_FINDINGS: &str = crate::finding::TOO_MANY_FINDINGS;
 
-    pub const ALL: [&str; 7] =
-        [PARSE_SYNTAX, PARSE_ENCODING, PARSE_LIMIT, PARSE_DUPLICATE_KEY, PARSE_IO, PARSE_UNRESOLVED_EMBEDDED, TF_UNKNOWN_AT_PLAN];
+    pub const ALL: [&str; 8] = [
+        PARSE_SYNTAX,
+        PARSE_ENCODING,
+        PARSE_LIMIT,
+        PARSE_DUPLICATE_KEY,
+        PARSE_IO,
+        PARSE_UNRESOLVED_EMBEDDED,
+        TF_UNKNOWN_AT_PLAN,
+        TOO_MANY_FINDINGS,
+    ];
 
     /// The rule for a parser's error.
     #[must_use]

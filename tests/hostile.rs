@@ -1,0 +1,385 @@
+//! Hostile inputs: small files that once exhausted memory or time, rule directories that
+//! pointed outside, and output that could steer a terminal or a CI log. Each runs the real
+//! binary under an address-space limit (`ulimit -v`) and a CPU-time limit (`ulimit -t`) far
+//! above what a correct run needs and far below what the defect took, so a regression fails
+//! by being killed, not by a timing threshold. Sizes and the figures of the defects are in
+//! benches/hostile.py, which measures them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_deploylint"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deploylint-hostile-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the binary with at most `mib` MiB of address space and `seconds` of CPU time.
+fn run_limited(mib: u64, seconds: u64, args: &[&str], cwd: &Path) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {}; ulimit -t {seconds}; exec \"$@\"", mib * 1024))
+        .arg("sh")
+        .arg(binary())
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn json_report(output: &Output) -> serde_json::Value {
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "exit {:?} (killed by a limit?), stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON report")
+}
+
+fn rules_of(report: &serde_json::Value) -> Vec<String> {
+    report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+}
+
+fn count(report: &serde_json::Value, rule: &str) -> usize {
+    rules_of(report).iter().filter(|r| *r == rule).count()
+}
+
+/// A state machine with `n` Task states, none with Retry or TimeoutSeconds.
+fn bare_tasks(n: usize) -> String {
+    let mut text = String::from("{\"StartAt\": \"T0\", \"States\": {");
+    for i in 0..n {
+        let next = if i + 1 < n { format!("\"Next\": \"T{}\"", i + 1) } else { "\"End\": true".into() };
+        let _ = write!(
+            text,
+            "{}\"T{i}\": {{\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::lambda:invoke\", {next}}}",
+            if i > 0 { ", " } else { "" }
+        );
+    }
+    text.push_str("}}");
+    text
+}
+
+#[test]
+fn a_join_that_repeats_a_long_delimiter_is_one_limit_finding() {
+    let dir = temp_dir("join");
+    // 20,000-byte delimiter × 8,000 pieces: 160 MB of text from a 180 KB template.
+    let pieces = vec!["a"; 8_000].join(", ");
+    let template = format!(
+        "Resources:\n  Flow:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      DefinitionString: !Join [\"{}\", [{pieces}]]\n",
+        "x".repeat(20_000)
+    );
+    std::fs::write(dir.join("join.yaml"), template).unwrap();
+    // The delimiter as an alias of a 1 MB string.
+    let pieces = vec!["\"b\""; 5_000].join(", ");
+    let aliased = format!(
+        "Metadata:\n  Long: &d \"{}\"\nResources:\n  Flow:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      DefinitionString:\n        Fn::Join: [*d, [{pieces}]]\n",
+        "y".repeat(1_000_000)
+    );
+    std::fs::write(dir.join("alias.yaml"), aliased).unwrap();
+    std::fs::write(dir.join("good.asl.json"), bare_tasks(1)).unwrap();
+    let report = json_report(&run_limited(1024, 60, &["check", ".", "--format", "json"], &dir));
+    let limits: Vec<&serde_json::Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "parse/limit").collect();
+    assert_eq!(limits.len(), 2, "{report:#}");
+    for finding in limits {
+        assert!(finding["message"].as_str().unwrap().contains("Fn::Join"), "{finding}");
+    }
+    assert_eq!(count(&report, "asl/task-retry"), 1, "the good file's findings are intact");
+}
+
+#[test]
+fn anchors_that_no_alias_uses_are_not_copied() {
+    let dir = temp_dir("anchors");
+    // Nested anchored sequences, 250 levels deep with eight items each, 70 times: 480 KB and no
+    // alias at all (copying every anchored node took 800 MB).
+    let mut text = String::new();
+    for block in 0..70 {
+        let _ = write!(text, "k{block}: ");
+        for level in 0..250 {
+            let _ = write!(text, "&a{block}x{level} [0,0,0,0,0,0,0,0, ");
+        }
+        text.push('0');
+        text.push_str(&"]".repeat(250));
+        text.push('\n');
+    }
+    text.push_str("StartAt: A\nStates:\n  A: {Type: Task, Resource: 'arn:aws:states:::lambda:invoke', End: true}\n");
+    std::fs::write(dir.join("anchored.asl.yaml"), &text).unwrap();
+    let report = json_report(&run_limited(512, 60, &["check", "anchored.asl.yaml", "--format", "json"], &dir));
+    assert_eq!(count(&report, "asl/task-retry"), 1, "{report:#}");
+    assert_eq!(count(&report, "parse/limit"), 0, "{report:#}");
+}
+
+#[test]
+fn a_long_state_name_above_many_states_is_not_copied_into_each() {
+    let dir = temp_dir("state-path");
+    let name = "P".repeat(200_000);
+    let branch = bare_tasks(10_000);
+    let text = format!(
+        "{{\"StartAt\": \"{name}\", \"States\": {{\"{name}\": {{\"Type\": \"Parallel\", \"End\": true, \"Branches\": [{branch}]}}}}}}"
+    );
+    std::fs::write(dir.join("deep.asl.json"), text).unwrap();
+    let report = json_report(&run_limited(1024, 60, &["check", "deep.asl.json", "--format", "json"], &dir));
+    // Capped at 1,000 per rule, with one note for the rest.
+    assert_eq!(count(&report, "asl/task-retry"), 1_000);
+    assert_eq!(count(&report, "deploylint/too-many-findings"), 2, "{}", report["summary"]);
+    let note = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "deploylint/too-many-findings").unwrap();
+    assert!(note["message"].as_str().unwrap().contains("9000 more"), "{note}");
+}
+
+#[test]
+fn a_definition_named_by_many_resources_is_read_and_checked_once() {
+    let dir = temp_dir("definition-uri");
+    std::fs::create_dir_all(dir.join("sam")).unwrap();
+    std::fs::create_dir_all(dir.join("statemachine")).unwrap();
+    // 40,000 Task states (about 4.5 MB), named by 30 resources.
+    std::fs::write(dir.join("statemachine/big.asl.json"), bare_tasks(40_000)).unwrap();
+    let mut template = String::from("Transform: AWS::Serverless-2016-10-31\nResources:\n");
+    for i in 0..30 {
+        let _ = writeln!(
+            template,
+            "  Flow{i}:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: ../statemachine/big.asl.json"
+        );
+    }
+    std::fs::write(dir.join("sam/template.yaml"), template).unwrap();
+    // Only the template is named: the definition is reached through DefinitionUri alone.
+    let report = json_report(&run_limited(
+        1024,
+        60,
+        &["check", "sam/template.yaml", "--format", "json", "--max-findings-per-rule", "0", "--max-findings-per-file", "0"],
+        &dir,
+    ));
+    assert_eq!(count(&report, "asl/task-retry"), 40_000, "each state once");
+    assert_eq!(report["summary"]["artifacts"]["state_machines"], 1);
+    let file = report["findings"][0]["file"].as_str().unwrap();
+    assert_eq!(file, "statemachine/big.asl.json");
+}
+
+#[test]
+fn the_human_report_costs_the_same_per_finding_whatever_the_file_size() {
+    let dir = temp_dir("human");
+    // 20,000 Task states in one file: 40,000 findings, each shown with its snippet.
+    std::fs::write(dir.join("many.asl.json"), bare_tasks(20_000)).unwrap();
+    // A one-line 8 MB plan with a finding at its end.
+    let filler = "x".repeat(8_000_000);
+    let plan = format!(
+        "{{\"format_version\": \"1.2\", \"filler\": \"{filler}\", \"planned_values\": {{\"root_module\": {{\"resources\": [{{\"address\": \"aws_iam_policy.p\", \"mode\": \"managed\", \"type\": \"aws_iam_policy\", \"values\": {{\"policy\": \"{{\\\"Statement\\\": [{{\\\"Effect\\\": \\\"Allow\\\", \\\"Action\\\": \\\"*\\\", \\\"Resource\\\": \\\"*\\\"}}]}}\"}}}}]}}}}}}"
+    );
+    std::fs::write(dir.join("plan.json"), plan).unwrap();
+    let output = run_limited(
+        1024,
+        60,
+        &["check", ".", "--format", "human", "--color", "never", "--max-findings-per-rule", "0", "--max-findings-per-file", "0"],
+        &dir,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Found 40001 problems"), "{}", &text[text.len().saturating_sub(400)..]);
+    // The one-line plan is shown as a window around the finding, not as its 8 MB line.
+    assert!(text.len() < 40_001 * 2_000, "report is {} bytes", text.len());
+}
+
+#[test]
+fn rule_directories_are_confined() {
+    let dir = temp_dir("rules");
+    std::fs::write(dir.join("good.asl.json"), bare_tasks(1)).unwrap();
+    std::fs::write(dir.join("secret.txt"), "id: x/y\nTOP-SECRET-CONTENT\n").unwrap();
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        ("outside", &[("x.yaml", "../secret.txt")]),
+        ("device", &[("zero.yaml", "/dev/zero")]),
+        ("loop", &[("a.yaml", "b.yaml"), ("b.yaml", "a.yaml")]),
+    ];
+    for (case, links) in cases {
+        let rules = dir.join(case);
+        std::fs::create_dir_all(&rules).unwrap();
+        for (name, target) in links {
+            std::os::unix::fs::symlink(target, rules.join(name)).unwrap();
+        }
+        let output = run_limited(512, 20, &["check", "good.asl.json", "--rules", case], &dir);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{case}: {stderr}");
+        assert!(stderr.contains(case), "{case}: the error names the file: {stderr}");
+        assert!(!stderr.contains("TOP-SECRET"), "{case}: {stderr}");
+    }
+    // A link inside the directory is followed.
+    let inside = dir.join("inside");
+    std::fs::create_dir_all(inside.join("real")).unwrap();
+    let text = std::fs::read_to_string("rules/asl/task-retry.yaml").unwrap().replace("id: asl/task-retry", "id: custom/task-retry");
+    std::fs::write(inside.join("real/custom.txt"), text).unwrap();
+    std::os::unix::fs::symlink("real/custom.txt", inside.join("link.yaml")).unwrap();
+    // A directory reached twice (through a link) is read once.
+    std::os::unix::fs::symlink("real", inside.join("again")).unwrap();
+    let output = run_limited(512, 20, &["check", "good.asl.json", "--rules", "inside", "--format", "json"], &dir);
+    let report = json_report(&output);
+    assert_eq!(count(&report, "custom/task-retry"), 1, "{report}");
+}
+
+#[test]
+fn control_characters_from_input_are_shown_escaped() {
+    let dir = temp_dir("control");
+    // A state name with escapes (valid YAML), and a raw ESC and CR where YAML refuses them.
+    let flow = "StartAt: \"\\e[31mred\\r\"\nStates:\n  \"\\e[31mred\\r\":\n    Type: Task\n    Resource: arn:aws:states:::lambda:invoke\n    End: true\n";
+    std::fs::write(dir.join("flow.asl.yaml"), flow).unwrap();
+    std::fs::write(dir.join("broken.asl.yaml"), "StartAt: A\nStates:  # raw \u{1b}[2J and \r here\n  A: {Type: Succeed}\n").unwrap();
+    std::fs::write(dir.join("ctl\n::error::pwned.asl.json"), bare_tasks(1)).unwrap();
+    for format in ["human", "github"] {
+        let output = run_limited(512, 20, &["check", ".", "--format", format, "--color", "never"], &dir);
+        assert_eq!(output.status.code(), Some(1));
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(!text.contains('\u{1b}'), "{format}: raw ESC in {text}");
+        assert!(!text.contains('\r'), "{format}: raw CR in {text}");
+        assert!(text.contains("\\x1b[31mred"), "{format}: {text}");
+        for line in text.lines() {
+            assert!(!line.starts_with("::error::") && !line.starts_with("::add-mask"), "{format}: {line}");
+        }
+    }
+}
+
+#[test]
+fn many_findings_are_capped_and_counted() {
+    let dir = temp_dir("many");
+    let statement = r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#;
+    let policy = format!("{{\"Version\": \"2012-10-17\", \"Statement\": [{}]}}", vec![statement; 200_000].join(", "));
+    std::fs::write(dir.join("policy.json"), policy).unwrap();
+    let output = run_limited(1024, 60, &["check", "policy.json", "--format", "json"], &dir);
+    assert!(output.stdout.len() < 4 << 20, "report is {} bytes", output.stdout.len());
+    let report = json_report(&output);
+    assert_eq!(count(&report, "iam/wildcard-action"), 1_000);
+    let note = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "deploylint/too-many-findings").unwrap();
+    assert!(note["message"].as_str().unwrap().contains("199000 more"), "{note}");
+    // The note points at the first statement left out.
+    assert!(note["start"]["offset"].as_u64().unwrap() > 1_000 * statement.len() as u64);
+    // SARIF too: one result per finding kept.
+    let output = run_limited(1024, 60, &["check", "policy.json", "--format", "sarif", "--max-findings-per-rule", "10"], &dir);
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 11);
+}
+
+#[test]
+fn big_files_take_a_small_multiple_of_their_size_and_run_one_at_a_time() {
+    let dir = temp_dir("big");
+    // A 60 MB array of zeros: 40 bytes of tree per 2 bytes of text, stopped by the tree budget.
+    let mut dense = String::with_capacity(60_000_100);
+    dense.push_str("{\"StartAt\": \"A\", \"States\": {}, \"Zeros\": [");
+    dense.push_str(&"0,".repeat(29_999_999));
+    dense.push_str("0]}");
+    std::fs::write(dir.join("dense.json"), &dense).unwrap();
+    drop(dense);
+    // Three 40 MB plans, checked in one run.
+    let resource = r#"{"address": "aws_iam_policy.pN", "mode": "managed", "type": "aws_iam_policy", "name": "pN", "values": {"name": "pN", "path": "/", "policy": "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}"}}"#;
+    let resources: Vec<String> = (0..40_000_000 / resource.len()).map(|i| resource.replace("pN", &format!("p{i}"))).collect();
+    let plan =
+        format!("{{\"format_version\": \"1.2\", \"planned_values\": {{\"root_module\": {{\"resources\": [{}]}}}}}}", resources.join(","));
+    drop(resources);
+    for i in 0..3 {
+        std::fs::write(dir.join(format!("plan{i}.json")), &plan).unwrap();
+    }
+    let output = run_limited(2048, 120, &["check", ".", "--format", "json"], &dir);
+    let report = json_report(&output);
+    assert_eq!(count(&report, "parse/limit"), 1, "{report:#}");
+    assert_eq!(report["summary"]["artifacts"]["plans"], 3);
+    assert!(report["summary"]["artifacts"]["policies"].as_u64().unwrap() > 300_000);
+}
+
+#[test]
+fn an_unreadable_directory_fails_the_run() {
+    let dir = temp_dir("unreadable");
+    std::fs::create_dir_all(dir.join("locked")).unwrap();
+    std::fs::write(dir.join("locked/flow.asl.json"), bare_tasks(1)).unwrap();
+    set_mode(&dir.join("locked"), 0o000);
+    if std::fs::read_dir(dir.join("locked")).is_ok() {
+        println!("note: running with privileges that read any directory; the unreadable-directory case is not testable here");
+        set_mode(&dir.join("locked"), 0o755);
+        return;
+    }
+    let output = run_limited(512, 20, &["check", ".", "--format", "json"], &dir);
+    set_mode(&dir.join("locked"), 0o755);
+    let report = json_report(&output);
+    assert_eq!(output.status.code(), Some(1));
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "parse/io");
+    assert!(finding["message"].as_str().unwrap().contains("permission denied"), "{finding}");
+    // Named explicitly, a file that cannot be read says so, not "no such file".
+    std::fs::write(dir.join("closed.asl.json"), bare_tasks(1)).unwrap();
+    set_mode(&dir.join("closed.asl.json"), 0o000);
+    let output = run_limited(512, 20, &["check", "closed.asl.json", "--format", "json"], &dir);
+    let report = json_report(&output);
+    assert!(report["findings"][0]["message"].as_str().unwrap().contains("permission denied"), "{report}");
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_backslash_in_a_file_name_is_kept() {
+    let dir = temp_dir("backslash");
+    std::fs::write(dir.join("a\\b.asl.json"), bare_tasks(1)).unwrap();
+    let report = json_report(&run_limited(512, 20, &["check", ".", "--format", "json"], &dir));
+    assert_eq!(report["findings"][0]["file"], "a\\b.asl.json");
+    let output = run_limited(512, 20, &["check", ".", "--format", "sarif"], &dir);
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "a%5Cb.asl.json");
+}
+
+#[test]
+fn a_report_that_cannot_be_written_exits_2() {
+    if !Path::new("/dev/full").exists() {
+        println!("note: no /dev/full here; the failed-write case is not testable");
+        return;
+    }
+    let dir = temp_dir("full");
+    std::fs::write(dir.join("flow.asl.json"), bare_tasks(200)).unwrap();
+    let output = run_limited(512, 20, &["check", ".", "--output", "/dev/full"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write the report to /dev/full"));
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let output = Command::new(binary()).args(["check", "."]).current_dir(&dir).stdout(full).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write the report to standard output"));
+}
+
+#[test]
+fn a_definition_uri_outside_the_tree_reveals_nothing_about_it() {
+    let dir = temp_dir("outside");
+    std::fs::create_dir_all(dir.join("repo/sam")).unwrap();
+    std::fs::write(dir.join("exists.json"), bare_tasks(1)).unwrap();
+    let template = "Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: ../../exists.json\n  B:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: ../../missing.json\n  C:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: /etc/passwd\n";
+    std::fs::write(dir.join("repo/sam/template.yaml"), template).unwrap();
+    let report = json_report(&run_limited(512, 20, &["check", ".", "--format", "json"], &dir.join("repo")));
+    // The messages differ only in the resource and the path they quote.
+    let shape = |message: &str| -> String {
+        let parts: Vec<&str> = message.split('`').collect();
+        parts.iter().enumerate().map(|(i, p)| if i % 2 == 1 { "…" } else { p }).collect::<Vec<_>>().join("`")
+    };
+    let messages: Vec<String> = report["findings"].as_array().unwrap().iter().map(|f| shape(f["message"].as_str().unwrap())).collect();
+    assert_eq!(messages.len(), 3, "{report:#}");
+    assert!(messages.iter().all(|m| m == &messages[0] && m.contains("outside the checked tree")), "{messages:#?}");
+}
+
+#[test]
+fn utf16_that_cannot_be_decoded_is_an_encoding_finding() {
+    let dir = temp_dir("utf16");
+    let mut odd = vec![0xFF, 0xFE];
+    odd.extend("{\"StartAt\": \"A\"}".encode_utf16().flat_map(u16::to_le_bytes));
+    odd.push(b'x');
+    std::fs::write(dir.join("odd.json"), odd).unwrap();
+    let mut surrogate = vec![0xFF, 0xFE];
+    surrogate.extend("{\"a\": \"".encode_utf16().flat_map(u16::to_le_bytes));
+    surrogate.extend([0x00, 0xD8, b'"', 0, b'}', 0]);
+    std::fs::write(dir.join("surrogate.json"), surrogate).unwrap();
+    let report = json_report(&run_limited(512, 20, &["check", "odd.json", "surrogate.json", "--format", "json"], &dir));
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{report:#}");
+    assert!(findings.iter().all(|f| f["rule"] == "parse/encoding"));
+    assert!(findings[0]["message"].as_str().unwrap().contains("lone byte"), "{}", findings[0]);
+    assert!(findings[1]["message"].as_str().unwrap().contains("not valid UTF-16"), "{}", findings[1]);
+}
