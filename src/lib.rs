@@ -194,7 +194,8 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         per_rule: if args.max_findings_per_rule == 0 { usize::MAX } else { args.max_findings_per_rule },
         per_file: if args.max_findings_per_file == 0 { usize::MAX } else { args.max_findings_per_file },
     };
-    let ctx = pipeline::RunContext { limits, ..pipeline::RunContext::new(&registry, &active, &allowed) };
+    let mut ctx = pipeline::RunContext::new(&registry, &active, &allowed);
+    ctx.limits = limits;
     let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> =
         candidates.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect();
     let referenced = referenced_files(&outcomes);
@@ -285,13 +286,9 @@ fn merge_outcomes(
 ) -> (Vec<Finding>, Vec<PathBuf>, extract::ArtifactCounts) {
     let mut findings: Vec<Finding> = Vec::new();
     let mut files = std::collections::BTreeSet::new();
-    let mut seen_artifacts = std::collections::BTreeSet::new();
+    let mut artifacts = extract::ArtifactCounts::default();
     for (candidate, outcome) in outcomes {
-        for (path, kind, start) in outcome.artifacts {
-            // A file read through a template's DefinitionUri was checked too.
-            files.insert(path.clone());
-            seen_artifacts.insert((path, kind, start));
-        }
+        artifacts.merge(outcome.artifacts);
         if outcome.recognised {
             files.insert(discover::display_path(&candidate.path));
         } else if candidate.explicit {
@@ -305,10 +302,6 @@ fn merge_outcomes(
             f.severity = *active.get(&*f.rule)?;
             Some(f)
         }));
-    }
-    let mut artifacts = extract::ArtifactCounts::default();
-    for (_, kind, _) in &seen_artifacts {
-        artifacts.add(*kind);
     }
     let files: Vec<PathBuf> = files.into_iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

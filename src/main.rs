@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: the parsed trees are millions of small allocations; it makes them about twice as
+/// fast as the system allocator and gives freed memory back between large files.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let outcome = deploylint::main_to(deploylint::cli::Cli::parse(), &mut std::io::stdout().lock());
     // A closed pipe (`deploylint | head`) is not an error worth a panic.

@@ -10,12 +10,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::discover::{Candidate, display_path, io_message, read_limited};
+use crate::engine::Rule;
 use crate::engine::target::{Target, TargetKind, targets};
-use crate::extract::{self, ArtifactKind, Context, Reference};
+use crate::extract::{self, Context, Reference};
 use crate::finding::{Finding, Limits, Severity, Sink};
 use crate::parse::parse_source;
 use crate::registry::{Registry, builtin};
 use crate::source::{Source, Span};
+
+/// Targets made at a time for the rules of one kind.
+const TARGET_CHUNK: usize = 512;
 
 /// What one run needs for every file.
 pub struct RunContext<'r> {
@@ -25,13 +29,23 @@ pub struct RunContext<'r> {
     pub roots: &'r [PathBuf],
     pub limits: Limits,
     pub budget: ByteBudget,
+    /// The active declarative rules, grouped by the target kind they check.
+    rules_by_target: Vec<(TargetKind, Vec<(&'r Rule, Severity)>)>,
 }
 
 impl<'r> RunContext<'r> {
     /// A context with the default limits and byte budget.
     #[must_use]
     pub fn new(registry: &'r Registry, active: &'r HashMap<String, Severity>, roots: &'r [PathBuf]) -> Self {
-        Self { registry, active, roots, limits: Limits::default(), budget: ByteBudget::default() }
+        let mut rules_by_target: Vec<(TargetKind, Vec<(&Rule, Severity)>)> = Vec::new();
+        for rule in &registry.rules {
+            let (Some(kind), Some(severity)) = (rule.target, active.get(&rule.meta.id)) else { continue };
+            match rules_by_target.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, rules)) => rules.push((rule, *severity)),
+                None => rules_by_target.push((kind, vec![(rule, *severity)])),
+            }
+        }
+        Self { registry, active, roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target }
     }
 }
 
@@ -41,14 +55,15 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     /// Whether the file held anything deploylint checks.
     pub recognised: bool,
-    /// The artifacts checked: file, kind and where the root starts (to count each once).
-    pub artifacts: Vec<(PathBuf, ArtifactKind, u32)>,
+    /// The artifacts checked, by kind (each file is checked once per run, so are they).
+    pub artifacts: extract::ArtifactCounts,
     /// Files this one names (a SAM `DefinitionUri`), to be checked once each in this run.
     pub references: Vec<Reference>,
 }
 
-/// File bytes being checked at once, across threads: memory grows with the files in flight,
-/// so a run over four 60 MB files holds one at a time, while small files go in parallel.
+/// File bytes being checked at once, across threads: memory grows with the files in flight
+/// (a parsed file takes two to six times its size), so a run over four 60 MB files holds one
+/// at a time, while small files go in parallel.
 #[derive(Debug)]
 pub struct ByteBudget {
     capacity: u64,
@@ -63,7 +78,12 @@ impl ByteBudget {
     }
 
     /// Waits until `bytes` fit (a file larger than the budget waits until nothing else runs).
+    /// A small file never waits: it costs little, and a run of large files should not leave
+    /// the other cores idle.
     fn acquire(&self, bytes: u64) -> BudgetGuard<'_> {
+        if bytes <= SMALL_FILE_BYTES {
+            return BudgetGuard { budget: self, bytes: 0 };
+        }
         let bytes = bytes.min(self.capacity);
         let mut used = self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         while *used + bytes > self.capacity {
@@ -74,9 +94,15 @@ impl ByteBudget {
     }
 }
 
+/// Files up to this size are not counted against the budget.
+const SMALL_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// File bytes in flight by default: a file of more than this many bytes is checked alone.
+pub const DEFAULT_BYTES_IN_FLIGHT: u64 = 32 * 1024 * 1024;
+
 impl Default for ByteBudget {
     fn default() -> Self {
-        Self::new(crate::discover::MAX_FILE_BYTES)
+        Self::new(DEFAULT_BYTES_IN_FLIGHT)
     }
 }
 
@@ -87,6 +113,9 @@ struct BudgetGuard<'b> {
 
 impl Drop for BudgetGuard<'_> {
     fn drop(&mut self) {
+        if self.bytes == 0 {
+            return;
+        }
         let mut used = self.budget.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *used -= self.bytes;
         self.budget.freed.notify_all();
@@ -136,13 +165,19 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     let extract_ctx = Context::new(source.clone(), ctx.roots);
     for doc in &parsed.documents {
         let extracted = extract::extract(doc, &extract_ctx, &mut |artifact| {
-            outcome.artifacts.push((artifact.source.path.clone(), artifact.kind, artifact.root.span.start));
-            let mut cache: HashMap<TargetKind, Vec<Target<'_>>> = HashMap::new();
-            for rule in &ctx.registry.rules {
-                let (Some(kind), Some(severity)) = (rule.target, ctx.active.get(&rule.meta.id)) else { continue };
-                let targets = cache.entry(kind).or_insert_with(|| targets(kind, &artifact));
-                if !targets.is_empty() {
-                    rule.check(&artifact, targets, *severity, &mut sink);
+            outcome.artifacts.add(artifact.kind);
+            for (kind, rules) in &ctx.rules_by_target {
+                // Targets in chunks: every rule of the kind sees each chunk, and the chunk's
+                // copies go before the next are made.
+                let mut all = targets(*kind, &artifact);
+                loop {
+                    let chunk: Vec<Target<'_>> = all.by_ref().take(TARGET_CHUNK).collect();
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    for (rule, severity) in rules {
+                        rule.check(&artifact, &chunk, *severity, &mut sink);
+                    }
                 }
             }
         });
@@ -164,7 +199,35 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
         outcome.recognised |= !parsed.duplicates.is_empty();
     }
     outcome.findings = sink.into_findings();
+    keep_excerpt(&source, &mut outcome.findings);
     outcome
+}
+
+/// Sources larger than this keep only an excerpt for the report once checked.
+const EXCERPT_ABOVE: usize = 1024 * 1024;
+
+/// Findings hold their source until the report; of a large file they keep only the text around
+/// them (with the line index), so a run over many large files holds one at a time.
+fn keep_excerpt(source: &Arc<Source>, findings: &mut [Finding]) {
+    if source.len() <= EXCERPT_ABOVE || findings.is_empty() {
+        return;
+    }
+    let mine = |s: &Arc<Source>| Arc::ptr_eq(s, source);
+    let offsets = findings.iter().flat_map(|f| {
+        let own = mine(&f.source).then_some(f.span).into_iter();
+        own.chain(f.related.iter().filter(|l| mine(&l.source)).map(|l| l.span)).flat_map(|s| [s.start(), s.end()])
+    });
+    let excerpt = Arc::new(source.excerpt(offsets.collect::<Vec<_>>()));
+    for finding in findings {
+        if mine(&finding.source) {
+            finding.source = excerpt.clone();
+        }
+        for label in &mut finding.related {
+            if mine(&label.source) {
+                label.source = excerpt.clone();
+            }
+        }
+    }
 }
 
 /// Words that mark a file as a state machine, template, plan or policy even when it is broken.

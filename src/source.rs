@@ -58,10 +58,15 @@ pub struct Position {
 
 /// One input file: its path as given (relative to the working directory when possible),
 /// its text and a line index.
+///
+/// Once a large file is checked, its findings keep only an excerpt ([`Source::excerpt`]): the
+/// line index and the text around each finding, so a run over many large files does not hold
+/// them all until the report. Then `text` is empty and [`Source::get`] reads the excerpt.
 #[derive(Debug)]
 pub struct Source {
     pub path: PathBuf,
     pub text: String,
+    excerpt: Option<Box<Excerpt>>,
     line_starts: Vec<u32>,
     /// Code points before each multiple of [`CHECKPOINT`] bytes: a column on a very long line
     /// (a one-line Terraform plan) costs at most one block of counting, not the whole line.
@@ -69,6 +74,18 @@ pub struct Source {
 }
 
 const CHECKPOINT: usize = 4096;
+
+/// The parts of a text kept for the report, by offset.
+#[derive(Debug)]
+struct Excerpt {
+    len: usize,
+    bom: bool,
+    pieces: Vec<(usize, String)>,
+}
+
+/// Text kept on each side of a finding's offsets (a snippet shows a few short lines or a
+/// window of a long one; a column counts from the 4 KiB checkpoint before it).
+const EXCERPT_MARGIN: usize = 1024;
 
 /// Why a file's bytes are not text we can read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +111,71 @@ impl Source {
             checkpoints.push(chars);
             chars += block.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
         }
-        Self { path: path.into(), text, line_starts, checkpoints }
+        Self { path: path.into(), text, excerpt: None, line_starts, checkpoints }
+    }
+
+    /// The same source keeping only the text around `offsets` (with the line index): what the
+    /// report needs to place and show findings at those offsets.
+    #[must_use]
+    pub fn excerpt(&self, offsets: impl IntoIterator<Item = usize>) -> Self {
+        let len = self.len();
+        let mut ranges: Vec<(usize, usize)> = offsets
+            .into_iter()
+            .map(|o| {
+                let o = o.min(len);
+                let from = o.saturating_sub(EXCERPT_MARGIN) / CHECKPOINT * CHECKPOINT;
+                (from, (o + EXCERPT_MARGIN).min(len))
+            })
+            .collect();
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (from, to) in ranges {
+            match merged.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                _ => merged.push((from, to)),
+            }
+        }
+        let pieces = merged
+            .into_iter()
+            .filter_map(|(from, to)| {
+                let to = (to..=len).find(|i| self.is_char_boundary(*i)).unwrap_or(len);
+                self.get(from..to).map(|text| (from, text.to_string()))
+            })
+            .collect();
+        Self {
+            path: self.path.clone(),
+            text: String::new(),
+            excerpt: Some(Box::new(Excerpt { len, bom: self.content_start() == 3, pieces })),
+            line_starts: self.line_starts.clone(),
+            checkpoints: self.checkpoints.clone(),
+        }
+    }
+
+    /// The length of the whole text.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.excerpt.as_ref().map_or(self.text.len(), |e| e.len)
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text of a byte range, when it is held (always, unless this is an excerpt) and lies on
+    /// character boundaries.
+    #[must_use]
+    pub fn get(&self, range: std::ops::Range<usize>) -> Option<&str> {
+        let Some(excerpt) = &self.excerpt else { return self.text.get(range) };
+        let index = excerpt.pieces.partition_point(|(at, _)| *at <= range.start).checked_sub(1)?;
+        let (at, text) = &excerpt.pieces[index];
+        text.get(range.start - at..range.end.checked_sub(*at)?)
+    }
+
+    /// Whether an offset is a character boundary (false where an excerpt holds no text).
+    #[must_use]
+    pub fn is_char_boundary(&self, offset: usize) -> bool {
+        offset == 0 || offset == self.len() || self.get(offset..offset).is_some()
     }
 
     /// Decodes a file's bytes. On failure the returned source holds the readable prefix,
@@ -148,14 +229,15 @@ impl Source {
     /// Byte offset where the content starts (after a UTF-8 BOM, if any).
     #[must_use]
     pub fn content_start(&self) -> usize {
-        if self.text.starts_with('\u{feff}') { 3 } else { 0 }
+        let bom = self.excerpt.as_ref().map_or_else(|| self.text.starts_with('\u{feff}'), |e| e.bom);
+        if bom { 3 } else { 0 }
     }
 
     /// 1-based line and code-point column of a byte offset (clamped to the text; an offset
     /// inside a multi-byte character counts as that character).
     #[must_use]
     pub fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.text.len());
+        let offset = offset.min(self.len());
         let line_index = match self.line_starts.binary_search(&u32::try_from(offset).unwrap_or(u32::MAX)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -174,13 +256,24 @@ impl Source {
         let block = offset / CHECKPOINT;
         let base = self.checkpoints.get(block).map_or(0, |c| *c as usize);
         let start = (block * CHECKPOINT).min(offset);
-        base + self.text.as_bytes()[start..offset].iter().filter(|b| (**b & 0xC0) != 0x80).count()
+        let bytes = match &self.excerpt {
+            None => self.text.as_bytes().get(start..offset),
+            Some(excerpt) => {
+                let index = excerpt.pieces.partition_point(|(at, _)| *at <= start).checked_sub(1);
+                index.and_then(|i| {
+                    let (at, text) = &excerpt.pieces[i];
+                    text.as_bytes().get(start - at..offset.checked_sub(*at)?)
+                })
+            }
+        };
+        // An excerpt holds the text before every offset it was made for; others count as ASCII.
+        base + bytes.map_or(offset - start, |b| b.iter().filter(|b| (**b & 0xC0) != 0x80).count())
     }
 
     /// The 0-based index of the line holding a byte offset (clamped to the text).
     #[must_use]
     pub fn line_index(&self, offset: usize) -> usize {
-        let offset = u32::try_from(offset.min(self.text.len())).unwrap_or(u32::MAX);
+        let offset = u32::try_from(offset.min(self.len())).unwrap_or(u32::MAX);
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -190,13 +283,14 @@ impl Source {
     /// The byte range of a 0-based line, without its line break (`\n` or `\r\n`).
     #[must_use]
     pub fn line_range(&self, index: usize) -> std::ops::Range<usize> {
-        let start = self.line_starts.get(index).map_or(self.text.len(), |s| *s as usize);
-        let next = self.line_starts.get(index + 1).map_or(self.text.len(), |s| *s as usize);
-        let line = &self.text.as_bytes()[start..next];
+        let len = self.len();
+        let start = self.line_starts.get(index).map_or(len, |s| *s as usize);
+        let next = self.line_starts.get(index + 1).map_or(len, |s| *s as usize);
         let mut end = next;
-        if line.ends_with(b"\n") {
+        // Every line but the last ends with `\n` (that is where the index starts a line).
+        if index + 1 < self.line_starts.len() {
             end -= 1;
-            if line[..line.len() - 1].ends_with(b"\r") {
+            if end > start && self.get(end - 1..end) == Some("\r") {
                 end -= 1;
             }
         }
@@ -212,7 +306,7 @@ impl Source {
     /// The text a span covers (empty when the span is out of range).
     #[must_use]
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start()..span.end()).unwrap_or("")
+        self.get(span.start()..span.end()).unwrap_or("")
     }
 
     /// Number of lines (a trailing newline does not open a new line for this count).
@@ -268,6 +362,21 @@ mod tests {
         let x = text.find('x').unwrap();
         assert_eq!(src.position(x).column, text[..x].chars().count() + 1);
         assert_eq!(src.position(4096).column, 4097);
+    }
+
+    #[test]
+    fn excerpts_place_and_show_what_they_were_made_for() {
+        let text = format!("{}\n{}é{}\n{}", "a".repeat(9000), "b".repeat(7000), "c".repeat(3000), "d".repeat(20_000));
+        let full = Source::new("f", text.clone());
+        let near = text.find('é').unwrap() + 40;
+        let excerpt = full.excerpt([near, text.len() - 5]);
+        assert!(excerpt.excerpt.as_ref().unwrap().pieces.iter().map(|(_, t)| t.len()).sum::<usize>() <= 2 * 6 * 1024);
+        for offset in [near, text.len() - 5, text.len()] {
+            assert_eq!(excerpt.position(offset), full.position(offset));
+        }
+        assert_eq!(excerpt.get(near - 10..near + 10), full.get(near - 10..near + 10));
+        assert_eq!(excerpt.line_range(1), full.line_range(1));
+        assert_eq!(excerpt.get(100..110), None);
     }
 
     #[test]

@@ -145,26 +145,26 @@ impl<'n> TargetPath<'n> {
     }
 }
 
-/// The targets of a kind in one artifact (none when the artifact is of another kind).
+/// The targets of a kind in one artifact (none when the artifact is of another kind), made as
+/// they are consumed: a statement whose `Action` is a string is copied to make it a list, and
+/// a policy of 200,000 statements must not hold 200,000 copies at once.
 #[must_use]
-pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Vec<Target<'n>> {
+pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Box<dyn Iterator<Item = Target<'n>> + 'n> {
     if artifact.kind != kind.artifact_kind() {
-        return Vec::new();
+        return Box::new(std::iter::empty());
     }
     let root: &Node = &artifact.root;
     match kind {
-        TargetKind::AslState => states(root),
-        TargetKind::AslStateMachine | TargetKind::IamPolicy => {
-            vec![Target {
-                node: Cow::Borrowed(root),
-                anchor: Span { start: root.span.start, end: root.span.start + 1 },
-                anchor_text: None,
-                path: TargetPath::text(String::new()),
-                vars: Vec::new(),
-            }]
-        }
-        TargetKind::IamStatement => statements(root),
-        TargetKind::CfnResource => resources(root),
+        TargetKind::AslState => Box::new(states(root).into_iter()),
+        TargetKind::AslStateMachine | TargetKind::IamPolicy => Box::new(std::iter::once(Target {
+            node: Cow::Borrowed(root),
+            anchor: Span { start: root.span.start, end: root.span.start + 1 },
+            anchor_text: None,
+            path: TargetPath::text(String::new()),
+            vars: Vec::new(),
+        })),
+        TargetKind::IamStatement => Box::new(statements(root)),
+        TargetKind::CfnResource => Box::new(resources(root)),
     }
 }
 
@@ -207,8 +207,8 @@ const LIST_ELEMENTS: [&str; 4] = ["Action", "NotAction", "Resource", "NotResourc
 /// Statements, with CloudFormation `Fn::If` resolved both ways: a conditional statement (or
 /// statement list) is checked in each branch, and a conditional `Action` contributes the values
 /// of both branches.
-fn statements(root: &Node) -> Vec<Target<'_>> {
-    let Some(statement) = root.get("Statement") else { return Vec::new() };
+fn statements(root: &Node) -> impl Iterator<Item = Target<'_>> {
+    let Some(statement) = root.get("Statement") else { return Vec::new().into_iter().map(statement_target) };
     let mut list: Vec<(&Node, String)> = Vec::new();
     for (i, alternative) in statement.alternatives().into_iter().enumerate() {
         let prefix = if i == 0 { "Statement".to_string() } else { format!("Statement#{i}") };
@@ -221,36 +221,32 @@ fn statements(root: &Node) -> Vec<Target<'_>> {
             _ => list.push((alternative, prefix)),
         }
     }
-    list.into_iter()
-        .filter(|(s, _)| s.as_object().is_some())
-        .map(|(s, path)| {
-            let listed = |v: &Node| v.as_array().is_some_and(|items| items.iter().all(|i| i.if_branches().is_none()));
-            let needs_lists = LIST_ELEMENTS.iter().any(|k| s.get(k).is_some_and(|v| !listed(v)));
-            let node = if needs_lists {
-                let mut owned = s.clone();
-                if let Value::Object(entries) = &mut owned.value {
-                    for entry in entries.iter_mut().filter(|e| LIST_ELEMENTS.contains(&&*e.key)) {
-                        if !listed(&entry.value) {
-                            let items = flatten_values(&entry.value);
-                            entry.value = Node::new(Value::Array(items), entry.value.span);
-                        }
-                    }
+    list.retain(|(s, _)| s.as_object().is_some());
+    list.into_iter().map(statement_target)
+}
+
+/// A statement as a target: `Action`/`Resource` and their negations made lists (a copy only
+/// when the document wrote a string or a conditional).
+fn statement_target((s, path): (&Node, String)) -> Target<'_> {
+    let listed = |v: &Node| v.as_array().is_some_and(|items| items.iter().all(|i| i.if_branches().is_none()));
+    let needs_lists = LIST_ELEMENTS.iter().any(|k| s.get(k).is_some_and(|v| !listed(v)));
+    let node = if needs_lists {
+        let mut owned = s.clone();
+        if let Value::Object(entries) = &mut owned.value {
+            for entry in entries.iter_mut().filter(|e| LIST_ELEMENTS.contains(&&*e.key)) {
+                if !listed(&entry.value) {
+                    let items = flatten_values(&entry.value);
+                    entry.value = Node::new(Value::Array(items), entry.value.span);
                 }
-                Cow::Owned(owned)
-            } else {
-                Cow::Borrowed(s)
-            };
-            let mut vars = vec![("sid", s.get_str("Sid").unwrap_or_default().to_string())];
-            vars.push(("effect", s.get_str("Effect").unwrap_or_default().to_string()));
-            Target {
-                node,
-                anchor: Span { start: s.span.start, end: s.span.start + 1 },
-                anchor_text: None,
-                path: TargetPath::text(path),
-                vars,
             }
-        })
-        .collect()
+        }
+        Cow::Owned(owned)
+    } else {
+        Cow::Borrowed(s)
+    };
+    let mut vars = vec![("sid", s.get_str("Sid").unwrap_or_default().to_string())];
+    vars.push(("effect", s.get_str("Effect").unwrap_or_default().to_string()));
+    Target { node, anchor: Span { start: s.span.start, end: s.span.start + 1 }, anchor_text: None, path: TargetPath::text(path), vars }
 }
 
 /// A string-or-list element as the list of values it may hold, `Fn::If` branches included.
@@ -272,16 +268,12 @@ fn flatten_values(value: &Node) -> Vec<Node> {
     out
 }
 
-fn resources(root: &Node) -> Vec<Target<'_>> {
-    let Some(resources) = root.get("Resources") else { return Vec::new() };
-    resources
-        .unique_entries()
-        .map(|e| Target {
-            node: Cow::Borrowed(&e.value),
-            anchor: e.key_span,
-            anchor_text: Some(e.key.to_string()),
-            path: TargetPath::text(format!("Resources.{}", crate::finding::locator_part(&e.key))),
-            vars: vec![("name", e.key.to_string()), ("type", e.value.get_str("Type").unwrap_or_default().to_string())],
-        })
-        .collect()
+fn resources(root: &Node) -> impl Iterator<Item = Target<'_>> {
+    root.get("Resources").into_iter().flat_map(Node::unique_entries).map(|e| Target {
+        node: Cow::Borrowed(&e.value),
+        anchor: e.key_span,
+        anchor_text: Some(e.key.to_string()),
+        path: TargetPath::text(format!("Resources.{}", crate::finding::locator_part(&e.key))),
+        vars: vec![("name", e.key.to_string()), ("type", e.value.get_str("Type").unwrap_or_default().to_string())],
+    })
 }

@@ -30,6 +30,13 @@ pub struct ArtifactCounts {
 }
 
 impl ArtifactCounts {
+    pub fn merge(&mut self, other: ArtifactCounts) {
+        self.state_machines += other.state_machines;
+        self.policies += other.policies;
+        self.templates += other.templates;
+        self.plans += other.plans;
+    }
+
     pub fn add(&mut self, kind: ArtifactKind) {
         match kind {
             ArtifactKind::StateMachine => self.state_machines += 1,

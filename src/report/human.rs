@@ -195,21 +195,21 @@ impl Window {
 
 impl Snippet {
     fn new(source: &Source, labels: &[(Span, Option<String>, bool)]) -> (Self, Vec<Span>) {
-        let text = source.text.as_str();
+        let len = source.len();
         let mut windows: Vec<Window> = Vec::new();
         let mut label_windows = Vec::new();
         for (span, ..) in labels {
-            let start = span.start().min(text.len());
+            let start = span.start().min(len);
             let first = source.line_index(start);
-            let mut last = source.line_index(span.end().min(text.len()).saturating_sub(usize::from(!span.is_empty())).max(start));
+            let mut last = source.line_index(span.end().min(len).saturating_sub(usize::from(!span.is_empty())).max(start));
             if last > first + MAX_LABEL_LINES {
                 last = first;
             }
             let line = source.line_range(first);
             let window = if line.len() > LONG_LINE {
                 let end = span.end().clamp(start, line.end).min(start + LONG_LINE);
-                let from = floor_char_boundary(text, start.saturating_sub(WINDOW).max(line.start));
-                let to = ceil_char_boundary(text, (end + WINDOW).min(line.end));
+                let from = floor_char_boundary(source, start.saturating_sub(WINDOW).max(line.start));
+                let to = ceil_char_boundary(source, (end + WINDOW).min(line.end));
                 Window { from, to, line: first, cut: true, lead: 0, start: 0, end: 0, shifts: Vec::new() }
             } else {
                 // Context lines, and the label's own further lines, only when they are short.
@@ -255,7 +255,19 @@ impl Snippet {
                 w.lead = "… ".len();
             }
             let mut shift = 0isize;
-            let body = &text[w.from..w.to];
+            // An excerpt of a large file holds the text around each finding; a window it does
+            // not hold shrinks to its first line, or to nothing.
+            let body = source
+                .get(w.from..w.to)
+                .or_else(|| {
+                    let first = source.line_range(w.line);
+                    w.to = first.end.min(w.to);
+                    source.get(w.from..w.to)
+                })
+                .unwrap_or_else(|| {
+                    w.to = w.from;
+                    ""
+                });
             let mut chars = body.char_indices().peekable();
             while let Some((i, c)) = chars.next() {
                 let at = w.from + i;
@@ -275,7 +287,7 @@ impl Snippet {
             }
             if w.cut && w.to < source.line_range(w.line).end {
                 out.push_str(" …");
-            } else if !w.cut && text[w.to..].starts_with(['\r', '\n']) {
+            } else if !w.cut && matches!(source.get(w.to..w.to + 1), Some("\r" | "\n")) {
                 // The last line's break, so that an empty last line still shows.
                 out.push('\n');
             }
@@ -359,15 +371,15 @@ fn newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| **b == b'\n').count()
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
+fn floor_char_boundary(source: &Source, mut i: usize) -> usize {
+    while i > 0 && !source.is_char_boundary(i) {
         i -= 1;
     }
     i
 }
 
-fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
+fn ceil_char_boundary(source: &Source, mut i: usize) -> usize {
+    while i < source.len() && !source.is_char_boundary(i) {
         i += 1;
     }
     i
