@@ -229,7 +229,7 @@ fn control_characters_from_input_are_shown_escaped() {
     std::fs::write(dir.join("flow.asl.yaml"), flow).unwrap();
     std::fs::write(dir.join("broken.asl.yaml"), "StartAt: A\nStates:  # raw \u{1b}[2J and \r here\n  A: {Type: Succeed}\n").unwrap();
     std::fs::write(dir.join("ctl\n::error::pwned.asl.json"), bare_tasks(1)).unwrap();
-    for format in ["human", "github"] {
+    for format in ["human", "github", "junit"] {
         let output = run_limited(512, 20, &["check", ".", "--format", format, "--color", "never"], &dir);
         assert_eq!(output.status.code(), Some(1));
         let text = String::from_utf8(output.stdout).unwrap();
@@ -288,30 +288,59 @@ fn big_files_take_a_small_multiple_of_their_size_and_run_one_at_a_time() {
     assert!(report["summary"]["artifacts"]["policies"].as_u64().unwrap() > 300_000);
 }
 
+/// Runs the binary as a user without privileges: as root (CI containers), through `setpriv`
+/// as `nobody`; `None` when that is not possible here.
+fn run_unprivileged(args: &[&str], cwd: &Path) -> Option<Output> {
+    let probe = std::env::temp_dir().join(format!("deploylint-hostile-probe-{}", std::process::id()));
+    std::fs::create_dir_all(&probe).unwrap();
+    set_mode(&probe, 0o000);
+    let privileged = std::fs::read_dir(&probe).is_ok();
+    set_mode(&probe, 0o755);
+    let _ = std::fs::remove_dir(&probe);
+    if !privileged {
+        return Some(run_limited(512, 20, args, cwd));
+    }
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(binary())
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .ok()
+    };
+    as_nobody(&["--version"]).filter(|o| o.status.success())?;
+    as_nobody(args)
+}
+
 #[test]
 fn an_unreadable_directory_fails_the_run() {
     let dir = temp_dir("unreadable");
+    set_mode(&dir, 0o755);
     std::fs::create_dir_all(dir.join("locked")).unwrap();
     std::fs::write(dir.join("locked/flow.asl.json"), bare_tasks(1)).unwrap();
+    std::fs::write(dir.join("closed.asl.json"), bare_tasks(1)).unwrap();
     set_mode(&dir.join("locked"), 0o000);
-    if std::fs::read_dir(dir.join("locked")).is_ok() {
-        println!("note: running with privileges that read any directory; the unreadable-directory case is not testable here");
-        set_mode(&dir.join("locked"), 0o755);
-        return;
-    }
-    let output = run_limited(512, 20, &["check", ".", "--format", "json"], &dir);
+    set_mode(&dir.join("closed.asl.json"), 0o000);
+    let walked = run_unprivileged(&["check", "locked", "--format", "json"], &dir);
+    // Named explicitly, a file that cannot be read says so, not "no such file".
+    let named = run_unprivileged(&["check", "closed.asl.json", "--format", "json"], &dir);
+    let inside = run_unprivileged(&["check", "locked/flow.asl.json", "--format", "json"], &dir);
     set_mode(&dir.join("locked"), 0o755);
-    let report = json_report(&output);
-    assert_eq!(output.status.code(), Some(1));
+    let (Some(walked), Some(named), Some(inside)) = (walked, named, inside) else {
+        println!("note: no way to run without privileges here; the unreadable-directory case is not tested");
+        return;
+    };
+    let report = json_report(&walked);
+    assert_eq!(walked.status.code(), Some(1));
     let finding = &report["findings"][0];
     assert_eq!(finding["rule"], "parse/io");
     assert!(finding["message"].as_str().unwrap().contains("permission denied"), "{finding}");
-    // Named explicitly, a file that cannot be read says so, not "no such file".
-    std::fs::write(dir.join("closed.asl.json"), bare_tasks(1)).unwrap();
-    set_mode(&dir.join("closed.asl.json"), 0o000);
-    let output = run_limited(512, 20, &["check", "closed.asl.json", "--format", "json"], &dir);
-    let report = json_report(&output);
+    let report = json_report(&named);
     assert!(report["findings"][0]["message"].as_str().unwrap().contains("permission denied"), "{report}");
+    // A path below a directory that cannot be read is a usage error that says why.
+    assert_eq!(inside.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&inside.stderr).contains("permission denied"), "{}", String::from_utf8_lossy(&inside.stderr));
 }
 
 fn set_mode(path: &Path, mode: u32) {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Report, path_text, range};
+use super::{Report, escape_control, path_text, range};
 use crate::finding::Finding;
 
 pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -26,9 +26,9 @@ pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std:
     let _ = writeln!(out, "<testsuites name=\"deploylint\" tests=\"{tests}\" failures=\"{failures}\">");
     for (file, cases) in &by_file {
         let failed = cases.values().filter(|v| !v.is_empty()).count();
-        let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">", xml(file), cases.len());
+        let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">", xml(&escape_control(file)), cases.len());
         for (rule, findings) in cases {
-            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(file), xml(rule));
+            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(&escape_control(file)), xml(rule));
             if findings.is_empty() {
                 out.push_str("/>\n");
                 continue;
@@ -37,11 +37,25 @@ pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std:
             let mut body = String::new();
             for f in findings {
                 let (start, _) = range(f);
-                let _ = writeln!(body, "{file}:{}:{}: {} [{}] {}", start.line, start.column, f.severity, f.rule, f.message);
+                let _ = writeln!(
+                    body,
+                    "{}:{}:{}: {} [{}] {}",
+                    escape_control(file),
+                    start.line,
+                    start.column,
+                    f.severity,
+                    f.rule,
+                    escape_control(&f.message)
+                );
             }
             let first = &findings[0];
-            let _ =
-                writeln!(out, "      <failure type=\"{}\" message=\"{}\">{}</failure>", first.severity, xml(&first.message), xml(&body));
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                first.severity,
+                xml(&escape_control(&first.message)),
+                xml(&body)
+            );
             out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");
@@ -52,8 +66,10 @@ pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std:
     sink.write_all(out.as_bytes())
 }
 
-/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
+/// Escapes text for XML attributes and content. Control characters from the input are shown
+/// escaped (`\x1b`), as in every text output; line breaks the report itself writes stay.
 fn xml(text: &str) -> String {
+    let text = super::escape_text(text, true);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -108,7 +108,7 @@ pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
     escape_text(text, false)
 }
 
-fn escape_text(text: &str, lines: bool) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_text(text: &str, lines: bool) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(|c| needs_escape(c, lines)) {
         return std::borrow::Cow::Borrowed(text);
     }
