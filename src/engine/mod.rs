@@ -189,21 +189,25 @@ impl Rule {
                     if missing.is_empty() {
                         continue;
                     }
-                    let (span, sub, subject) = self.location(target);
-                    let message = self.render(artifact, target, None, &missing.join(" and "));
-                    let mut finding = self.finding(artifact, target, severity, span, &sub, message);
-                    finding.subject = subject;
-                    out.push(finding);
+                    out.push_with(&self.meta.id, || {
+                        let (span, sub, subject) = self.location(target);
+                        let message = self.render(artifact, target, None, &missing.join(" and "));
+                        let mut finding = self.finding(artifact, target, severity, span, &sub, message);
+                        finding.subject = subject;
+                        finding
+                    });
                 }
                 Check::Each { select, filter } => {
                     for (node, path) in select.select(&target.node) {
                         if filter.as_ref().is_some_and(|f| !f.holds(node)) {
                             continue;
                         }
-                        let message = self.render(artifact, target, Some(node), "");
-                        let mut finding = self.finding(artifact, target, severity, node.span, &query::dotted(&path), message);
-                        finding.subject = node.as_str().map(str::to_string);
-                        out.push(finding);
+                        out.push_with(&self.meta.id, || {
+                            let message = self.render(artifact, target, Some(node), "");
+                            let mut finding = self.finding(artifact, target, severity, node.span, &query::dotted(&path), message);
+                            finding.subject = node.as_str().map(str::to_string);
+                            finding
+                        });
                     }
                 }
             }
