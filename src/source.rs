@@ -138,6 +138,8 @@ impl Source {
         let pieces = merged
             .into_iter()
             .filter_map(|(from, to)| {
+                // On character boundaries: the start may move a few bytes before its checkpoint.
+                let from = (0..=from).rev().find(|i| self.is_char_boundary(*i)).unwrap_or(0);
                 let to = (to..=len).find(|i| self.is_char_boundary(*i)).unwrap_or(len);
                 self.get(from..to).map(|text| (from, text.to_string()))
             })
@@ -172,10 +174,16 @@ impl Source {
         text.get(range.start - at..range.end.checked_sub(*at)?)
     }
 
-    /// Whether an offset is a character boundary (false where an excerpt holds no text).
+    /// Whether an offset is a character boundary (true where an excerpt holds no text: there
+    /// is nothing to cut).
     #[must_use]
     pub fn is_char_boundary(&self, offset: usize) -> bool {
-        offset == 0 || offset == self.len() || self.get(offset..offset).is_some()
+        let Some(excerpt) = &self.excerpt else { return self.text.is_char_boundary(offset) };
+        let index = excerpt.pieces.partition_point(|(at, _)| *at <= offset).checked_sub(1);
+        match index.map(|i| &excerpt.pieces[i]) {
+            Some((at, text)) if offset - at <= text.len() => text.is_char_boundary(offset - at),
+            _ => true,
+        }
     }
 
     /// Decodes a file's bytes. On failure the returned source holds the readable prefix,
@@ -247,7 +255,7 @@ impl Source {
         if line_index == 0 {
             from = from.max(self.content_start().min(offset));
         }
-        let column = self.chars_before(offset) - self.chars_before(from) + 1;
+        let column = self.chars_before(offset).saturating_sub(self.chars_before(from)) + 1;
         Position { line: line_index + 1, column, offset }
     }
 
@@ -366,7 +374,7 @@ mod tests {
 
     #[test]
     fn excerpts_place_and_show_what_they_were_made_for() {
-        let text = format!("{}\n{}é{}\n{}", "a".repeat(9000), "b".repeat(7000), "c".repeat(3000), "d".repeat(20_000));
+        let text = format!("{}\n{}é{}\n{}", "a".repeat(9000), "漢".repeat(7000), "c".repeat(3000), "d".repeat(20_000));
         let full = Source::new("f", text.clone());
         let near = text.find('é').unwrap() + 40;
         let excerpt = full.excerpt([near, text.len() - 5]);

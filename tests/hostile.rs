@@ -167,12 +167,15 @@ fn the_human_report_costs_the_same_per_finding_whatever_the_file_size() {
     let dir = temp_dir("human");
     // 20,000 Task states in one file: 40,000 findings, each shown with its snippet.
     std::fs::write(dir.join("many.asl.json"), bare_tasks(20_000)).unwrap();
-    // A one-line 8 MB plan with a finding at its end.
-    let filler = "x".repeat(8_000_000);
+    // A one-line 8 MB plan of non-ASCII text with 1,000 findings at its end.
+    let filler = "漢🦀é".repeat(900_000);
+    let resource = r#"{"address": "aws_iam_policy.pN", "mode": "managed", "type": "aws_iam_policy", "values": {"policy": "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}"}}"#;
+    let resources: Vec<String> = (0..1_000).map(|i| resource.replace("pN", &format!("p{i}"))).collect();
     let plan = format!(
-        "{{\"format_version\": \"1.2\", \"filler\": \"{filler}\", \"planned_values\": {{\"root_module\": {{\"resources\": [{{\"address\": \"aws_iam_policy.p\", \"mode\": \"managed\", \"type\": \"aws_iam_policy\", \"values\": {{\"policy\": \"{{\\\"Statement\\\": [{{\\\"Effect\\\": \\\"Allow\\\", \\\"Action\\\": \\\"*\\\", \\\"Resource\\\": \\\"*\\\"}}]}}\"}}}}]}}}}}}"
+        "{{\"format_version\": \"1.2\", \"filler\": \"{filler}\", \"planned_values\": {{\"root_module\": {{\"resources\": [{}]}}}}}}",
+        resources.join(", ")
     );
-    std::fs::write(dir.join("plan.json"), plan).unwrap();
+    std::fs::write(dir.join("plan.json"), &plan).unwrap();
     let output = run_limited(
         1024,
         60,
@@ -181,9 +184,16 @@ fn the_human_report_costs_the_same_per_finding_whatever_the_file_size() {
     );
     assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("Found 40001 problems"), "{}", &text[text.len().saturating_sub(400)..]);
-    // The one-line plan is shown as a window around the finding, not as its 8 MB line.
-    assert!(text.len() < 40_001 * 2_000, "report is {} bytes", text.len());
+    assert!(text.contains("Found 41000 problems"), "{}", &text[text.len().saturating_sub(400)..]);
+    // The one-line plan is shown as a window around each finding, not as its 8 MB line, and
+    // at the column the JSON report gives.
+    assert!(text.len() < 41_000 * 2_000, "report is {} bytes", text.len());
+    let report = json_report(&run_limited(1024, 60, &["check", "plan.json", "--format", "json"], &dir));
+    let offset = usize::try_from(report["findings"][0]["start"]["offset"].as_u64().unwrap()).unwrap();
+    let column = plan[..offset].chars().count() + 1;
+    assert_eq!(report["findings"][0]["start"]["column"], column);
+    let place = format!("plan.json:1:{column}]");
+    assert!(text.contains(&place), "no header {place}");
 }
 
 #[test]

@@ -187,7 +187,7 @@ struct Window {
 impl Window {
     /// Snippet offset of a file offset inside the window.
     fn local(&self, offset: usize) -> usize {
-        let offset = offset.clamp(self.from, self.to);
+        let offset = offset.max(self.from).min(self.to.max(self.from));
         let shift = self.shifts.partition_point(|(at, _)| *at < offset).checked_sub(1).map_or(0, |i| self.shifts[i].1);
         (self.start + self.lead + (offset - self.from)).saturating_add_signed(shift)
     }
@@ -207,7 +207,7 @@ impl Snippet {
             }
             let line = source.line_range(first);
             let window = if line.len() > LONG_LINE {
-                let end = span.end().clamp(start, line.end).min(start + LONG_LINE);
+                let end = span.end().min(line.end).max(start).min(start + LONG_LINE);
                 let from = floor_char_boundary(source, start.saturating_sub(WINDOW).max(line.start));
                 let to = ceil_char_boundary(source, (end + WINDOW).min(line.end));
                 Window { from, to, line: first, cut: true, lead: 0, start: 0, end: 0, shifts: Vec::new() }
@@ -372,14 +372,21 @@ fn newlines(bytes: &[u8]) -> usize {
 }
 
 fn floor_char_boundary(source: &Source, mut i: usize) -> usize {
-    while i > 0 && !source.is_char_boundary(i) {
+    // A character is at most four bytes.
+    for _ in 0..3 {
+        if i == 0 || source.is_char_boundary(i) {
+            break;
+        }
         i -= 1;
     }
     i
 }
 
 fn ceil_char_boundary(source: &Source, mut i: usize) -> usize {
-    while i < source.len() && !source.is_char_boundary(i) {
+    for _ in 0..3 {
+        if i >= source.len() || source.is_char_boundary(i) {
+            break;
+        }
         i += 1;
     }
     i
