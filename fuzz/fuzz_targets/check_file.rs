@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         let ctx = RunContext::new(registry, &active, &roots);
         let outcome = check_bytes(PathBuf::from(name), bytes.to_vec(), true, &ctx);
         for finding in &outcome.findings {
-            assert!(finding.span.end() <= finding.source.text.len(), "{finding:?}");
+            assert!(finding.span.end() <= finding.source.len(), "{finding:?}");
         }
     });
 });

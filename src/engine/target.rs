@@ -92,10 +92,12 @@ type Parent<'n> = (TargetPath<'n>, Rc<str>);
 #[derive(Debug)]
 enum PathNode<'n> {
     Text(String),
-    /// `<parent><via>States.<key>`, or `States.<key>` at the top.
+    /// `<parent><via>States.<key>`, or `States.<key>` at the top; spelled out once, when a
+    /// finding first needs it (a long ancestor name is shortened once, not per finding).
     State {
-        parent: Option<(TargetPath<'n>, Rc<str>)>,
+        parent: Option<Parent<'n>>,
         key: &'n str,
+        rendered: std::cell::OnceCell<Rc<str>>,
     },
 }
 
@@ -106,42 +108,48 @@ impl<'n> TargetPath<'n> {
     }
 
     fn state(parent: Option<Parent<'n>>, key: &'n str) -> Self {
-        Self(Rc::new(PathNode::State { parent, key }))
+        Self(Rc::new(PathNode::State { parent, key, rendered: std::cell::OnceCell::new() }))
     }
 
     /// The dotted path; long keys are shortened (see [`crate::finding::locator_part`]).
     #[must_use]
     pub fn render(&self) -> String {
-        let mut parts: Vec<(&str, &str)> = Vec::new();
+        self.rendered().to_string()
+    }
+
+    fn rendered(&self) -> Rc<str> {
+        // The states up to the nearest one already spelled out, then spelled out top down.
+        let mut chain: Vec<&PathNode<'n>> = Vec::new();
         let mut node = &*self.0;
+        let mut base: Rc<str> = Rc::from("");
         loop {
             match node {
                 PathNode::Text(text) => {
-                    parts.push(("", text));
+                    base = Rc::from(text.as_str());
                     break;
                 }
-                PathNode::State { parent, key } => {
-                    parts.push(("States.", key));
+                PathNode::State { rendered, parent, .. } => {
+                    if let Some(done) = rendered.get() {
+                        base = done.clone();
+                        break;
+                    }
+                    chain.push(node);
                     match parent {
-                        Some((parent, via)) => {
-                            parts.push(("", via));
-                            node = &parent.0;
-                        }
+                        Some((parent, _)) => node = &parent.0,
                         None => break,
                     }
                 }
             }
         }
-        let mut out = String::new();
-        for (prefix, part) in parts.into_iter().rev() {
-            out.push_str(prefix);
-            if prefix.is_empty() {
-                out.push_str(part);
-            } else {
-                out.push_str(&crate::finding::locator_part(part));
-            }
+        for node in chain.into_iter().rev() {
+            let PathNode::State { parent, key, rendered } = node else { continue };
+            let via = parent.as_ref().map_or("", |(_, via)| &**via);
+            let prefix = if parent.is_some() { &*base } else { "" };
+            let text: Rc<str> = Rc::from(format!("{prefix}{via}States.{}", crate::finding::locator_part(key)));
+            let _ = rendered.set(text.clone());
+            base = text;
         }
-        out
+        base
     }
 }
 
