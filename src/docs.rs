@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::RuleMeta;
-use crate::engine::rule_file::ExampleSpec;
+use crate::rule::ExampleSpec;
+use crate::rule::RuleMeta;
 
 /// The page for one rule.
 #[must_use]

@@ -106,20 +106,20 @@ impl Finding {
                 Span::new(prefix.text.len(), prefix.text.len()),
             ),
         };
-        Self::new(crate::registry::builtin::PARSE_ENCODING, Severity::Error, prefix, span, message)
+        Self::new(crate::rule::builtin::PARSE_ENCODING, Severity::Error, prefix, span, message)
     }
 
     /// A syntax or limit error from a parser.
     #[must_use]
     pub fn parse_error(source: &Arc<Source>, err: &crate::parse::ParseError) -> Self {
-        Self::new(crate::registry::builtin::for_parse_error(err.kind), Severity::Error, source, err.span, err.message.clone())
+        Self::new(crate::rule::builtin::for_parse_error(err.kind), Severity::Error, source, err.span, err.message.clone())
     }
 
     /// A duplicate key, at the second occurrence with the first as a related label.
     #[must_use]
     pub fn duplicate_key(source: &Arc<Source>, dup: &crate::parse::DuplicateKey) -> Self {
         let mut finding = Self::new(
-            crate::registry::builtin::PARSE_DUPLICATE_KEY,
+            crate::rule::builtin::PARSE_DUPLICATE_KEY,
             Severity::Error,
             source,
             dup.span,

@@ -4,6 +4,8 @@
 //! The pipeline, one module per stage: [`discover`] (paths → files), [`source`] (bytes → text
 //! and spans), [`parse`] (text → spanned tree, embedded documents), [`extract`] (tree →
 //! artifacts), [`engine`] (declarative rules over targets), [`report`] (findings → output).
+//! [`rule`] holds what every rule carries (metadata, built-in ids), below the engine and the
+//! registry.
 //! [`pipeline`] runs one file through the stages; [`run`] runs them all in parallel.
 
 #![forbid(unsafe_code)]
@@ -18,6 +20,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod registry;
 pub mod report;
+pub mod rule;
 pub mod source;
 
 use std::collections::HashMap;
@@ -205,7 +208,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             // A directory that cannot be read hides its files: that fails the run.
             let source = std::sync::Arc::new(source::Source::new(discover::display_path(&err.path), String::new()));
             let message = format!("cannot read this directory: {}; its files are not checked", err.message);
-            let finding = Finding::new(registry::builtin::PARSE_IO, Severity::Error, &source, source::Span::default(), message);
+            let finding = Finding::new(rule::builtin::PARSE_IO, Severity::Error, &source, source::Span::default(), message);
             let outcome = pipeline::FileOutcome { findings: vec![finding], recognised: true, ..Default::default() };
             outcomes.push((discover::Candidate { path: err.path, explicit: true }, outcome));
         } else {
@@ -221,7 +224,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let mut used: Vec<&engine::RuleMeta> = registry.rules.iter().filter(|r| active.contains_key(&r.meta.id)).map(|r| &r.meta).collect();
+    let mut used: Vec<&rule::RuleMeta> = registry.rules.iter().filter(|r| active.contains_key(&r.meta.id)).map(|r| &r.meta).collect();
     used.sort_by(|a, b| a.id.cmp(&b.id));
     let report =
         report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis(), artifacts };

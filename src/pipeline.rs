@@ -15,7 +15,8 @@ use crate::engine::target::{Target, TargetKind, targets};
 use crate::extract::{self, Context, Reference};
 use crate::finding::{Finding, Limits, Severity, Sink};
 use crate::parse::parse_source;
-use crate::registry::{Registry, builtin};
+use crate::registry::Registry;
+use crate::rule::builtin;
 use crate::source::{Source, Span};
 
 /// Targets made at a time for the rules of one kind.

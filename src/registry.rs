@@ -12,38 +12,7 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 }
 
-/// Ids of rules raised by the pipeline itself.
-pub mod builtin {
-    pub const PARSE_SYNTAX: &str = "parse/syntax";
-    pub const PARSE_ENCODING: &str = "parse/encoding";
-    pub const PARSE_LIMIT: &str = "parse/limit";
-    pub const PARSE_DUPLICATE_KEY: &str = "parse/duplicate-key";
-    pub const PARSE_IO: &str = "parse/io";
-    pub const TF_UNKNOWN_AT_PLAN: &str = "tf/unknown-at-plan";
-
-    pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
-    pub const TOO_MANY_FINDINGS: &str = crate::finding::TOO_MANY_FINDINGS;
-
-    pub const ALL: [&str; 8] = [
-        PARSE_SYNTAX,
-        PARSE_ENCODING,
-        PARSE_LIMIT,
-        PARSE_DUPLICATE_KEY,
-        PARSE_IO,
-        PARSE_UNRESOLVED_EMBEDDED,
-        TF_UNKNOWN_AT_PLAN,
-        TOO_MANY_FINDINGS,
-    ];
-
-    /// The rule for a parser's error.
-    #[must_use]
-    pub fn for_parse_error(kind: crate::parse::ParseErrorKind) -> &'static str {
-        match kind {
-            crate::parse::ParseErrorKind::Syntax => PARSE_SYNTAX,
-            crate::parse::ParseErrorKind::Limit => PARSE_LIMIT,
-        }
-    }
-}
+pub use crate::rule::builtin;
 
 #[derive(Debug, Clone)]
 pub struct Registry {

@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use deploylint::engine::rule_file::ExampleSpec;
 use deploylint::finding::Severity;
 use deploylint::pipeline::{RunContext, check_bytes};
 use deploylint::registry::{Registry, builtin};
+use deploylint::rule::ExampleSpec;
 
 fn findings_of(registry: &Registry, rule: &str, example: &ExampleSpec) -> Vec<(usize, usize, String)> {
     let active: HashMap<String, Severity> = [(rule.to_string(), Severity::Error)].into_iter().collect();

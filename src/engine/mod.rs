@@ -17,9 +17,10 @@ use serde_saphyr::Spanned;
 use crate::extract::Artifact;
 use crate::finding::{Finding, Severity, Sink};
 use crate::parse::{Node, Value};
+use crate::rule::RuleMeta;
 use condition::Condition;
 use query::Selector;
-use rule_file::{DocsSpec, ExamplesSpec, RuleFile};
+use rule_file::RuleFile;
 use target::{Target, TargetKind};
 
 /// A rule file that cannot be used: where, and why.
@@ -55,20 +56,6 @@ impl fmt::Display for RuleError {
             write!(f, "{}: {}", self.file, self.message)
         }
     }
-}
-
-/// What every rule carries, declarative or built in: the source of `rules`, `explain`, SARIF
-/// rule metadata and docs/rules.
-#[derive(Debug, Clone)]
-pub struct RuleMeta {
-    pub id: String,
-    pub title: String,
-    pub severity: Severity,
-    pub target: String,
-    pub docs: DocsSpec,
-    pub examples: ExamplesSpec,
-    /// The rule file, as embedded (`asl/task-retry.yaml`) or as found on disk.
-    pub file: String,
 }
 
 #[derive(Debug, Clone)]

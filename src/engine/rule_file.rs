@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::finding::Severity;
+use crate::rule::{DocsSpec, ExamplesSpec};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,44 +104,4 @@ pub struct CountSpec {
     pub min: Option<usize>,
     #[serde(default)]
     pub max: Option<usize>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DocsSpec {
-    pub summary: String,
-    pub why: String,
-    pub fix: String,
-    #[serde(default)]
-    pub references: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExamplesSpec {
-    #[serde(default)]
-    pub fail: Vec<ExampleSpec>,
-    #[serde(default)]
-    pub pass: Vec<ExampleSpec>,
-}
-
-/// A document the rule is run on in tests and shown in docs. The file name's extension picks
-/// the parser. Expected findings are `# expect: <rule>` comments (YAML) on the line the finding
-/// must point at, or `expect` positions (any format).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExampleSpec {
-    pub file: String,
-    #[serde(default)]
-    pub title: Option<String>,
-    pub content: String,
-    #[serde(default)]
-    pub expect: Vec<Expected>,
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Expected {
-    pub line: usize,
-    pub column: usize,
 }

@@ -8,7 +8,7 @@ use crate::discover::Resolved;
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::{Node, Value};
-use crate::registry::builtin;
+use crate::rule::builtin;
 
 /// Where policy documents sit in a resource's `Properties`, by resource type.
 const POLICY_PROPERTIES: &[(&str, &str, PolicyKind)] = &[

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::{Node, json};
-use crate::registry::builtin;
+use crate::rule::builtin;
 use crate::source::{Source, Span};
 
 /// How many artifacts of each kind a run checked.

@@ -14,7 +14,7 @@ use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, parse_embed
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::{Node, Value};
-use crate::registry::builtin;
+use crate::rule::builtin;
 use crate::source::Span;
 
 /// A resource instance as one plan section shows it.

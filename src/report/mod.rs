@@ -7,8 +7,8 @@ mod json;
 mod junit;
 mod sarif;
 
-use crate::engine::RuleMeta;
 use crate::finding::{Finding, Severity};
+use crate::rule::RuleMeta;
 use crate::source::Position;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

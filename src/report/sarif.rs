@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{Report, docs_url, path_text};
-use crate::engine::RuleMeta;
+use crate::rule::RuleMeta;
 
 use crate::source::{Position, Source, Span};
 

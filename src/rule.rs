@@ -1,0 +1,94 @@
+//! Rule metadata: what every rule carries, whatever implements it (a declarative rule file,
+//! a Rust analyzer, a built-in finding of the pipeline). It sits below the engine: the
+//! registry, the reports and the docs read it without knowing how a rule checks.
+
+use serde::Deserialize;
+
+use crate::finding::Severity;
+
+/// Ids of rules raised by the pipeline itself.
+pub mod builtin {
+    pub const PARSE_SYNTAX: &str = "parse/syntax";
+    pub const PARSE_ENCODING: &str = "parse/encoding";
+    pub const PARSE_LIMIT: &str = "parse/limit";
+    pub const PARSE_DUPLICATE_KEY: &str = "parse/duplicate-key";
+    pub const PARSE_IO: &str = "parse/io";
+    pub const TF_UNKNOWN_AT_PLAN: &str = "tf/unknown-at-plan";
+
+    pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
+    pub const TOO_MANY_FINDINGS: &str = crate::finding::TOO_MANY_FINDINGS;
+
+    pub const ALL: [&str; 8] = [
+        PARSE_SYNTAX,
+        PARSE_ENCODING,
+        PARSE_LIMIT,
+        PARSE_DUPLICATE_KEY,
+        PARSE_IO,
+        PARSE_UNRESOLVED_EMBEDDED,
+        TF_UNKNOWN_AT_PLAN,
+        TOO_MANY_FINDINGS,
+    ];
+
+    /// The rule for a parser's error.
+    #[must_use]
+    pub fn for_parse_error(kind: crate::parse::ParseErrorKind) -> &'static str {
+        match kind {
+            crate::parse::ParseErrorKind::Syntax => PARSE_SYNTAX,
+            crate::parse::ParseErrorKind::Limit => PARSE_LIMIT,
+        }
+    }
+}
+
+/// What every rule carries, declarative or built in: the source of `rules`, `explain`, SARIF
+/// rule metadata and docs/rules.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub target: String,
+    pub docs: DocsSpec,
+    pub examples: ExamplesSpec,
+    /// The rule file, as embedded (`asl/task-retry.yaml`) or as found on disk.
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocsSpec {
+    pub summary: String,
+    pub why: String,
+    pub fix: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplesSpec {
+    #[serde(default)]
+    pub fail: Vec<ExampleSpec>,
+    #[serde(default)]
+    pub pass: Vec<ExampleSpec>,
+}
+
+/// A document the rule is run on in tests and shown in docs. The file name's extension picks
+/// the parser. Expected findings are `# expect: <rule>` comments (YAML) on the line the finding
+/// must point at, or `expect` positions (any format).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSpec {
+    pub file: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub content: String,
+    #[serde(default)]
+    pub expect: Vec<Expected>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    pub line: usize,
+    pub column: usize,
+}
