@@ -60,9 +60,16 @@ impl Outcome {
 /// Runs a parsed command line; the report is in [`Outcome::stdout`].
 #[must_use]
 pub fn main_with(cli: Cli) -> Outcome {
+    buffered(|out| main_to(cli, out))
+}
+
+/// Runs `f` with the report written to memory, then puts it in [`Outcome::stdout`].
+fn buffered(f: impl FnOnce(&mut dyn std::io::Write) -> Outcome) -> Outcome {
     let mut buffer = Vec::new();
-    let mut outcome = main_to(cli, &mut buffer);
-    outcome.stdout.insert_str(0, &String::from_utf8_lossy(&buffer));
+    let mut outcome = f(&mut buffer);
+    if !buffer.is_empty() {
+        outcome.stdout = String::from_utf8_lossy(&buffer).into_owned();
+    }
     outcome
 }
 
@@ -155,10 +162,7 @@ fn active_rules(registry: &Registry, args: &CheckArgs) -> Result<HashMap<String,
 /// `deploylint check`, with the report in [`Outcome::stdout`].
 #[must_use]
 pub fn run(args: &CheckArgs) -> Outcome {
-    let mut buffer = Vec::new();
-    let mut outcome = run_to(args, &mut buffer);
-    outcome.stdout = String::from_utf8_lossy(&buffer).into_owned();
-    outcome
+    buffered(|out| run_to(args, out))
 }
 
 /// `deploylint check`, streaming the report to `stdout` (or `--output`).
@@ -206,10 +210,8 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     for err in walk_errors {
         if err.io {
             // A directory that cannot be read hides its files: that fails the run.
-            let source = std::sync::Arc::new(source::Source::new(discover::display_path(&err.path), String::new()));
             let message = format!("cannot read this directory: {}; its files are not checked", err.message);
-            let finding = Finding::new(rule::builtin::PARSE_IO, Severity::Error, &source, source::Span::default(), message);
-            let outcome = pipeline::FileOutcome { findings: vec![finding], recognised: true, ..Default::default() };
+            let outcome = pipeline::FileOutcome::unreadable(discover::display_path(&err.path), rule::builtin::PARSE_IO, message);
             outcomes.push((discover::Candidate { path: err.path, explicit: true }, outcome));
         } else {
             stderr.push_str(&format!("warning: {}: {}\n", report::escape_control(&err.path.display().to_string()), err.message));
@@ -308,7 +310,7 @@ fn merge_outcomes(
     }
     let files: Vec<PathBuf> = files.into_iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    // A state machine file reached both directly and through a template's DefinitionUri.
+    // Identical findings (one node reached through two paths) are reported once.
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     let mut seen: HashMap<(std::sync::Arc<str>, PathBuf, String), u32> = HashMap::new();
     for finding in &mut findings {

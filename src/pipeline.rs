@@ -24,9 +24,6 @@ const TARGET_CHUNK: usize = 512;
 
 /// What one run needs for every file.
 pub struct RunContext<'r> {
-    pub registry: &'r Registry,
-    /// Rule ids that run (after --select/--ignore), with their severity.
-    pub active: &'r HashMap<String, Severity>,
     pub roots: &'r [PathBuf],
     pub limits: Limits,
     pub budget: ByteBudget,
@@ -35,7 +32,8 @@ pub struct RunContext<'r> {
 }
 
 impl<'r> RunContext<'r> {
-    /// A context with the default limits and byte budget.
+    /// A context with the default limits and byte budget, for the registry's rules that are
+    /// `active` (after --select/--ignore, with their severity).
     #[must_use]
     pub fn new(registry: &'r Registry, active: &'r HashMap<String, Severity>, roots: &'r [PathBuf]) -> Self {
         let mut rules_by_target: Vec<(TargetKind, Vec<(&Rule, Severity)>)> = Vec::new();
@@ -46,7 +44,7 @@ impl<'r> RunContext<'r> {
                 None => rules_by_target.push((kind, vec![(rule, *severity)])),
             }
         }
-        Self { registry, active, roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target }
+        Self { roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target }
     }
 }
 
@@ -60,6 +58,16 @@ pub struct FileOutcome {
     pub artifacts: extract::ArtifactCounts,
     /// Files this one names (a SAM `DefinitionUri`), to be checked once each in this run.
     pub references: Vec<Reference>,
+}
+
+impl FileOutcome {
+    /// A path that could not be read at all: one finding at its start.
+    #[must_use]
+    pub fn unreadable(path: PathBuf, rule: &str, message: String) -> Self {
+        let source = Arc::new(Source::new(path, String::new()));
+        let findings = vec![Finding::new(rule, Severity::Error, &source, Span::default(), message)];
+        Self { findings, recognised: true, ..Self::default() }
+    }
 }
 
 /// File bytes being checked at once, across threads: memory grows with the files in flight
@@ -134,16 +142,12 @@ pub fn check_file(candidate: &Candidate, ctx: &RunContext<'_>) -> FileOutcome {
     let bytes = match read_limited(&candidate.path) {
         Ok(bytes) => bytes,
         Err(err) => {
-            let mut outcome = FileOutcome::default();
-            let source = Arc::new(Source::new(path, String::new()));
             let (rule, message) = if err.kind() == std::io::ErrorKind::FileTooLarge {
                 (builtin::PARSE_LIMIT, format!("the file is not checked: it is {err}"))
             } else {
                 (builtin::PARSE_IO, format!("cannot read the file: {}", io_message(&err)))
             };
-            outcome.findings.push(Finding::new(rule, Severity::Error, &source, Span::default(), message));
-            outcome.recognised = true;
-            return outcome;
+            return FileOutcome::unreadable(path, rule, message);
         }
     };
     check_bytes(path, bytes, candidate.explicit, ctx)
