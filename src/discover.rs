@@ -206,8 +206,8 @@ pub const MAX_RULE_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The `*.yaml`/`*.yml` files under a rules directory (which a pull request can contain),
 /// confined as a walk is: a symbolic link is followed only to a target inside the directory,
-/// loops and special files (a FIFO, `/dev/zero`) are errors, and so is a file over
-/// [`MAX_RULE_FILE_BYTES`]. A file named directly is taken as it is.
+/// and a link that loops or leads nowhere is an error. A file named directly is taken as it
+/// is. [`read_rule_file`] then refuses special files and files over [`MAX_RULE_FILE_BYTES`].
 #[must_use]
 pub fn rule_files(dir: &Path) -> (Vec<PathBuf>, Vec<WalkError>) {
     let mut files = Vec::new();
@@ -218,11 +218,7 @@ pub fn rule_files(dir: &Path) -> (Vec<PathBuf>, Vec<WalkError>) {
         Err(err) => return (files, vec![problem(dir, &io_message(&err))]),
     };
     if std::fs::metadata(&root).is_ok_and(|m| !m.is_dir()) {
-        match regular_file_check(&root) {
-            Ok(()) => files.push(dir.to_path_buf()),
-            Err(message) => errors.push(problem(dir, &message)),
-        }
-        return (files, errors);
+        return (vec![dir.to_path_buf()], errors);
     }
     let mut visited = std::collections::HashSet::new();
     let mut stack = vec![(dir.to_path_buf(), root.clone())];
@@ -261,10 +257,7 @@ pub fn rule_files(dir: &Path) -> (Vec<PathBuf>, Vec<WalkError>) {
             if std::fs::metadata(&target).is_ok_and(|m| m.is_dir()) {
                 stack.push((shown, target));
             } else if yaml {
-                match regular_file_check(&target) {
-                    Ok(()) => files.push(shown),
-                    Err(message) => errors.push(problem(&shown, &message)),
-                }
+                files.push(shown);
             }
         }
     }
@@ -283,7 +276,8 @@ fn regular_file_check(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a rule file found by [`rule_files`], within [`MAX_RULE_FILE_BYTES`].
+/// Reads a rule file found by [`rule_files`]: a regular file (a FIFO would block the run, a
+/// device would never end) within [`MAX_RULE_FILE_BYTES`].
 pub fn read_rule_file(path: &Path) -> Result<String, String> {
     use std::io::Read as _;
     regular_file_check(path)?;
@@ -306,14 +300,6 @@ pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
         return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, format!("larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024)));
     }
     Ok(bytes)
-}
-
-/// Reads a file another file refers to: only a regular file (a FIFO would block the run).
-pub fn read_referenced(path: &Path) -> std::io::Result<Vec<u8>> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    read_limited(path)
 }
 
 /// A path as reports show it: relative to the working directory when it lies below it.

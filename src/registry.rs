@@ -7,12 +7,11 @@
 use std::path::Path;
 
 use crate::engine::{Rule, RuleError};
+use crate::rule::builtin;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 }
-
-pub use crate::rule::builtin;
 
 #[derive(Debug, Clone)]
 pub struct Registry {

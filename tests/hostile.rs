@@ -218,6 +218,16 @@ fn rule_directories_are_confined() {
         assert!(stderr.contains(case), "{case}: the error names the file: {stderr}");
         assert!(!stderr.contains("TOP-SECRET"), "{case}: {stderr}");
     }
+    // A FIFO named like a rule file is refused without being opened (an open would block).
+    let fifo = dir.join("fifo");
+    std::fs::create_dir_all(&fifo).unwrap();
+    let made = Command::new("mkfifo").arg(fifo.join("pipe.yaml")).status().is_ok_and(|s| s.success());
+    if made {
+        let output = run_limited(512, 20, &["check", "good.asl.json", "--rules", "fifo"], &dir);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("fifo/pipe.yaml") && stderr.contains("not a regular file"), "{stderr}");
+    }
     // A link inside the directory is followed.
     let inside = dir.join("inside");
     std::fs::create_dir_all(inside.join("real")).unwrap();

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use deploylint::finding::Severity;
 use deploylint::pipeline::{RunContext, check_bytes};
-use deploylint::registry::{Registry, builtin};
+use deploylint::registry::Registry;
 use deploylint::rule::ExampleSpec;
+use deploylint::rule::builtin;
 
 fn findings_of(registry: &Registry, rule: &str, example: &ExampleSpec) -> Vec<(usize, usize, String)> {
     let active: HashMap<String, Severity> = [(rule.to_string(), Severity::Error)].into_iter().collect();
