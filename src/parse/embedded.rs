@@ -141,17 +141,10 @@ impl EmbeddedText {
     }
 }
 
-/// For each byte of `decoded`, the span of `raw` (at file offset `base`) that produced it; `None`
-/// when the two cannot be matched. `raw` is the scalar's source: a JSON or YAML quoted string with
-/// its quotes, a plain scalar, or a block scalar's content lines.
-#[must_use]
-pub fn align(raw: &str, base: usize, decoded: &str) -> Option<Vec<Span>> {
-    let mut out = Vec::with_capacity(decoded.len());
-    align_into(raw, base, decoded, &mut |len, span| out.extend(std::iter::repeat_n(span, len))).then_some(out)
-}
-
-/// Walks `decoded` against `raw`, calling `emit(bytes, span)` for each character: its UTF-8
-/// length and the file span it came from. False when the two cannot be matched.
+/// Walks `decoded` against `raw` (at file offset `base`), calling `emit(bytes, span)` for each
+/// character: its UTF-8 length and the file span that produced it. False when the two cannot
+/// be matched. `raw` is the scalar's source: a JSON or YAML quoted string with its quotes, a
+/// plain scalar, or a block scalar's content lines.
 fn align_into(raw: &str, base: usize, decoded: &str, emit: &mut dyn FnMut(usize, Span)) -> bool {
     let quote = raw.chars().next().filter(|c| *c == '"' || *c == '\'');
     let escapes = quote == Some('"');
@@ -236,6 +229,12 @@ fn yaml_escape(raw: &str, p: usize) -> Escape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// For each byte of `decoded`, the span of `raw` that produced it.
+    fn align(raw: &str, base: usize, decoded: &str) -> Option<Vec<Span>> {
+        let mut out = Vec::with_capacity(decoded.len());
+        align_into(raw, base, decoded, &mut |len, span| out.extend(std::iter::repeat_n(span, len))).then_some(out)
+    }
 
     fn check(raw: &str, decoded: &str) {
         let map = align(raw, 0, decoded).unwrap_or_else(|| panic!("no alignment for {raw:?}"));

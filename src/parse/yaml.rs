@@ -87,10 +87,12 @@ fn new_parser(text: &str) -> Parser<'_, granit_parser::StrInput<'_>> {
 
 /// The anchors some alias refers to. Only those are kept while the tree is built: copying
 /// every anchored node (nested anchors copy their subtrees again at every level) is how a
-/// 434 KB file took 1.9 GiB. A stream without both `&` and `*` has no alias to look for.
+/// 434 KB file took 1.9 GiB. The prescan parses the stream a second time, so it runs only
+/// when the text may hold both an anchor and an alias: an `&` or `*` where a node can start
+/// (after whitespace or a flow indicator), not inside `a&b` or `s3:*`.
 fn aliased_anchors(text: &str) -> HashSet<usize> {
     let mut aliased = HashSet::new();
-    if !(text.contains('&') && text.contains('*')) {
+    if !(may_start_node(text, b'&') && may_start_node(text, b'*')) {
         return aliased;
     }
     let mut parser = new_parser(text);
@@ -263,9 +265,13 @@ impl Builder<'_> {
             self.check_budget(node.span)?;
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        let entry = matches!(self.stack.last(), Some(Frame { kind: FrameKind::Mapping { key: Some(_), .. }, .. }));
-        let text = node.as_str().map_or(0, str::len) + if entry { key_len(self.stack.last()) } else { 0 };
-        let extra = if entry { std::mem::size_of::<Entry>() - std::mem::size_of::<Node>() } else { 0 };
+        // A value completing a mapping entry also costs the entry and its key.
+        let key = match self.stack.last() {
+            Some(Frame { kind: FrameKind::Mapping { key: Some((key, _)), .. }, .. }) => Some(key.len()),
+            _ => None,
+        };
+        let text = node.as_str().map_or(0, str::len) + key.unwrap_or(0);
+        let extra = key.map_or(0, |_| std::mem::size_of::<Entry>() - std::mem::size_of::<Node>());
         // An alias's copy costs its whole subtree, counted by the alias budget; here its root.
         if self.budget.charge(std::mem::size_of::<Node>() + extra, text) {
             return Err(self.budget.error(Span::new(node.span.start(), node.span.start())));
@@ -303,11 +309,14 @@ impl Builder<'_> {
     }
 }
 
-fn key_len(frame: Option<&Frame>) -> usize {
-    match frame {
-        Some(Frame { kind: FrameKind::Mapping { key: Some((key, _)), .. }, .. }) => key.len(),
-        _ => 0,
-    }
+/// Whether `marker` occurs where YAML allows a node property to start: at the start of the
+/// text (after a byte-order mark too), or after whitespace or a flow indicator.
+fn may_start_node(text: &str, marker: u8) -> bool {
+    let bytes = text.as_bytes();
+    let content = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    bytes.iter().enumerate().any(|(i, b)| {
+        *b == marker && (i == content || (i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',')))
+    })
 }
 
 /// Resolves YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`) as PyYAML and the SAM CLI do:
@@ -495,6 +504,24 @@ mod tests {
         text.push_str("  B: 1\n");
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.comments.len(), 500);
+    }
+
+    #[test]
+    fn aliases_resolve_wherever_yaml_allows_an_anchor() {
+        for text in [
+            "\u{feff}- &a x\n- *a\n",
+            "a: &a x\nb: *a\n",
+            "a: [&a x, *a]\n",
+            "a: {k: &a x}\nb: *a\n",
+            "a: !Sub &a x\nb: *a\n",
+            "- &a x\n- *a\n",
+            "a:\t&a x\nb:\t*a\n",
+        ] {
+            let parsed = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"));
+            assert_eq!(parsed.documents.len(), 1, "{text:?}");
+        }
+        assert!(!may_start_node("url: a?b=1&c=2\nAction: s3:*\n", b'&'));
+        assert!(!may_start_node("Action: 's3:*'\n", b'*'));
     }
 
     #[test]
