@@ -65,16 +65,10 @@ impl Finding {
     /// A stable fingerprint: rule, file and symbolic location, hashed (FNV-1a, 64 bits).
     #[must_use]
     pub fn fingerprint(&self) -> String {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let path = self.source.path.to_string_lossy();
         let occurrence = self.occurrence.to_string();
-        for part in [&*self.rule, &*path, &self.locator, &occurrence] {
-            for b in part.bytes().chain([0u8]) {
-                hash ^= u64::from(b);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        format!("{hash:016x}")
+        let bytes = [&*self.rule, &*path, &self.locator, &occurrence].into_iter().flat_map(|part| part.bytes().chain([0u8]));
+        format!("{:016x}", fnv1a(bytes))
     }
 
     /// Sort key: file, position, rule.
@@ -292,14 +286,10 @@ pub fn locator_part(text: &str) -> std::borrow::Cow<'_, str> {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    std::borrow::Cow::Owned(format!("{}…#{:016x}", &text[..end], fnv1a(text.as_bytes())))
+    std::borrow::Cow::Owned(format!("{}…#{:016x}", &text[..end], fnv1a(text.bytes())))
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+/// FNV-1a, 64 bits: stable across platforms and releases (fingerprints are a contract).
+fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -83,6 +83,15 @@ struct Excerpt {
     pieces: Vec<(usize, String)>,
 }
 
+impl Excerpt {
+    /// The piece that starts at or before `offset` (it may end before it), and where it starts.
+    fn piece(&self, offset: usize) -> Option<(usize, &str)> {
+        let index = self.pieces.partition_point(|(at, _)| *at <= offset).checked_sub(1)?;
+        let (at, text) = &self.pieces[index];
+        Some((*at, text))
+    }
+}
+
 /// Text kept on each side of a finding's offsets (a snippet shows a few short lines or a
 /// window of a long one; a column counts from the 4 KiB checkpoint before it).
 const EXCERPT_MARGIN: usize = 1024;
@@ -169,9 +178,8 @@ impl Source {
     #[must_use]
     pub fn get(&self, range: std::ops::Range<usize>) -> Option<&str> {
         let Some(excerpt) = &self.excerpt else { return self.text.get(range) };
-        let index = excerpt.pieces.partition_point(|(at, _)| *at <= range.start).checked_sub(1)?;
-        let (at, text) = &excerpt.pieces[index];
-        text.get(range.start - at..range.end.checked_sub(*at)?)
+        let (at, text) = excerpt.piece(range.start)?;
+        text.get(range.start - at..range.end.checked_sub(at)?)
     }
 
     /// Whether an offset is a character boundary (true where an excerpt holds no text: there
@@ -179,8 +187,7 @@ impl Source {
     #[must_use]
     pub fn is_char_boundary(&self, offset: usize) -> bool {
         let Some(excerpt) = &self.excerpt else { return self.text.is_char_boundary(offset) };
-        let index = excerpt.pieces.partition_point(|(at, _)| *at <= offset).checked_sub(1);
-        match index.map(|i| &excerpt.pieces[i]) {
+        match excerpt.piece(offset) {
             Some((at, text)) if offset - at <= text.len() => text.is_char_boundary(offset - at),
             _ => true,
         }
@@ -266,13 +273,7 @@ impl Source {
         let start = (block * CHECKPOINT).min(offset);
         let bytes = match &self.excerpt {
             None => self.text.as_bytes().get(start..offset),
-            Some(excerpt) => {
-                let index = excerpt.pieces.partition_point(|(at, _)| *at <= start).checked_sub(1);
-                index.and_then(|i| {
-                    let (at, text) = &excerpt.pieces[i];
-                    text.as_bytes().get(start - at..offset.checked_sub(*at)?)
-                })
-            }
+            Some(excerpt) => excerpt.piece(start).and_then(|(at, text)| text.as_bytes().get(start - at..offset.checked_sub(at)?)),
         };
         // An excerpt holds the text before every offset it was made for; others count as ASCII.
         base + bytes.map_or(offset - start, |b| b.iter().filter(|b| (**b & 0xC0) != 0x80).count())
