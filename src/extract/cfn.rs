@@ -311,3 +311,26 @@ fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The join budget is charged with `join_length` before `push_join` builds the text: the
+    /// two must agree on every kind of piece.
+    #[test]
+    fn join_length_is_the_length_of_the_text_built() {
+        let template = r#"
+A: !Join ["", ["{", "\"a\": 1", "}"]]
+B: !Join [", ", ["{\"x\": 1", !Sub "\"y\": \"${AWS::Region}\"", !Ref Name, !GetAtt [R, Arn], !Join ["-", ["a", "b"]], "\"z\": 2}"]]
+C: {"Fn::Join": ["\n", [{"Fn::If": [Cond, "{\"a\": 1", "{}"]}, {"Fn::Select": [0, [x]]}, "}"]]}
+D: !Join ["é", [!Join ["", [!Join ["\\", ["a", "b"]], "c"]], "d", ""]]
+"#;
+        let doc = &crate::parse::yaml::parse(template).unwrap().documents[0];
+        for key in ["A", "B", "C", "D"] {
+            let join = doc.get(key).unwrap();
+            let (text, _) = embedded_text(template, join).unwrap();
+            assert_eq!(join_length(join, 0), Some(text.text.len()), "{key}: {:?}", text.text);
+        }
+    }
+}
