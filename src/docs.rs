@@ -11,7 +11,12 @@ use crate::rule::RuleMeta;
 pub fn markdown(meta: &RuleMeta) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}: {}\n", meta.id, meta.title);
-    let _ = writeln!(out, "Default severity: **{}**. Checks: `{}`.\n", meta.severity, meta.target);
+    let checks = match meta.kind {
+        crate::rule::RuleKind::Declarative => format!("Checks: `{}` (declarative rule).", meta.target),
+        crate::rule::RuleKind::Analyzer => "Checks: state machines and the documents around them (Rust analyzer).".to_string(),
+        crate::rule::RuleKind::Pipeline => "Raised by deploylint while reading files.".to_string(),
+    };
+    let _ = writeln!(out, "Default severity: **{}**. {checks}\n", meta.severity);
     let _ = writeln!(out, "## What it does\n\n{}\n", meta.docs.summary.trim());
     let _ = writeln!(out, "## Why is this bad?\n\n{}\n", meta.docs.why.trim());
     let _ = writeln!(out, "## How to fix\n\n{}\n", meta.docs.fix.trim());

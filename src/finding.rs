@@ -59,6 +59,9 @@ pub struct Finding {
     /// Among findings of the same rule, file and locator, which one this is (0 for the first),
     /// so that fingerprints stay distinct (two parse errors in one file, say).
     pub occurrence: u32,
+    /// The error code the service would answer with at deploy time (Step Functions'
+    /// `MISSING_TRANSITION_TARGET`, say), so a user who met that error finds the rule.
+    pub aws_code: Option<&'static str>,
 }
 
 impl Finding {
@@ -139,6 +142,7 @@ impl Finding {
             locator: String::new(),
             subject: None,
             occurrence: 0,
+            aws_code: None,
         }
     }
 }

@@ -10,12 +10,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analyzers;
 pub mod cli;
 pub mod discover;
 pub mod docs;
 pub mod engine;
 pub mod extract;
 pub mod finding;
+pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod registry;
@@ -302,11 +304,9 @@ fn merge_outcomes(
                 report::escape_control(&candidate.path.display().to_string())
             ));
         }
-        // Every finding takes its rule's severity for this run (where configuration will override).
-        findings.extend(outcome.findings.into_iter().filter_map(|mut f| {
-            f.severity = *active.get(&*f.rule)?;
-            Some(f)
-        }));
+        // Findings of rules that do not run this time are dropped; the others keep the severity
+        // they were raised with (the rule's, or the one an analyzer chose by context).
+        findings.extend(outcome.findings.into_iter().filter(|f| active.contains_key(&*f.rule)));
     }
     let files: Vec<PathBuf> = files.into_iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -9,13 +9,15 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
+use crate::analyzers::{self, Analyzer};
 use crate::discover::{Candidate, display_path, io_message, read_limited};
 use crate::engine::Rule;
 use crate::engine::target::{Target, TargetKind, targets};
 use crate::extract::{self, Context, Reference};
 use crate::finding::{Finding, Limits, Severity, Sink};
+use crate::model::Model;
 use crate::parse::parse_source;
-use crate::registry::Registry;
+use crate::registry::{Implementation, Registry};
 use crate::rule::builtin;
 use crate::source::{Source, Span};
 
@@ -29,6 +31,8 @@ pub struct RunContext<'r> {
     pub budget: ByteBudget,
     /// The active declarative rules, grouped by the target kind they check.
     rules_by_target: Vec<(TargetKind, Vec<(&'r Rule, Severity)>)>,
+    /// The active analyzers.
+    analyzers: Vec<(&'static Analyzer, Severity, &'r str)>,
 }
 
 impl<'r> RunContext<'r> {
@@ -37,14 +41,19 @@ impl<'r> RunContext<'r> {
     #[must_use]
     pub fn new(registry: &'r Registry, active: &'r HashMap<String, Severity>, roots: &'r [PathBuf]) -> Self {
         let mut rules_by_target: Vec<(TargetKind, Vec<(&Rule, Severity)>)> = Vec::new();
-        for rule in &registry.rules {
-            let (Some(kind), Some(severity)) = (rule.target, active.get(&rule.meta.id)) else { continue };
-            match rules_by_target.iter_mut().find(|(k, _)| *k == kind) {
-                Some((_, rules)) => rules.push((rule, *severity)),
-                None => rules_by_target.push((kind, vec![(rule, *severity)])),
+        let mut analyzers = Vec::new();
+        for registered in &registry.rules {
+            let Some(severity) = active.get(&registered.meta.id).copied() else { continue };
+            match &registered.implementation {
+                Implementation::Declarative(rule) => match rules_by_target.iter_mut().find(|(k, _)| *k == rule.target) {
+                    Some((_, rules)) => rules.push((rule, severity)),
+                    None => rules_by_target.push((rule.target, vec![(rule, severity)])),
+                },
+                Implementation::Analyzer(analyzer) => analyzers.push((*analyzer, severity, registered.meta.title.as_str())),
+                Implementation::Pipeline => {}
             }
         }
-        Self { roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target }
+        Self { roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target, analyzers }
     }
 }
 
@@ -171,10 +180,11 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     for doc in &parsed.documents {
         let extracted = extract::extract(doc, &extract_ctx, &mut |artifact| {
             outcome.artifacts.add(artifact.kind);
+            let model = Model::new(&artifact);
             for (kind, rules) in &ctx.rules_by_target {
                 // Targets in chunks: every rule of the kind sees each chunk, and the chunk's
                 // copies go before the next are made.
-                let mut all = targets(*kind, &artifact);
+                let mut all = targets(*kind, &model);
                 loop {
                     let chunk: Vec<Target<'_>> = all.by_ref().take(TARGET_CHUNK).collect();
                     if chunk.is_empty() {
@@ -184,6 +194,9 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
                         rule.check(&artifact, &chunk, *severity, &mut sink);
                     }
                 }
+            }
+            for (analyzer, severity, title) in &ctx.analyzers {
+                analyzers::run(analyzer, *severity, title, &model, &mut sink);
             }
         });
         outcome.recognised |= extracted.recognised;

@@ -1,13 +1,52 @@
-//! Every rule, declarative or built in, with its metadata; lookup by id and selection.
+//! Every rule, of whatever kind, with its metadata; lookup by id.
 //!
 //! Bundled rule files are embedded at build time (build.rs); `--rules DIR` adds a user's.
-//! Built-in rules (parse errors, plan notes, and the Rust analyzers to come) are documented by
+//! A rule is declarative (the engine runs its file), a Rust analyzer (src/analyzers/), or a
+//! finding of the pipeline itself (parse errors, plan notes). The last two are documented by
 //! rule files with `target: builtin`, so `rules`, `explain`, SARIF and docs/ read one source.
 
 use std::path::Path;
 
-use crate::engine::{Rule, RuleError};
-use crate::rule::builtin;
+use crate::analyzers::{self, Analyzer};
+use crate::engine::{Loaded, Rule, RuleError};
+use crate::rule::{RuleKind, RuleMeta, builtin};
+
+/// A rule and how it runs.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub meta: RuleMeta,
+    pub implementation: Implementation,
+}
+
+#[derive(Debug, Clone)]
+pub enum Implementation {
+    Declarative(Box<Rule>),
+    Analyzer(&'static Analyzer),
+    /// Raised by the pipeline (see [`builtin`]).
+    Pipeline,
+}
+
+impl Registered {
+    /// A loaded rule file as a rule of its kind; `None` for `target: builtin` naming no rule
+    /// of deploylint's own.
+    fn new(loaded: Loaded) -> Option<Self> {
+        let Loaded { mut meta, rule } = loaded;
+        let implementation = match rule {
+            Some(rule) => Implementation::Declarative(Box::new(rule)),
+            None => match analyzers::get(&meta.id) {
+                Some(analyzer) => Implementation::Analyzer(analyzer),
+                None if builtin::ALL.contains(&meta.id.as_str()) => Implementation::Pipeline,
+                None => return None,
+            },
+        };
+        meta.kind = match implementation {
+            Implementation::Declarative(_) => RuleKind::Declarative,
+            Implementation::Analyzer(_) => RuleKind::Analyzer,
+            Implementation::Pipeline => RuleKind::Pipeline,
+        };
+        Some(Self { meta, implementation })
+    }
+}
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
@@ -15,7 +54,7 @@ mod embedded {
 
 #[derive(Debug, Clone)]
 pub struct Registry {
-    pub rules: Vec<Rule>,
+    pub rules: Vec<Registered>,
 }
 
 impl Registry {
@@ -24,9 +63,28 @@ impl Registry {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
         for (path, text) in embedded::RULE_FILES {
-            match Rule::from_yaml(&format!("rules/{path}"), text) {
-                Ok(rule) => rules.push(rule),
+            let file = format!("rules/{path}");
+            match Rule::from_yaml(&file, text) {
+                Ok(loaded) => match Registered::new(loaded) {
+                    Some(rule) => rules.push(rule),
+                    None => errors.push(RuleError {
+                        file,
+                        line: 0,
+                        column: 0,
+                        message: "`target: builtin` names no analyzer or pipeline rule".into(),
+                    }),
+                },
                 Err(err) => errors.push(err),
+            }
+        }
+        for analyzer in analyzers::ALL {
+            if !rules.iter().any(|r| r.meta.id == analyzer.id) {
+                errors.push(RuleError {
+                    file: format!("rules/{}.yaml", analyzer.id),
+                    line: 0,
+                    column: 0,
+                    message: format!("the analyzer `{}` has no rule file", analyzer.id),
+                });
             }
         }
         for dir in extra {
@@ -42,11 +100,15 @@ impl Registry {
                 let plain = |message: String| RuleError { file: name.clone(), line: 0, column: 0, message };
                 match crate::discover::read_rule_file(&file) {
                     Ok(text) => match Rule::from_yaml(&name, &text) {
-                        Ok(rule) if rule.target.is_none() && !builtin::ALL.contains(&rule.meta.id.as_str()) => errors.push(plain(format!(
-                            "`target: builtin` documents deploylint's own rules; `{}` is not one (use a target such as asl.state)",
-                            rule.meta.id
-                        ))),
-                        Ok(rule) => rules.push(rule),
+                        Ok(loaded) => {
+                            let id = loaded.meta.id.clone();
+                            match Registered::new(loaded) {
+                                Some(rule) => rules.push(rule),
+                                None => errors.push(plain(format!(
+                                    "`target: builtin` documents deploylint's own rules; `{id}` is not one (use a target such as asl.state)"
+                                ))),
+                            }
+                        }
                         Err(err) => errors.push(err),
                     },
                     Err(message) => errors.push(plain(message)),
@@ -74,7 +136,7 @@ impl Registry {
     }
 
     #[must_use]
-    pub fn get(&self, id: &str) -> Option<&Rule> {
+    pub fn get(&self, id: &str) -> Option<&Registered> {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 }

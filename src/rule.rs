@@ -47,10 +47,31 @@ pub struct RuleMeta {
     pub title: String,
     pub severity: Severity,
     pub target: String,
+    pub kind: RuleKind,
     pub docs: DocsSpec,
     pub examples: ExamplesSpec,
     /// The rule file, as embedded (`asl/task-retry.yaml`) or as found on disk.
     pub file: String,
+}
+
+/// How a rule is implemented: what `target` names in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    /// A rule file with a target and a check (the declarative engine runs it).
+    Declarative,
+    /// A Rust analyzer (`target: builtin`, registered under src/analyzers/).
+    Analyzer,
+    /// A finding the pipeline itself raises (`parse/*`, plan notes, the findings cap).
+    Pipeline,
+}
+
+impl RuleKind {
+    /// Whether the rule checks artifacts (JUnit reports it as a test case of every file);
+    /// pipeline findings are about reading the file, not about its contents.
+    #[must_use]
+    pub fn checks_artifacts(self) -> bool {
+        !matches!(self, RuleKind::Pipeline)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -11,7 +11,7 @@ use deploylint::finding::Severity;
 use deploylint::pipeline::{RunContext, check_bytes};
 use deploylint::registry::Registry;
 use deploylint::rule::ExampleSpec;
-use deploylint::rule::builtin;
+use deploylint::rule::{RuleKind, builtin};
 
 fn findings_of(registry: &Registry, rule: &str, example: &ExampleSpec) -> Vec<(usize, usize, String)> {
     let active: HashMap<String, Severity> = [(rule.to_string(), Severity::Error)].into_iter().collect();
@@ -84,16 +84,24 @@ fn rule_files_are_complete_and_named_by_their_ids() {
             meta.id
         );
         assert!(meta.title.len() <= 60, "{}: title longer than 60 characters", meta.id);
-        if meta.target != "builtin" {
+        if meta.kind != RuleKind::Pipeline {
             assert!(!meta.examples.fail.is_empty() && !meta.examples.pass.is_empty(), "{}: needs fail and pass examples", meta.id);
         }
     }
     for id in builtin::ALL {
         let rule = registry.get(id).unwrap_or_else(|| panic!("built-in rule {id} has no rule file"));
-        assert_eq!(rule.meta.target, "builtin");
+        assert_eq!((rule.meta.target.as_str(), rule.meta.kind), ("builtin", RuleKind::Pipeline));
+    }
+    for analyzer in deploylint::analyzers::ALL {
+        let rule = registry.get(analyzer.id).unwrap_or_else(|| panic!("analyzer {} has no rule file", analyzer.id));
+        assert_eq!((rule.meta.target.as_str(), rule.meta.kind), ("builtin", RuleKind::Analyzer));
     }
     for rule in registry.rules.iter().filter(|r| r.meta.target == "builtin") {
-        assert!(builtin::ALL.contains(&rule.meta.id.as_str()), "{} documents a built-in rule that does not exist", rule.meta.id);
+        assert!(
+            builtin::ALL.contains(&rule.meta.id.as_str()) || deploylint::analyzers::get(&rule.meta.id).is_some(),
+            "{} documents a built-in rule that does not exist",
+            rule.meta.id
+        );
     }
 }
 

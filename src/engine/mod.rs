@@ -17,7 +17,7 @@ use serde_saphyr::Spanned;
 use crate::extract::Artifact;
 use crate::finding::{Finding, Severity, Sink};
 use crate::parse::{Node, Value};
-use crate::rule::RuleMeta;
+use crate::rule::{RuleKind, RuleMeta};
 use condition::Condition;
 use query::Selector;
 use rule_file::RuleFile;
@@ -60,13 +60,8 @@ impl fmt::Display for RuleError {
 
 #[derive(Debug, Clone)]
 enum Check {
-    /// Implemented in Rust; the file only documents it.
-    Builtin,
     Require(Vec<Requirement>),
-    Each {
-        select: Selector,
-        filter: Option<Condition>,
-    },
+    Each { select: Selector, filter: Option<Condition> },
 }
 
 #[derive(Debug, Clone)]
@@ -76,10 +71,20 @@ struct Requirement {
     holds: Condition,
 }
 
+/// A rule file as loaded: its metadata, and the compiled check unless the file documents a
+/// rule implemented in Rust (`target: builtin`; the registry decides which kind).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub meta: RuleMeta,
+    pub rule: Option<Rule>,
+}
+
+/// A compiled declarative rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub meta: RuleMeta,
-    pub target: Option<TargetKind>,
+    pub id: String,
+    title: String,
+    pub target: TargetKind,
     when: Option<Condition>,
     check: Check,
     at: Vec<Selector>,
@@ -88,19 +93,30 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Loads a rule from YAML text. `file` names it in errors.
-    pub fn from_yaml(file: &str, text: &str) -> Result<Self, RuleError> {
+    /// Loads a rule file from YAML text. `file` names it in errors.
+    pub fn from_yaml(file: &str, text: &str) -> Result<Loaded, RuleError> {
         let spec: RuleFile = serde_saphyr::from_str(text).map_err(|e| RuleError::plain(e.to_string()).in_file(file))?;
-        Self::compile(file, spec).map_err(|e| e.in_file(file))
+        Self::compile(file, &spec).map_err(|e| e.in_file(file))
     }
 
-    fn compile(file: &str, spec: RuleFile) -> Result<Self, RuleError> {
+    fn compile(file: &str, spec: &RuleFile) -> Result<Loaded, RuleError> {
         if !is_rule_id(&spec.id) {
             return Err(RuleError::plain(format!("rule id `{}` is not `<family>/<kebab-name>`", spec.id)));
         }
-        let (target, check) = if spec.target == "builtin" {
-            (None, Check::Builtin)
-        } else {
+        let meta = |spec: &RuleFile, kind| RuleMeta {
+            id: spec.id.clone(),
+            title: spec.title.clone(),
+            severity: spec.severity,
+            target: spec.target.clone(),
+            kind,
+            docs: spec.docs.clone(),
+            examples: spec.examples.clone(),
+            file: file.to_string(),
+        };
+        if spec.target == "builtin" {
+            return Ok(Loaded { meta: meta(spec, RuleKind::Pipeline), rule: None });
+        }
+        let (target, check) = {
             let target = TargetKind::parse(&spec.target).ok_or_else(|| {
                 let known: Vec<&str> = TargetKind::ALL.iter().map(|k| k.name()).collect();
                 RuleError::plain(format!("unknown target `{}` (one of {}, builtin)", spec.target, known.join(", ")))
@@ -138,25 +154,19 @@ impl Rule {
                     )));
                 }
             }
-            (Some(target), check)
+            (target, check)
         };
-        Ok(Rule {
-            meta: RuleMeta {
-                id: spec.id,
-                title: spec.title,
-                severity: spec.severity,
-                target: spec.target,
-                docs: spec.docs,
-                examples: spec.examples,
-                file: file.to_string(),
-            },
+        let rule = Rule {
+            id: spec.id.clone(),
+            title: spec.title.clone(),
             target,
             when: spec.when.as_ref().map(Condition::compile).transpose()?,
             check,
             at: spec.at.iter().map(condition::selector).collect::<Result<_, _>>()?,
-            message: spec.message,
-            help: spec.help,
-        })
+            message: spec.message.clone(),
+            help: spec.help.clone(),
+        };
+        Ok(Loaded { meta: meta(spec, RuleKind::Declarative), rule: Some(rule) })
     }
 
     /// Runs the rule on the targets of one artifact.
@@ -166,7 +176,6 @@ impl Rule {
                 continue;
             }
             match &self.check {
-                Check::Builtin => {}
                 Check::Require(requirements) => {
                     let missing: Vec<&str> = requirements
                         .iter()
@@ -176,7 +185,7 @@ impl Rule {
                     if missing.is_empty() {
                         continue;
                     }
-                    out.push_with(&self.meta.id, || {
+                    out.push_with(&self.id, || {
                         let (span, sub, subject) = self.location(target);
                         let message = self.render(artifact, target, None, &missing.join(" and "));
                         let mut finding = self.finding(artifact, target, severity, span, &sub, message);
@@ -189,7 +198,7 @@ impl Rule {
                         if filter.as_ref().is_some_and(|f| !f.holds(node)) {
                             continue;
                         }
-                        out.push_with(&self.meta.id, || {
+                        out.push_with(&self.id, || {
                             let message = self.render(artifact, target, Some(node), "");
                             let mut finding = self.finding(artifact, target, severity, node.span, &query::dotted(&path), message);
                             finding.subject = node.as_str().map(str::to_string);
@@ -235,10 +244,10 @@ impl Rule {
                 locator.push_str(part);
             }
         }
-        let mut finding = Finding::new(&self.meta.id, severity, &artifact.source, span, message);
+        let mut finding = Finding::new(&self.id, severity, &artifact.source, span, message);
         finding.help.clone_from(&self.help);
         finding.locator = locator;
-        finding.label.clone_from(&self.meta.title);
+        finding.label.clone_from(&self.title);
         finding
     }
 

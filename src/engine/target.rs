@@ -4,12 +4,12 @@
 //! is an `asl.state` like one in a `.asl.json` file, and an IAM statement's `Action` and
 //! `Resource` are always lists here, whatever the document wrote.
 
-use std::borrow::Cow;
-use std::rc::Rc;
-
-use crate::extract::{Artifact, ArtifactKind};
+use crate::extract::ArtifactKind;
+use crate::model::path::TargetPath;
+use crate::model::{Model, asl};
 use crate::parse::{Node, Value};
 use crate::source::Span;
+use std::borrow::Cow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TargetKind {
@@ -80,90 +80,18 @@ impl Target<'_> {
     }
 }
 
-/// Where a target sits in its artifact, spelled out only when a finding needs it. A nested
-/// state points at its parent's path instead of copying it: copying is how a long state name
-/// above many nested states cost name length × states.
-#[derive(Clone, Debug)]
-pub struct TargetPath<'n>(Rc<PathNode<'n>>);
-
-/// A nested machine's state and the step into it (`.Branches[0].`).
-type Parent<'n> = (TargetPath<'n>, Rc<str>);
-
-#[derive(Debug)]
-enum PathNode<'n> {
-    Text(String),
-    /// `<parent><via>States.<key>`, or `States.<key>` at the top; spelled out once, when a
-    /// finding first needs it (a long ancestor name is shortened once, not per finding).
-    State {
-        parent: Option<Parent<'n>>,
-        key: &'n str,
-        rendered: std::cell::OnceCell<Rc<str>>,
-    },
-}
-
-impl<'n> TargetPath<'n> {
-    #[must_use]
-    pub fn text(text: String) -> Self {
-        Self(Rc::new(PathNode::Text(text)))
-    }
-
-    fn state(parent: Option<Parent<'n>>, key: &'n str) -> Self {
-        Self(Rc::new(PathNode::State { parent, key, rendered: std::cell::OnceCell::new() }))
-    }
-
-    /// The dotted path; long keys are shortened (see [`crate::finding::locator_part`]).
-    #[must_use]
-    pub fn render(&self) -> String {
-        self.rendered().to_string()
-    }
-
-    fn rendered(&self) -> Rc<str> {
-        // The states up to the nearest one already spelled out, then spelled out top down.
-        let mut chain: Vec<&PathNode<'n>> = Vec::new();
-        let mut node = &*self.0;
-        let mut base: Rc<str> = Rc::from("");
-        loop {
-            match node {
-                PathNode::Text(text) => {
-                    base = Rc::from(text.as_str());
-                    break;
-                }
-                PathNode::State { rendered, parent, .. } => {
-                    if let Some(done) = rendered.get() {
-                        base = done.clone();
-                        break;
-                    }
-                    chain.push(node);
-                    match parent {
-                        Some((parent, _)) => node = &parent.0,
-                        None => break,
-                    }
-                }
-            }
-        }
-        for node in chain.into_iter().rev() {
-            let PathNode::State { parent, key, rendered } = node else { continue };
-            let via = parent.as_ref().map_or("", |(_, via)| &**via);
-            let prefix = if parent.is_some() { &*base } else { "" };
-            let text: Rc<str> = Rc::from(format!("{prefix}{via}States.{}", crate::finding::locator_part(key)));
-            let _ = rendered.set(text.clone());
-            base = text;
-        }
-        base
-    }
-}
-
 /// The targets of a kind in one artifact (none when the artifact is of another kind), made as
 /// they are consumed: a statement whose `Action` is a string is copied to make it a list, and
 /// a policy of 200,000 statements must not hold 200,000 copies at once.
 #[must_use]
-pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Box<dyn Iterator<Item = Target<'n>> + 'n> {
+pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterator<Item = Target<'n>> + 'n> {
+    let artifact = model.artifact;
     if artifact.kind != kind.artifact_kind() {
         return Box::new(std::iter::empty());
     }
     let root: &Node = &artifact.root;
     match kind {
-        TargetKind::AslState => Box::new(states(root).into_iter()),
+        TargetKind::AslState => Box::new(states(model.state_machine()).into_iter()),
         TargetKind::AslStateMachine | TargetKind::IamPolicy => Box::new(std::iter::once(Target {
             node: Cow::Borrowed(root),
             anchor: Span { start: root.span.start, end: root.span.start + 1 },
@@ -176,37 +104,22 @@ pub fn targets<'n>(kind: TargetKind, artifact: &'n Artifact<'_>) -> Box<dyn Iter
     }
 }
 
-/// Every state at any depth: top-level `States`, Parallel `Branches`, Map `Iterator` and
-/// `ItemProcessor`. Explicit stack: depth comes from the input.
-fn states(root: &Node) -> Vec<Target<'_>> {
-    let mut out = Vec::new();
-    let mut machines: Vec<(&Node, Option<Parent<'_>>)> = vec![(root, None)];
-    while let Some((machine, parent)) = machines.pop() {
-        let Some(states) = machine.get("States") else { continue };
-        for entry in states.unique_entries() {
-            let state = &entry.value;
-            let path = TargetPath::state(parent.clone(), &entry.key);
-            let kind = state.get_str("Type").unwrap_or_default();
-            match kind {
-                "Parallel" => {
-                    for (i, branch) in state.get("Branches").and_then(Node::as_array).unwrap_or(&[]).iter().enumerate() {
-                        machines.push((branch, Some((path.clone(), format!(".Branches[{i}].").into()))));
-                    }
-                }
-                "Map" => {
-                    for key in ["ItemProcessor", "Iterator"] {
-                        if let Some(inner) = state.get(key) {
-                            machines.push((inner, Some((path.clone(), format!(".{key}.").into()))));
-                        }
-                    }
-                }
-                _ => {}
-            }
-            let vars = vec![("name", entry.key.to_string()), ("type", kind.to_string())];
-            out.push(Target { node: Cow::Borrowed(state), anchor: entry.key_span, anchor_text: Some(entry.key.to_string()), path, vars });
-        }
-    }
-    out
+/// Every state at any depth (top-level `States`, Parallel `Branches`, Map `ItemProcessor` and
+/// `Iterator`), from the artifact's state machine view.
+fn states<'a>(machine: Option<&asl::StateMachine<'a>>) -> Vec<Target<'a>> {
+    machine.map_or_else(Vec::new, |machine| {
+        machine
+            .states
+            .iter()
+            .map(|state| Target {
+                node: Cow::Borrowed(state.node),
+                anchor: state.entry.key_span,
+                anchor_text: Some(state.name.to_string()),
+                path: state.path.clone(),
+                vars: vec![("name", state.name.to_string()), ("type", state.type_name.unwrap_or_default().to_string())],
+            })
+            .collect()
+    })
 }
 
 /// Elements that IAM allows as a string or a list; targets always see a list.

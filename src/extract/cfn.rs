@@ -138,8 +138,8 @@ fn push_document<'a>(
         }
         return;
     }
-    let root = match &node.value {
-        Value::Object(_) if node.intrinsic().is_none() => Cow::Borrowed(node),
+    let (root, embedded) = match &node.value {
+        Value::Object(_) if node.intrinsic().is_none() => (Cow::Borrowed(node), None),
         _ => {
             if let Some(("Fn::Join", _)) = node.intrinsic() {
                 let length = join_length(node, 0).unwrap_or(0);
@@ -164,12 +164,12 @@ fn push_document<'a>(
             let Some((text, sub)) = embedded_text(&ctx.source.text, node) else { return };
             let what = format!("{location} of resource `{id}`");
             match parse_embedded(&text, placeholders || sub, &what, ctx, out) {
-                Some(parsed) => Cow::Owned(parsed),
+                Some(parsed) => (Cow::Owned(parsed), Some(Box::new(text))),
                 None => return,
             }
         }
     };
-    out.push(Artifact { kind, root, source: ctx.source.clone(), resource: Some(id.to_string()), location, policy_kind });
+    out.push(Artifact { kind, root, source: ctx.source.clone(), resource: Some(id.to_string()), location, policy_kind, embedded });
 }
 
 /// The text of a string-valued document: a plain string, a `Fn::Sub` template or a `Fn::Join`.

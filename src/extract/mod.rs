@@ -80,6 +80,9 @@ pub struct Artifact<'a> {
     /// Where in the file: `Resources.Flow.Properties.DefinitionString`, empty when standalone.
     pub location: String,
     pub policy_kind: PolicyKind,
+    /// For a document embedded in a string: the text it was parsed from and its map to the
+    /// file, so that a place inside a string value of the document can be found in the file.
+    pub embedded: Option<Box<EmbeddedText>>,
 }
 
 /// Text that `Fn::Join`s of one file may resolve to, beyond the file's own size: a join
@@ -176,6 +179,7 @@ fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artif
         resource: None,
         location: String::new(),
         policy_kind: PolicyKind::Unknown,
+        embedded: None,
     }
 }
 

@@ -108,6 +108,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                             resource: Some(instance.address.to_string()),
                             location: key,
                             policy_kind: attribute.policy_kind,
+                            embedded: Some(Box::new(text)),
                         });
                     }
                 }

@@ -24,6 +24,8 @@ pub struct EmbeddedText {
     /// Where the document sits in the file (the property's value): spans that cannot be
     /// narrowed, such as those of an empty document, fall back to it.
     fallback: Span,
+    /// Run indices by file offset, made on the first [`Self::text_offset`].
+    by_file: std::cell::OnceCell<Vec<u32>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -103,6 +105,30 @@ impl EmbeddedText {
         Span { start: start.start, end: end.end.max(start.start) }
     }
 
+    /// The text offset of the byte that produced file offset `at` (the inverse of
+    /// [`Self::map_span`] at the start of a node of the parsed document). Where one file byte
+    /// produced several pieces of text (a `Fn::Join` delimiter), the last run at or before it.
+    fn text_offset(&self, at: u32) -> Option<usize> {
+        let order = self.by_file.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.runs.len() as u32).collect();
+            order.sort_by_key(|&i| (self.runs[i as usize].file_start, i));
+            order
+        });
+        let end = order.partition_point(|&i| self.runs[i as usize].file_start <= at);
+        // A few runs back is enough: runs that start before `at` and still cover it are
+        // escapes and placeholders, which cover a handful of bytes.
+        for &i in order[..end].iter().rev().take(64) {
+            let run = self.runs[i as usize];
+            let text_end = self.runs.get(i as usize + 1).map_or(self.text.len() as u32, |r| r.text_start);
+            let covered = if run.width == LINEAR { text_end - run.text_start } else { u32::from(at == run.file_start) };
+            if at - run.file_start < covered {
+                let offset = if run.width == LINEAR { at - run.file_start } else { 0 };
+                return Some((run.text_start + offset) as usize);
+            }
+        }
+        None
+    }
+
     /// Parses the text as JSON; spans in the tree and in the error point into the outer file.
     pub fn parse_json(&self, options: json::Options) -> Result<(Node, Vec<super::DuplicateKey>), ParseError> {
         match json::parse(&self.text, 0, options) {
@@ -137,6 +163,48 @@ impl EmbeddedText {
                 Value::Tagged(_, inner) => stack.push(inner),
                 _ => {}
             }
+        }
+    }
+}
+
+/// The file span of bytes `range` of a string node's value (see [`crate::model::Model::string_span`]):
+/// the node's span when the characters cannot be placed.
+#[must_use]
+pub fn locate_in_string(file_text: &str, node: &Node, range: std::ops::Range<usize>, embedded: Option<&EmbeddedText>) -> Span {
+    let Some(value) = node.as_str() else { return node.span };
+    let (raw, base) = match embedded {
+        None => (file_text.get(node.span.start()..node.span.end()).unwrap_or(""), node.span.start()),
+        Some(text) => match text.text_offset(node.span.start) {
+            Some(at) => (&text.text[at..], at),
+            None => return node.span,
+        },
+    };
+    let (start, end) = (range.start.min(value.len()), range.end.clamp(range.start.min(value.len()), value.len()));
+    let (mut first, mut last, mut pos) = (None, None, 0);
+    let aligned = align_into(raw, base, value, &mut |len, span| {
+        if first.is_none() && (start < pos + len || (start == end && start == pos)) {
+            first = Some(span);
+        }
+        if end > pos && end <= pos + len {
+            last = Some(span);
+        }
+        pos += len;
+    });
+    let found = match (aligned, first, last) {
+        (true, Some(first), _) if start == end => Span { start: first.start, end: first.start },
+        (true, Some(first), Some(last)) => Span { start: first.start, end: last.end.max(first.start) },
+        // The end of the value: just before its closing quote.
+        (true, None, _) if start == value.len() => match embedded {
+            None => Span::new(node.span.end().saturating_sub(1), node.span.end().saturating_sub(1)),
+            Some(_) => return node.span,
+        },
+        _ => return node.span,
+    };
+    match embedded {
+        None => found,
+        Some(text) => {
+            let mapped = text.map_span(found);
+            if found.is_empty() { Span { start: mapped.start, end: mapped.start } } else { mapped }
         }
     }
 }
@@ -254,6 +322,27 @@ mod tests {
         check("{\n    \"a\": 1}\n  ", "{\n  \"a\": 1}\n");
         check("\"a\\\n   b\"", "ab");
         check("a\n  b", "a b");
+    }
+
+    #[test]
+    fn places_inside_strings() {
+        let file = r#"{"A": "$.it\u0065ms[?(@.x", "D": "{\"P\": \"$.a\\\"b[0\"}"}"#;
+        let (outer, _) = json::parse(file, 0, json::Options::default()).unwrap();
+        let a = outer.get("A").unwrap();
+        assert_eq!(a.as_str(), Some("$.items[?(@.x"));
+        let at = |span: Span| &file[span.start()..span.end()];
+        assert_eq!(at(locate_in_string(file, a, 4..5, None)), "\\u0065");
+        assert_eq!(at(locate_in_string(file, a, 7..13, None)), "[?(@.x");
+        let mut text = EmbeddedText::default();
+        text.push_string_node(file, outer.get("D").unwrap());
+        let (inner, _) = text.parse_json(json::Options::default()).unwrap();
+        let p = inner.get("P").unwrap();
+        assert_eq!(p.as_str(), Some("$.a\"b[0"));
+        assert_eq!(at(locate_in_string(file, p, 4..7, Some(&text))), "b[0");
+        assert_eq!(at(locate_in_string(file, p, 3..4, Some(&text))), r#"\\\""#);
+        // A place between characters, and one past the end.
+        assert_eq!(locate_in_string(file, p, 5..5, Some(&text)).len(), 0);
+        assert_eq!(locate_in_string(file, a, 99..99, None).start(), a.span.end() - 1);
     }
 
     #[test]

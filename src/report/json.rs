@@ -32,6 +32,9 @@ struct Item<'a> {
     help: Option<&'a str>,
     docs: String,
     fingerprint: String,
+    /// The service's own code for the error the finding pre-empts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aws_code: Option<&'static str>,
     related: Vec<Related<'a>>,
 }
 
@@ -66,6 +69,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             help: f.help.as_deref(),
             docs: docs_url(&f.rule),
             fingerprint: f.fingerprint(),
+            aws_code: f.aws_code,
             related: f
                 .related
                 .iter()

@@ -12,7 +12,7 @@ pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std:
     for file in report.files {
         let cases = by_file.entry(path_text(file)).or_default();
         for meta in &report.rules {
-            if meta.target != "builtin" {
+            if meta.kind.checks_artifacts() {
                 cases.entry(&meta.id).or_default();
             }
         }

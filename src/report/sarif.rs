@@ -87,6 +87,15 @@ struct SarifResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties>,
+}
+
+/// Result properties: the service's code for the error the finding pre-empts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties {
+    aws_code: &'static str,
 }
 
 #[derive(Serialize)]
@@ -131,6 +140,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
         locations: vec![location(&f.source, f.span, None)],
         related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
         partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": f.fingerprint() }),
+        properties: f.aws_code.map(|aws_code| ResultProperties { aws_code }),
     }));
     let root = std::env::current_dir().map(|d| format!("file://{}/", uri_encode(&path_text(&d)).trim_end_matches('/'))).unwrap_or_default();
     let log = Log {

@@ -1,0 +1,56 @@
+//! `asl/unreachable-state`: every state can be reached from its scope's `StartAt`.
+
+use std::collections::HashMap;
+
+use super::{is_placeholder, quoted, scope_name, transitions};
+use crate::analyzers::{Analyzer, Emitter, Place};
+use crate::extract::ArtifactKind;
+use crate::model::Model;
+
+pub static ANALYZER: Analyzer = Analyzer { id: "asl/unreachable-state", artifact: ArtifactKind::StateMachine, run };
+
+fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
+    let Some(machine) = model.state_machine() else { return };
+    'scopes: for (scope_id, scope) in machine.scopes.iter().enumerate() {
+        let names: HashMap<&str, usize> = machine.names(scope_id);
+        let Some(start) = scope.node.get_str("StartAt") else { continue };
+        // A start or a transition that names no state of the scope is `asl/transition`'s; one
+        // that is a placeholder may name any state: then nothing here is known to be unreachable.
+        let Some(&start) = names.get(start) else { continue };
+        let mut reached = vec![false; machine.states.len()];
+        reached[start] = true;
+        let mut todo = vec![start];
+        while let Some(id) = todo.pop() {
+            for (node, _) in transitions(&machine.states[id]) {
+                let Some(target) = node.as_str() else { continue };
+                if is_placeholder(target) {
+                    continue 'scopes;
+                }
+                if let Some(&next) = names.get(target)
+                    && !reached[next]
+                {
+                    reached[next] = true;
+                    todo.push(next);
+                }
+            }
+        }
+        for &id in &scope.states {
+            if reached[id] || out.is_full() {
+                continue;
+            }
+            let state = &machine.states[id];
+            out.report(
+                Place::Key(state.entry),
+                &state.path.render(),
+                format!(
+                    "state {} cannot be reached: no transition from `StartAt` of {} leads to it",
+                    quoted(state.name),
+                    scope_name(machine, scope_id)
+                ),
+            )
+            .help("Remove the state, or add a `Next`, `Default` or `Catch` that goes to it.")
+            .aws_code("MISSING_TRANSITION_TARGET")
+            .emit();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Models of artifacts, built on first use and shared by the declarative targets and the
+//! analyzers of one artifact: the state machine's scopes and states ([`asl`]), symbolic paths
+//! ([`path`]), and the places of characters inside string values ([`Model::string_span`]).
+
+pub mod asl;
+pub mod path;
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use crate::extract::{Artifact, ArtifactKind};
+use crate::parse::Node;
+use crate::source::Span;
+
+/// One artifact with what has been worked out about it so far.
+pub struct Model<'a, 'n> {
+    pub artifact: &'a Artifact<'n>,
+    machine: OnceCell<Option<asl::StateMachine<'a>>>,
+}
+
+impl<'a, 'n> Model<'a, 'n> {
+    #[must_use]
+    pub fn new(artifact: &'a Artifact<'n>) -> Self {
+        Self { artifact, machine: OnceCell::new() }
+    }
+
+    /// The state machine view, when the artifact is a state machine.
+    pub fn state_machine(&self) -> Option<&asl::StateMachine<'a>> {
+        self.machine
+            .get_or_init(|| (self.artifact.kind == ArtifactKind::StateMachine).then(|| asl::StateMachine::build(&self.artifact.root)))
+            .as_ref()
+    }
+
+    /// The file span of bytes `range` of a string node's value: through the escapes, quoting
+    /// and indentation of the file, and through the outer string when the document is embedded
+    /// in one. Falls back to the whole node when the characters cannot be placed.
+    #[must_use]
+    pub fn string_span(&self, node: &Node, range: Range<usize>) -> Span {
+        string_span(self.artifact, node, range)
+    }
+}
+
+/// See [`Model::string_span`].
+#[must_use]
+pub fn string_span(artifact: &Artifact<'_>, node: &Node, range: Range<usize>) -> Span {
+    crate::parse::embedded::locate_in_string(&artifact.source.text, node, range, artifact.embedded.as_deref())
+}
