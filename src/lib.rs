@@ -12,6 +12,7 @@
 
 pub mod analyzers;
 pub mod cli;
+pub mod data;
 pub mod discover;
 pub mod docs;
 pub mod engine;

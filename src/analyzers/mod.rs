@@ -24,8 +24,25 @@ pub struct Analyzer {
 }
 
 /// Every analyzer, one line each.
-pub static ALL: &[&Analyzer] =
-    &[&asl::transition::ANALYZER, &asl::state_name::ANALYZER, &asl::unreachable_state::ANALYZER, &asl::no_terminal_state::ANALYZER];
+#[rustfmt::skip]
+pub static ALL: &[&Analyzer] = &[
+    &asl::transition::ANALYZER,
+    &asl::state_name::ANALYZER,
+    &asl::unreachable_state::ANALYZER,
+    &asl::no_terminal_state::ANALYZER,
+    &asl::missing_field::ANALYZER,
+    &asl::field_not_allowed::ANALYZER,
+    &asl::unknown_field::ANALYZER,
+    &asl::field_type::ANALYZER,
+    &asl::retrier::ANALYZER,
+    &asl::catcher::ANALYZER,
+    &asl::timeout_fields::ANALYZER,
+    &asl::wait_fields::ANALYZER,
+    &asl::fail_fields::ANALYZER,
+    &asl::map_config::ANALYZER,
+    &asl::choice_rule::ANALYZER,
+    &asl::task_resource::ANALYZER,
+];
 
 /// The analyzer that reports `id`.
 #[must_use]

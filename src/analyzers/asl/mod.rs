@@ -1,19 +1,119 @@
 //! Analyzers of the Amazon States Language specification: what Step Functions would reject
 //! when the definition is created or updated, at the place it would complain about.
 
+pub mod catcher;
+pub mod choice_rule;
+pub mod fail_fields;
+pub mod field_not_allowed;
+pub mod field_type;
+pub mod fields;
+pub mod map_config;
+pub mod missing_field;
 pub mod no_terminal_state;
+pub mod retrier;
 pub mod state_name;
+pub mod task_resource;
+pub mod timeout_fields;
 pub mod transition;
+pub mod unknown_field;
 pub mod unreachable_state;
+pub mod wait_fields;
 
 use crate::model::asl::{ScopeId, State, StateMachine};
 use crate::parse::Node;
 
-/// A value supplied at deploy time: `${Name}` of SAM/CloudFormation `DefinitionSubstitutions`
+/// A value supplied at deploy time: a `${Name}` of SAM/CloudFormation `DefinitionSubstitutions`
 /// or Terraform `templatefile()`. What it stands for is unknown here, so it is never an error.
+/// (`${name` with no closing brace is no placeholder.)
 #[must_use]
 pub fn is_placeholder(text: &str) -> bool {
-    text.contains("${")
+    let mut rest = text;
+    while let Some(open) = rest.find("${") {
+        let after = &rest[open + 2..];
+        match after.find('}') {
+            Some(close) if close > 0 && !after[..close].contains("${") => return true,
+            Some(_) => rest = after,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A value known only at deploy time: a placeholder, or a CloudFormation intrinsic function
+/// (in a `Definition` object). Any field may hold one.
+#[must_use]
+pub fn deploy_time(node: &Node) -> bool {
+    node.as_str().is_some_and(is_placeholder) || node.intrinsic().is_some() || matches!(node.value, crate::parse::Value::Tagged(..))
+}
+
+/// Reports the second of two fields of a state that exclude each other, when both are there.
+pub fn exclusive(state: &State<'_>, fields: [&str; 2], out: &mut crate::analyzers::Emitter<'_, '_>) {
+    exclusive_in(state.node, &state.path.render(), &format!("state {}", quoted(state.name)), fields, out);
+}
+
+/// [`exclusive`] for any object: `locator` is the object's, `what` names it in the message.
+pub fn exclusive_in(node: &Node, locator: &str, what: &str, fields: [&str; 2], out: &mut crate::analyzers::Emitter<'_, '_>) {
+    let (Some(_), Some(second)) = (node.entry(fields[0]), node.entry(fields[1])) else { return };
+    out.report(
+        crate::analyzers::Place::Key(second),
+        &format!("{locator}.{}", fields[1]),
+        format!("{what} has both `{}` and `{}`: it may have only one", fields[0], fields[1]),
+    )
+    .help(format!("Keep one of `{}` and `{}`.", fields[0], fields[1]))
+    .aws_code("SCHEMA_VALIDATION_FAILED")
+    .emit();
+}
+
+/// An RFC 3339 timestamp as Step Functions takes it: `2026-12-01T12:00:00Z`, with an uppercase
+/// `T`, optional fractional seconds, and `Z` or a numeric offset.
+#[must_use]
+pub fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        (!part.is_empty() && part.bytes().all(|c| c.is_ascii_digit())).then(|| part.parse().ok())?
+    };
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
+        (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19))
+    else {
+        return false;
+    };
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || b.get(10) != Some(&b'T')
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day == 0 || day > days || hour > 23 || minute > 59 || second > 60 {
+        return false;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if len == 0 {
+            return false;
+        }
+        rest = &fraction[len..];
+    }
+    match rest.as_bytes() {
+        [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+                && (h1 - b'0') * 10 + (h2 - b'0') < 24
+                && (m1 - b'0') * 10 + (m2 - b'0') < 60
+        }
+        _ => false,
+    }
 }
 
 /// The locator of a field of a state (`States.A.Retry[0]`).

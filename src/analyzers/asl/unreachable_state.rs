@@ -35,10 +35,12 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             }
         }
         for &id in &scope.states {
-            if reached[id] || out.is_full() {
+            let state = &machine.states[id];
+            // A "state" that is no object is `asl/field-type`'s (it is usually a top-level field
+            // written inside `States`).
+            if reached[id] || state.node.as_object().is_none() || out.is_full() {
                 continue;
             }
-            let state = &machine.states[id];
             out.report(
                 Place::Key(state.entry),
                 &state.path.render(),

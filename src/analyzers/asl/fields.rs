@@ -1,0 +1,630 @@
+//! The fields of every object of a state machine, checked against data/asl/fields.yaml: which
+//! are missing, which are not allowed in this state type or query language, which are unknown,
+//! and which hold a value of the wrong type, out of range, or not one of the allowed values.
+//!
+//! One walk finds every problem; each rule's analyzer keeps the problems that are its own
+//! (`asl/missing-field`, `asl/field-not-allowed`, `asl/unknown-field`, and for wrong values the
+//! rule the data names: `asl/field-type`, `asl/retrier`, `asl/map-config`, …), so a field is
+//! judged in one place and reported once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::{STATE_TYPES, deploy_time, quoted, scope_name, suggestion};
+use crate::analyzers::{Emitter, Place};
+use crate::finding::Severity;
+use crate::model::Model;
+use crate::model::asl::{QueryLanguage, StateId, StateMachine, Via};
+use crate::parse::{Entry, Node, Value};
+
+pub const MISSING_FIELD: &str = "asl/missing-field";
+pub const FIELD_NOT_ALLOWED: &str = "asl/field-not-allowed";
+pub const UNKNOWN_FIELD: &str = "asl/unknown-field";
+pub const FIELD_TYPE: &str = "asl/field-type";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldsFile {
+    objects: BTreeMap<String, BTreeMap<String, FieldSpec>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum ValueType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Object,
+    Array,
+    Null,
+}
+
+impl ValueType {
+    fn matches(self, node: &Node) -> bool {
+        match (self, &node.value) {
+            (Self::String, Value::String(_))
+            | (Self::Number, Value::Number(_))
+            | (Self::Boolean, Value::Bool(_))
+            | (Self::Object, Value::Object(_))
+            | (Self::Array, Value::Array(_))
+            | (Self::Null, Value::Null) => true,
+            (Self::Integer, Value::Number(n)) => n.fract() == 0.0,
+            _ => false,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::String => "a string",
+            Self::Integer => "an integer",
+            Self::Number => "a number",
+            Self::Boolean => "a boolean",
+            Self::Object => "an object",
+            Self::Array => "an array",
+            Self::Null => "null",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+enum Language {
+    #[serde(rename = "JSONPath")]
+    JsonPath,
+    #[serde(rename = "JSONata")]
+    Jsonata,
+}
+
+impl Language {
+    fn of(ql: QueryLanguage) -> Self {
+        match ql {
+            QueryLanguage::JsonPath => Self::JsonPath,
+            QueryLanguage::Jsonata => Self::Jsonata,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+enum Required {
+    #[serde(rename = "both")]
+    Both,
+    #[serde(rename = "JSONPath")]
+    JsonPath,
+    #[serde(rename = "JSONata")]
+    Jsonata,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldSpec {
+    #[serde(default)]
+    types: Vec<ValueType>,
+    #[serde(default)]
+    language: Option<Language>,
+    #[serde(default)]
+    required: Option<Required>,
+    #[serde(default)]
+    expression: bool,
+    #[serde(default)]
+    values: Vec<String>,
+    #[serde(default)]
+    min: Option<f64>,
+    #[serde(default)]
+    max: Option<f64>,
+    #[serde(default)]
+    rule: Option<String>,
+    #[serde(default)]
+    object: Option<String>,
+    #[serde(default)]
+    items: Option<String>,
+}
+
+impl FieldSpec {
+    fn allowed_in(&self, ql: QueryLanguage) -> bool {
+        self.language.is_none_or(|l| l == Language::of(ql))
+    }
+
+    fn required_in(&self, ql: QueryLanguage) -> bool {
+        match self.required {
+            Some(Required::Both) => true,
+            Some(Required::JsonPath) => ql == QueryLanguage::JsonPath,
+            Some(Required::Jsonata) => ql == QueryLanguage::Jsonata,
+            None => false,
+        }
+    }
+
+    fn rule(&self) -> &str {
+        self.rule.as_deref().unwrap_or(FIELD_TYPE)
+    }
+}
+
+/// The fields of each kind of object; a state's are those of `state` and of its type.
+#[derive(Debug)]
+struct Schema {
+    objects: BTreeMap<String, BTreeMap<String, FieldSpec>>,
+    /// Every field some state type has.
+    state_fields: BTreeSet<String>,
+}
+
+impl Schema {
+    fn get() -> Option<&'static Schema> {
+        static SCHEMA: OnceLock<Option<Schema>> = OnceLock::new();
+        SCHEMA.get_or_init(|| Self::load().ok()).as_ref()
+    }
+
+    fn load() -> Result<Schema, String> {
+        let text = crate::data::file("asl/fields.yaml").ok_or("data/asl/fields.yaml is not embedded")?;
+        let file: FieldsFile = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let mut state_fields = BTreeSet::new();
+        for kind in STATE_TYPES.iter().chain(&["state"]) {
+            state_fields.extend(file.objects.get(*kind).ok_or(format!("no fields for `{kind}`"))?.keys().cloned());
+        }
+        Ok(Schema { objects: file.objects, state_fields })
+    }
+
+    /// The spec of `field` in an object of `kinds` (the first kind that has it).
+    fn field(&self, kinds: &[&str], field: &str) -> Option<&FieldSpec> {
+        kinds.iter().find_map(|k| self.objects.get(*k)?.get(field))
+    }
+
+    fn fields<'s>(&'s self, kinds: &'s [&'s str]) -> impl Iterator<Item = (&'s str, &'s FieldSpec)> + 's {
+        kinds.iter().filter_map(|k| self.objects.get(*k)).flat_map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// The state types that have `field`.
+    fn types_with(&self, field: &str) -> Vec<&'static str> {
+        STATE_TYPES.iter().copied().filter(|t| self.objects.get(*t).is_some_and(|f| f.contains_key(field))).collect()
+    }
+}
+
+/// One object whose fields are checked.
+struct Object<'n> {
+    node: &'n Node,
+    /// The member that holds it, when it is one (a state's name, `ItemReader`).
+    entry: Option<&'n Entry>,
+    /// Its kinds in the schema, most specific first.
+    kinds: Vec<&'static str>,
+    ql: QueryLanguage,
+    /// The state it belongs to, and its path under the state (`Retry[0]`), or none for a scope.
+    state: Option<StateId>,
+    relative: String,
+    /// For a scope object: its dotted path.
+    scope_path: Option<(usize, String)>,
+}
+
+impl<'n> Object<'n> {
+    fn locator(&self, machine: &StateMachine<'_>, field: Option<&str>) -> String {
+        let base = match (self.state, &self.scope_path) {
+            (Some(id), _) => {
+                let path = machine.states[id].path.render();
+                if self.relative.is_empty() { path } else { format!("{path}.{}", self.relative) }
+            }
+            (None, Some((_, path))) => path.clone(),
+            (None, None) => String::new(),
+        };
+        match field {
+            Some(field) if base.is_empty() => field.to_string(),
+            Some(field) => format!("{base}.{field}"),
+            None => base,
+        }
+    }
+
+    /// The object in words: "Task state `A`", "`Retry[0]` of `A`", "branch 1 of `P`".
+    fn describe(&self, machine: &StateMachine<'_>) -> String {
+        match (self.state, &self.scope_path) {
+            (Some(id), _) => {
+                let state = &machine.states[id];
+                if self.relative.is_empty() {
+                    match state.type_name.filter(|t| STATE_TYPES.contains(t)) {
+                        Some(kind) => format!("{kind} state {}", quoted(state.name)),
+                        None => format!("state {}", quoted(state.name)),
+                    }
+                } else {
+                    format!("`{}` of {}", self.relative, quoted(state.name))
+                }
+            }
+            (None, Some((scope, _))) if *scope > 0 => scope_name(machine, *scope),
+            _ => "the state machine".to_string(),
+        }
+    }
+
+    /// Where a finding about the whole object points: the key that holds it, else its value.
+    fn place(&self) -> Place<'n> {
+        self.entry.map_or(Place::Value(self.node), Place::Key)
+    }
+}
+
+/// Every object of the machine with a schema: the top level and each scope, each state, and
+/// what they hold (Retry and Catch entries, Choice rules at every depth, ItemReader, …).
+fn objects<'n>(machine: &StateMachine<'n>, schema: &'static Schema) -> Vec<Object<'n>> {
+    let mut out = Vec::new();
+    for (id, scope) in machine.scopes.iter().enumerate() {
+        let kind = match scope.via {
+            Via::Top => "machine",
+            Via::Branch(_) => "scope",
+            Via::Processor(_) => "processor",
+        };
+        let entry = scope.owner.and_then(|owner| {
+            let key = match &scope.via {
+                Via::Processor(key) => *key,
+                _ => return None,
+            };
+            machine.states[owner].node.entry(key)
+        });
+        out.push(Object {
+            node: scope.node,
+            entry,
+            kinds: vec![kind],
+            ql: machine.query_language,
+            state: None,
+            relative: String::new(),
+            scope_path: Some((id, scope.path.clone())),
+        });
+    }
+    for (id, state) in machine.states.iter().enumerate() {
+        let Some(kind) = state.type_name.and_then(|t| STATE_TYPES.iter().copied().find(|k| *k == t)) else {
+            // Of a state of no known type only the common fields can be judged.
+            out.push(Object {
+                node: state.node,
+                entry: Some(state.entry),
+                kinds: vec!["state"],
+                ql: state.query_language,
+                state: Some(id),
+                relative: String::new(),
+                scope_path: None,
+            });
+            continue;
+        };
+        let mut pending = vec![Object {
+            node: state.node,
+            entry: Some(state.entry),
+            kinds: vec![kind, "state"],
+            ql: state.query_language,
+            state: Some(id),
+            relative: String::new(),
+            scope_path: None,
+        }];
+        while let Some(object) = pending.pop() {
+            for entry in object.node.unique_entries() {
+                let Some(spec) = schema.field(&object.kinds, &entry.key) else { continue };
+                let child = |node: &'n Node, kind: &str, entry: Option<&'n Entry>, relative: String| {
+                    let kinds: Vec<&'static str> = match kind {
+                        "choice-rule" => vec!["choice-rule", "comparison"],
+                        "choice-condition" => vec!["choice-condition", "comparison"],
+                        // Scopes are the model's: they are in the list already.
+                        "scope" | "processor" => return None,
+                        other => vec![schema.objects.get_key_value(other).map(|(k, _)| k.as_str())?],
+                    };
+                    node.as_object()?;
+                    Some(Object { node, entry, kinds, ql: object.ql, state: object.state, relative, scope_path: None })
+                };
+                let prefix = if object.relative.is_empty() { String::new() } else { format!("{}.", object.relative) };
+                if let Some(kind) = &spec.object
+                    && let Some(child) = child(&entry.value, kind, Some(entry), format!("{prefix}{}", entry.key))
+                {
+                    pending.push(child);
+                }
+                if let Some(kind) = &spec.items {
+                    for (i, item) in entry.value.as_array().unwrap_or(&[]).iter().enumerate() {
+                        if let Some(child) = child(item, kind, None, format!("{prefix}{}[{i}]", entry.key)) {
+                            pending.push(child);
+                        }
+                    }
+                }
+            }
+            out.push(object);
+        }
+    }
+    out
+}
+
+/// A JSONata expression string: `{% … %}`.
+#[must_use]
+pub fn is_expression(text: &str) -> bool {
+    let text = text.trim();
+    text.len() >= 4 && text.starts_with("{%") && text.ends_with("%}")
+}
+
+/// The field to use instead of one the state's query language does not have.
+fn counterpart(field: &str, ql: QueryLanguage) -> Option<&'static str> {
+    Some(match (ql, field) {
+        (QueryLanguage::Jsonata, "Parameters") => "`Arguments`",
+        (QueryLanguage::Jsonata, "ResultSelector" | "OutputPath") => "`Output`",
+        (QueryLanguage::Jsonata, "ResultPath") => "`Output` or `Assign`",
+        (QueryLanguage::Jsonata, "InputPath") => "`$states.input` in `Arguments`",
+        (QueryLanguage::Jsonata, "ItemsPath") => "`Items`",
+        (QueryLanguage::Jsonata, "Variable") => "`Condition`",
+        (QueryLanguage::Jsonata, "TimeoutSecondsPath") => "`TimeoutSeconds` with a `{% … %}` expression",
+        (QueryLanguage::Jsonata, "HeartbeatSecondsPath") => "`HeartbeatSeconds` with a `{% … %}` expression",
+        (QueryLanguage::Jsonata, "SecondsPath") => "`Seconds` with a `{% … %}` expression",
+        (QueryLanguage::Jsonata, "TimestampPath") => "`Timestamp` with a `{% … %}` expression",
+        (QueryLanguage::Jsonata, "ErrorPath") => "`Error` with a `{% … %}` expression",
+        (QueryLanguage::Jsonata, "CausePath") => "`Cause` with a `{% … %}` expression",
+        (QueryLanguage::Jsonata, "MaxConcurrencyPath") => "`MaxConcurrency` with a `{% … %}` expression",
+        (QueryLanguage::JsonPath, "Arguments") => "`Parameters`",
+        (QueryLanguage::JsonPath, "Output") => "`OutputPath`, `ResultSelector` or `ResultPath`",
+        (QueryLanguage::JsonPath, "Items") => "`ItemsPath`",
+        (QueryLanguage::JsonPath, "Condition") => "`Variable` and a comparison",
+        _ => return None,
+    })
+}
+
+/// One problem with a field, for the rule that reports it.
+struct Problem<'n> {
+    rule: &'n str,
+    place: Place<'n>,
+    locator: String,
+    message: String,
+    help: Option<String>,
+    severity: Option<Severity>,
+    code: &'static str,
+}
+
+/// Reports the problems of `rule` (one of the rule ids above, or a rule the data names for
+/// wrong values) in the artifact's state machine.
+pub fn report(model: &Model<'_, '_>, rule: &str, out: &mut Emitter<'_, '_>) {
+    let (Some(machine), Some(schema)) = (model.state_machine(), Schema::get()) else { return };
+    for object in objects(machine, schema) {
+        if out.is_full() {
+            return;
+        }
+        for problem in problems(machine, schema, &object) {
+            if problem.rule != rule {
+                continue;
+            }
+            let mut report = out.report(problem.place, &problem.locator, problem.message).aws_code(problem.code);
+            if let Some(help) = problem.help {
+                report = report.help(help);
+            }
+            if let Some(severity) = problem.severity {
+                report = report.severity(severity);
+            }
+            report.emit();
+        }
+    }
+}
+
+fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<'n>) -> Vec<Problem<'n>> {
+    let mut out = Vec::new();
+    let what = || object.describe(machine);
+    let is_state = object.state.is_some() && object.relative.is_empty();
+    let Some(entries) = object.node.as_object() else {
+        if is_state {
+            out.push(Problem {
+                rule: FIELD_TYPE,
+                place: object.place(),
+                locator: object.locator(machine, None),
+                message: match machine.states[object.state.unwrap_or_default()].name {
+                    top @ ("QueryLanguage" | "Comment" | "TimeoutSeconds" | "Version" | "StartAt") => format!(
+                        "`{top}` is written inside `States`, where every key names a state: as the top-level field it must stand beside `States`"
+                    ),
+                    _ => format!("{} must be an object with a `Type`, not {}", what(), object.node.type_name()),
+                },
+                help: None,
+                severity: None,
+                code: "SCHEMA_VALIDATION_FAILED",
+            });
+        }
+        return out;
+    };
+    let ql = object.ql;
+    for (name, spec) in schema.fields(&object.kinds) {
+        if spec.required_in(ql) && object.node.get(name).is_none() {
+            let mut message = format!("{} has no `{name}`", what());
+            if name == "Type" {
+                message.push_str(&format!(" (one of {})", STATE_TYPES.join(", ")));
+            }
+            out.push(Problem {
+                rule: MISSING_FIELD,
+                place: object.place(),
+                locator: object.locator(machine, None),
+                message,
+                help: None,
+                severity: None,
+                code: "SCHEMA_VALIDATION_FAILED",
+            });
+        }
+    }
+    if object.scope_path.is_some() && object.node.get("States").and_then(Node::as_object).is_some_and(<[Entry]>::is_empty) {
+        let entry = object.node.entry("States");
+        out.push(Problem {
+            rule: MISSING_FIELD,
+            place: entry.map_or(object.place(), Place::Key),
+            locator: object.locator(machine, Some("States")),
+            message: format!("`States` of {} is empty: it needs at least one state", what()),
+            help: None,
+            severity: None,
+            code: "SCHEMA_VALIDATION_FAILED",
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for entry in entries.iter().rev() {
+        // Duplicate keys are reported by the parser; the last one counts.
+        if !seen.insert(&*entry.key) {
+            continue;
+        }
+        let key = &*entry.key;
+        let locator = object.locator(machine, Some(key));
+        match schema.field(&object.kinds, key) {
+            Some(spec) if !spec.allowed_in(ql) => {
+                let other = if ql == QueryLanguage::Jsonata { "JSONPath" } else { "JSONata" };
+                let source = match object.state.map(|id| &machine.states[id]) {
+                    Some(state) if state.node.get_str("QueryLanguage").is_some() => "its `QueryLanguage`",
+                    _ if machine.root.get_str("QueryLanguage").is_some() => "the state machine's `QueryLanguage`",
+                    _ => "the default",
+                };
+                let instead = counterpart(key, ql).map(|c| format!("; use {c}")).unwrap_or_default();
+                out.push(Problem {
+                    rule: FIELD_NOT_ALLOWED,
+                    place: Place::Key(entry),
+                    locator,
+                    message: format!("`{key}` is a {other} field, and {} uses {} ({source}){instead}", what(), ql.name()),
+                    help: None,
+                    severity: None,
+                    code: "SCHEMA_VALIDATION_FAILED",
+                });
+            }
+            Some(spec) => {
+                if let Some(problem) = value_problem(machine, object, entry, spec, &locator) {
+                    out.push(problem);
+                }
+            }
+            None if is_state && schema.state_fields.contains(key) => {
+                let types = schema.types_with(key);
+                let kind = object.kinds.first().copied().unwrap_or("state");
+                out.push(Problem {
+                    rule: FIELD_NOT_ALLOWED,
+                    place: Place::Key(entry),
+                    locator,
+                    message: format!("`{key}` is not allowed in a {kind} state (only in {})", types.join(", ")),
+                    help: Some(format!("Remove `{key}`, or use a state type that has it.")),
+                    severity: None,
+                    code: "SCHEMA_VALIDATION_FAILED",
+                });
+            }
+            None => {
+                let known: Vec<&str> = schema.fields(&object.kinds).map(|(k, _)| k).filter(|k| object.node.get(k).is_none()).collect();
+                let hint = suggestion(key, known.iter().copied());
+                let (message, severity, help) = match hint {
+                    Some(hint) => (
+                        format!("{} has an unknown field `{key}`: did you mean `{hint}`?", what()),
+                        Severity::Error,
+                        Some(format!("Rename `{key}` to `{hint}`: as written, Step Functions rejects it or ignores what it says.")),
+                    ),
+                    None => (
+                        format!("{} has a field `{key}` that the States Language does not define", what()),
+                        Severity::Warning,
+                        Some(
+                            "Remove it, or, if Step Functions has added it since this version of deploylint, ignore this rule for it."
+                                .into(),
+                        ),
+                    ),
+                };
+                out.push(Problem {
+                    rule: UNKNOWN_FIELD,
+                    place: Place::Key(entry),
+                    locator,
+                    message,
+                    help,
+                    severity: Some(severity),
+                    code: "SCHEMA_VALIDATION_FAILED",
+                });
+            }
+        }
+    }
+    if is_state
+        && machine.query_language == QueryLanguage::Jsonata
+        && let Some(entry) = object.node.entry("QueryLanguage")
+        && entry.value.as_str() == Some("JSONPath")
+    {
+        out.push(Problem {
+            rule: FIELD_NOT_ALLOWED,
+            place: Place::Value(&entry.value),
+            locator: object.locator(machine, Some("QueryLanguage")),
+            message: format!("{} sets `QueryLanguage: JSONPath` in a state machine whose `QueryLanguage` is JSONata", what()),
+            help: Some("A JSONata state machine cannot have JSONPath states: convert the state, or set JSONPath at the top level and JSONata per state.".into()),
+            severity: None,
+            code: "SCHEMA_VALIDATION_FAILED",
+        });
+    }
+    out
+}
+
+/// A wrong type, value or range, for the rule the data names.
+fn value_problem<'n>(
+    machine: &StateMachine<'n>,
+    object: &Object<'n>,
+    entry: &'n Entry,
+    spec: &'n FieldSpec,
+    locator: &str,
+) -> Option<Problem<'n>> {
+    let node = &entry.value;
+    if deploy_time(node) {
+        return None;
+    }
+    let key = &*entry.key;
+    let jsonata = object.ql == QueryLanguage::Jsonata;
+    if spec.expression && jsonata && node.as_str().is_some_and(is_expression) {
+        return None;
+    }
+    let problem = |message: String| Problem {
+        rule: spec.rule(),
+        place: Place::Value(node),
+        locator: locator.to_string(),
+        message,
+        help: None,
+        severity: None,
+        code: "SCHEMA_VALIDATION_FAILED",
+    };
+    let what = object.describe(machine);
+    if !spec.types.is_empty() && !spec.types.iter().any(|t| t.matches(node)) {
+        let mut names: Vec<&str> = spec.types.iter().map(|t| t.name()).collect();
+        if spec.expression && jsonata {
+            names.push("a `{% … %}` expression");
+        }
+        let found = match &node.value {
+            Value::Number(n) if spec.types.contains(&ValueType::Integer) => format!("{n}, which is not a whole number"),
+            _ => node.type_name().to_string(),
+        };
+        return Some(problem(format!("`{key}` of {what} must be {}, not {found}", names.join(" or "))));
+    }
+    if let Some(text) = node.as_str()
+        && !spec.values.is_empty()
+        && !spec.values.iter().any(|v| v == text)
+    {
+        let hint = suggestion(text, spec.values.iter().map(String::as_str)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        return Some(problem(format!(
+            "`{key}` of {what} is {}, which is not one of {}{hint}",
+            quoted(text),
+            spec.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if let Value::Number(n) = node.value {
+        let below = spec.min.is_some_and(|min| n < min);
+        let above = spec.max.is_some_and(|max| n > max);
+        if below || above {
+            let range = match (spec.min, spec.max) {
+                (Some(min), Some(max)) => format!("between {min} and {max}"),
+                (Some(min), None) => format!("at least {min}"),
+                (None, Some(max)) => format!("at most {max}"),
+                (None, None) => String::new(),
+            };
+            return Some(problem(format!("`{key}` of {what} is {n}; it must be {range}")));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_loads_and_names_known_kinds() {
+        let schema = Schema::load().unwrap();
+        for fields in schema.objects.values() {
+            for spec in fields.values() {
+                for kind in spec.object.iter().chain(&spec.items) {
+                    assert!(schema.objects.contains_key(kind) || kind == "scope", "unknown kind {kind}");
+                }
+            }
+        }
+        assert!(schema.state_fields.contains("Retry") && schema.state_fields.contains("Arguments"));
+    }
+
+    /// The rules the data names for wrong values (every one must be an analyzer).
+    #[must_use]
+    pub fn value_rules() -> BTreeSet<String> {
+        let schema = Schema::load().unwrap();
+        schema.objects.values().flat_map(|f| f.values()).map(|s| s.rule().to_string()).collect()
+    }
+
+    #[test]
+    fn every_rule_the_data_names_is_an_analyzer() {
+        for rule in value_rules() {
+            assert!(crate::analyzers::get(&rule).is_some(), "data/asl/fields.yaml names {rule}, which no analyzer reports");
+        }
+    }
+}

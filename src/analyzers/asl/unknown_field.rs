@@ -1,0 +1,11 @@
+//! `asl/unknown-field`: see [`super::fields`], which judges every field once.
+
+use super::fields;
+use crate::analyzers::Analyzer;
+use crate::extract::ArtifactKind;
+
+pub static ANALYZER: Analyzer = Analyzer {
+    id: fields::UNKNOWN_FIELD,
+    artifact: ArtifactKind::StateMachine,
+    run: |model, out| fields::report(model, fields::UNKNOWN_FIELD, out),
+};
