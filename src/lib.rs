@@ -18,6 +18,7 @@ pub mod docs;
 pub mod engine;
 pub mod extract;
 pub mod finding;
+pub mod lang;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -42,6 +42,8 @@ pub static ALL: &[&Analyzer] = &[
     &asl::map_config::ANALYZER,
     &asl::choice_rule::ANALYZER,
     &asl::task_resource::ANALYZER,
+    &asl::path::ANALYZER,
+    &asl::intrinsic_function::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.

@@ -470,6 +470,21 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 if let Some(problem) = value_problem(machine, object, entry, spec, &locator) {
                     out.push(problem);
                 }
+                if spec.items.is_some() {
+                    for (i, item) in entry.value.as_array().unwrap_or(&[]).iter().enumerate() {
+                        if item.as_object().is_none() && !deploy_time(item) {
+                            out.push(Problem {
+                                rule: spec.rule(),
+                                place: Place::Value(item),
+                                locator: format!("{locator}[{i}]"),
+                                message: format!("entry {i} of `{key}` of {} must be an object, not {}", what(), item.type_name()),
+                                help: None,
+                                severity: None,
+                                code: "SCHEMA_VALIDATION_FAILED",
+                            });
+                        }
+                    }
+                }
             }
             None if is_state && schema.state_fields.contains(key) => {
                 let types = schema.types_with(key);

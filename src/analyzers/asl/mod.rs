@@ -3,13 +3,16 @@
 
 pub mod catcher;
 pub mod choice_rule;
+pub mod expressions;
 pub mod fail_fields;
 pub mod field_not_allowed;
 pub mod field_type;
 pub mod fields;
+pub mod intrinsic_function;
 pub mod map_config;
 pub mod missing_field;
 pub mod no_terminal_state;
+pub mod path;
 pub mod retrier;
 pub mod state_name;
 pub mod task_resource;

@@ -65,6 +65,11 @@ fn integrations() -> Option<&'static Integrations> {
 /// What is wrong with a `Resource`, if anything: the message, and whether it is only a warning
 /// (a form deploylint does not know, which Step Functions may still accept).
 fn judge(resource: &str, data: &Integrations) -> Option<(String, bool)> {
+    if let Some(open) = resource.find("${")
+        && !resource[open..].contains('}')
+    {
+        return Some((format!("`Resource` {} opens a `${{` placeholder that is not closed", quoted(resource)), false));
+    }
     // A placeholder may stand for any part: such parts are not judged.
     let masked = mask_placeholders(resource);
     let parts: Vec<&str> = masked.split(':').collect();
@@ -279,6 +284,7 @@ mod tests {
             "arn:aws:states:::glue:startJobRun.waitForTaskTokens",
             "arn:aws:lambda:region-1:1234567890:function:FUNCTION_NAME:",
             "arn:aws:lambda:region-1:1234567890:function:FUNCTION_NAME:$*#$7485",
+            "${lambdaArn",
         ];
         for resource in errors {
             assert!(matches!(judge(resource, data), Some((_, false))), "{resource}: {:?}", judge(resource, data));
