@@ -44,6 +44,7 @@ pub static ALL: &[&Analyzer] = &[
     &asl::task_resource::ANALYZER,
     &asl::path::ANALYZER,
     &asl::intrinsic_function::ANALYZER,
+    &asl::jsonata::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.

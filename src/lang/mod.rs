@@ -3,4 +3,5 @@
 //! they give byte offsets into the string, which analyzers turn into places in the file.
 
 pub mod intrinsic;
+pub mod jsonata;
 pub mod jsonpath;

@@ -9,6 +9,7 @@ pub mod field_not_allowed;
 pub mod field_type;
 pub mod fields;
 pub mod intrinsic_function;
+pub mod jsonata;
 pub mod map_config;
 pub mod missing_field;
 pub mod no_terminal_state;
