@@ -207,6 +207,12 @@ impl Parser<'_> {
             return Err(self.here(format!("the `[` at {} is not closed with `]`", open + 1)));
         }
         self.pos += 1;
+        // A step that selects several values is marked as a whole, brackets included.
+        if let Some(multi) = &mut self.multi
+            && multi.start == open
+        {
+            multi.end = self.pos;
+        }
         Ok(())
     }
 

@@ -159,7 +159,8 @@ pub fn template_objects<'n>(machine: &StateMachine<'n>) -> Vec<(&'n Node, String
     let mut out = Vec::new();
     for state in machine.states.iter().filter(|s| s.query_language == QueryLanguage::JsonPath) {
         let mut pending: Vec<(&'n Node, String)> =
-            TEMPLATES.iter().filter_map(|k| state.node.get(k).map(|v| (v, field(state, k)))).collect();
+            // `Credentials` is `asl/task-resource`'s (`RoleArn` or `RoleArn.$`).
+            TEMPLATES.iter().filter(|k| **k != "Credentials").filter_map(|k| state.node.get(k).map(|v| (v, field(state, k)))).collect();
         while let Some((value, locator)) = pending.pop() {
             match &value.value {
                 Value::Object(entries) => {

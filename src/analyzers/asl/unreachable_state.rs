@@ -17,6 +17,19 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         // A start or a transition that names no state of the scope is `asl/transition`'s; one
         // that is a placeholder may name any state: then nothing here is known to be unreachable.
         let Some(&start) = names.get(start) else { continue };
+        // A transition to a misspelt name, or a misspelt `Next`, is reported by its own rule;
+        // what it leaves unreachable follows from it and is not reported again.
+        let broken = scope.states.iter().any(|&id| {
+            let state = &machine.states[id];
+            let misspelt = state
+                .node
+                .unique_entries()
+                .any(|e| !matches!(&*e.key, "Next" | "Default") && super::suggestion(&e.key, ["Next", "Default"]).is_some());
+            misspelt || transitions(state).iter().any(|(n, _)| n.as_str().is_some_and(|t| !names.contains_key(t) && !is_placeholder(t)))
+        });
+        if broken {
+            continue;
+        }
         let mut reached = vec![false; machine.states.len()];
         reached[start] = true;
         let mut todo = vec![start];
