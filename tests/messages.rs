@@ -57,3 +57,8 @@ fn terraform_plan_string() {
 fn a_valid_definition_gives_no_spec_finding() {
     assert_eq!(messages("tests/fixtures/asl-spec/standalone-valid"), "");
 }
+
+#[test]
+fn definition_substitutions_of_the_template_are_applied() {
+    insta::assert_snapshot!(messages("tests/fixtures/asl-spec/substitutions"));
+}

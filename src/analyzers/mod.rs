@@ -111,7 +111,10 @@ impl<'a> Emitter<'a, '_> {
 fn span_of(artifact: &Artifact<'_>, place: &Place<'_>) -> (Span, Option<String>) {
     match place {
         Place::Key(entry) => (entry.key_span, Some(entry.key.to_string())),
-        Place::Value(node) => (node.span, node.as_str().map(str::to_string)),
+        // A substituted value is not what the file says there.
+        Place::Value(node) => {
+            (node.span, node.as_str().filter(|_| artifact.substituted.binary_search(&node.span).is_err()).map(str::to_string))
+        }
         Place::InString { node, start, end } => (crate::model::string_span(artifact, node, *start..*end), None),
     }
 }

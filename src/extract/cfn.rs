@@ -1,9 +1,10 @@
 //! CloudFormation and SAM templates: state machines and policies in `Resources`.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Reference, parse_embedded};
+use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Reference, Substitutions, parse_embedded};
 use crate::discover::Resolved;
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
@@ -54,7 +55,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
         }
         for (_, property, policy_kind) in POLICY_PROPERTIES.iter().filter(|(t, ..)| *t == kind) {
             if let Some(node) = props.get(property) {
-                push_document(ArtifactKind::Policy, *policy_kind, node, id, format!("{base}.{property}"), false, ctx, out);
+                push_document(ArtifactKind::Policy, *policy_kind, node, id, format!("{base}.{property}"), false, None, ctx, out);
             }
         }
         if INLINE_POLICY_HOLDERS.contains(&kind) {
@@ -68,6 +69,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                         id,
                         format!("{base}.Policies[{i}].PolicyDocument"),
                         false,
+                        None,
                         ctx,
                         out,
                     );
@@ -81,27 +83,95 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
 }
 
 fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
-    let substitutions = props.get("DefinitionSubstitutions").is_some();
-    if let Some(node) = props.get("Definition") {
-        push_document(ArtifactKind::StateMachine, PolicyKind::Unknown, node, id, format!("{base}.Definition"), substitutions, ctx, out);
-    }
-    if let Some(node) = props.get("DefinitionString") {
-        push_document(
-            ArtifactKind::StateMachine,
-            PolicyKind::Unknown,
-            node,
-            id,
-            format!("{base}.DefinitionString"),
-            substitutions,
-            ctx,
-            out,
-        );
+    let placeholders = props.get("DefinitionSubstitutions").is_some();
+    let given = Substitutions::Given(substitutions(props));
+    for property in ["Definition", "DefinitionString"] {
+        if let Some(node) = props.get(property) {
+            let location = format!("{base}.{property}");
+            push_document(ArtifactKind::StateMachine, PolicyKind::Unknown, node, id, location, placeholders, Some(&given), ctx, out);
+        }
     }
     if kind == "AWS::Serverless::StateMachine"
         && let Some(uri) = props.get("DefinitionUri")
     {
         definition_uri(id, uri, ctx, out);
     }
+}
+
+/// `DefinitionSubstitutions`: each name with its literal value, or `None` when the value is an
+/// intrinsic function (known at deploy time). Anything but a map substitutes nothing.
+fn substitutions(props: &Node) -> BTreeMap<String, Option<String>> {
+    let Some(map) = props.get("DefinitionSubstitutions").filter(|m| m.as_object().is_some() && m.intrinsic().is_none()) else {
+        return BTreeMap::new();
+    };
+    map.unique_entries()
+        .map(|e| {
+            let value = match &e.value.value {
+                Value::String(s) => Some(s.to_string()),
+                #[allow(clippy::float_cmp)]
+                Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(format!("{}", *n as i64)),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+            (e.key.to_string(), value)
+        })
+        .collect()
+}
+
+/// The document with the literal values of `map` put in for their `${Name}`s, as
+/// CloudFormation does before Step Functions reads it. In a definition parsed from text
+/// (`file_text` given), a value that was a bare placeholder (`"TimeoutSeconds": ${Timeout}`)
+/// becomes the JSON value its text spells; in a `Definition` object values stay strings.
+fn substitute(root: &Node, map: &BTreeMap<String, Option<String>>, file_text: Option<&str>) -> Option<(Node, Vec<crate::source::Span>)> {
+    let replace = |text: &str| -> Option<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        let mut changed = false;
+        while let Some(open) = rest.find("${") {
+            let Some(close) = rest[open..].find('}') else { break };
+            let name = &rest[open + 2..open + close];
+            out.push_str(&rest[..open]);
+            match map.get(name) {
+                Some(Some(value)) => {
+                    out.push_str(value);
+                    changed = true;
+                }
+                _ => out.push_str(&rest[open..=open + close]),
+            }
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        changed.then_some(out)
+    };
+    let mut copy = root.clone();
+    let mut spans = Vec::new();
+    let mut stack = vec![&mut copy];
+    while let Some(node) = stack.pop() {
+        if let Value::String(text) = &node.value
+            && text.contains("${")
+        {
+            if let Some(new) = replace(text) {
+                spans.push(node.span);
+                let bare = file_text.and_then(|t| t.get(node.span.start()..)).is_some_and(|t| t.starts_with("${"))
+                    && text.starts_with("${")
+                    && text.ends_with('}');
+                node.value = match crate::parse::json::parse(&new, 0, crate::parse::json::Options::default()) {
+                    Ok((parsed, _)) if bare && !matches!(parsed.value, Value::Object(_) | Value::Array(_)) => parsed.value,
+                    _ => Value::String(new.into()),
+                };
+            }
+            continue;
+        }
+        match &mut node.value {
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(entries) => stack.extend(entries.iter_mut().map(|e| &mut e.value)),
+            Value::Tagged(_, inner) => stack.push(inner),
+            _ => {}
+        }
+    }
+    spans.sort_unstable();
+    (!spans.is_empty()).then_some((copy, spans))
 }
 
 /// SAM `Policies`: a string (managed policy), a document, a SAM policy template, or a list of those.
@@ -113,7 +183,7 @@ fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, ou
     };
     for (location, node) in items {
         if node.get("Statement").is_some() {
-            push_document(ArtifactKind::Policy, PolicyKind::Identity, node, id, location, false, ctx, out);
+            push_document(ArtifactKind::Policy, PolicyKind::Identity, node, id, location, false, None, ctx, out);
         }
     }
 }
@@ -128,16 +198,22 @@ fn push_document<'a>(
     id: &str,
     location: String,
     placeholders: bool,
+    given: Option<&Substitutions>,
     ctx: &Context<'_>,
     out: &mut Extraction<'a, '_>,
 ) {
     if node.if_branches().is_some() {
         // Alternatives still conditional past the expansion bound are left unchecked.
         for (i, branch) in node.alternatives().into_iter().filter(|b| b.if_branches().is_none()).enumerate() {
-            push_document(kind, policy_kind, branch, id, format!("{location}.Fn::If#{i}"), placeholders, ctx, out);
+            push_document(kind, policy_kind, branch, id, format!("{location}.Fn::If#{i}"), placeholders, given, ctx, out);
         }
         return;
     }
+    // In a `Fn::Sub` or `Fn::Join` text, `${Name}` is filled in from elsewhere in the template.
+    let substitutions = match given {
+        Some(given) if node.intrinsic().is_none() => given.clone(),
+        _ => Substitutions::Unknown,
+    };
     let (root, embedded) = match &node.value {
         Value::Object(_) if node.intrinsic().is_none() => (Cow::Borrowed(node), None),
         _ => {
@@ -169,7 +245,26 @@ fn push_document<'a>(
             }
         }
     };
-    out.push(Artifact { kind, root, source: ctx.source.clone(), resource: Some(id.to_string()), location, policy_kind, embedded });
+    let (root, substituted) = match &substitutions {
+        Substitutions::Given(map) if map.values().any(Option::is_some) => {
+            match substitute(&root, map, embedded.is_some().then_some(ctx.source.text.as_str())) {
+                Some((node, spans)) => (Cow::Owned(node), spans),
+                None => (root, Vec::new()),
+            }
+        }
+        _ => (root, Vec::new()),
+    };
+    out.push(Artifact {
+        kind,
+        root,
+        source: ctx.source.clone(),
+        resource: Some(id.to_string()),
+        location,
+        policy_kind,
+        embedded,
+        substitutions,
+        substituted,
+    });
 }
 
 /// The text of a string-valued document: a plain string, a `Fn::Sub` template or a `Fn::Join`.

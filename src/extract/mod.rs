@@ -83,6 +83,50 @@ pub struct Artifact<'a> {
     /// For a document embedded in a string: the text it was parsed from and its map to the
     /// file, so that a place inside a string value of the document can be found in the file.
     pub embedded: Option<Box<EmbeddedText>>,
+    /// What `${Name}` placeholders of the document stand for.
+    pub substitutions: Substitutions,
+    /// Values into which `DefinitionSubstitutions` were put, by span: their text in the file
+    /// is the placeholder, not the value.
+    pub substituted: Vec<Span>,
+}
+
+/// What the `${Name}` placeholders of a definition stand for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Substitutions {
+    /// Anything: the definition is a file of its own (a SAM `DefinitionUri`, a Terraform
+    /// `templatefile()`) or a `Fn::Sub` text, filled in at deploy time from elsewhere.
+    #[default]
+    Unknown,
+    /// The template in this run says: its `DefinitionSubstitutions` (empty when it has none).
+    /// Literal values are already substituted into the document; a name mapped to `None` has a
+    /// value known only at deploy time (an intrinsic function); any other `${Name}` stays in the
+    /// definition as written.
+    Given(std::collections::BTreeMap<String, Option<String>>),
+}
+
+impl Substitutions {
+    /// Whether `text` holds a placeholder whose value is unknown here.
+    #[must_use]
+    pub fn unknown_in(&self, text: &str) -> bool {
+        let mut rest = text;
+        while let Some(open) = rest.find("${") {
+            let after = &rest[open + 2..];
+            let Some(close) = after.find('}') else { return false };
+            let name = &after[..close];
+            if close > 0 && !name.contains("${") {
+                let unknown = match self {
+                    Substitutions::Unknown => true,
+                    // Pseudo parameters (`${AWS::Region}`) are left to the deploy.
+                    Substitutions::Given(map) => name.contains("::") || matches!(map.get(name), Some(None)),
+                };
+                if unknown {
+                    return true;
+                }
+            }
+            rest = &after[close..];
+        }
+        false
+    }
 }
 
 /// Text that `Fn::Join`s of one file may resolve to, beyond the file's own size: a join
@@ -180,6 +224,8 @@ fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artif
         location: String::new(),
         policy_kind: PolicyKind::Unknown,
         embedded: None,
+        substitutions: Substitutions::Unknown,
+        substituted: Vec::new(),
     }
 }
 

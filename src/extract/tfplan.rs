@@ -109,6 +109,8 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                             location: key,
                             policy_kind: attribute.policy_kind,
                             embedded: Some(Box::new(text)),
+                            substitutions: super::Substitutions::Unknown,
+                            substituted: Vec::new(),
                         });
                     }
                 }

@@ -95,6 +95,8 @@ impl State<'_> {
 #[derive(Debug)]
 pub struct StateMachine<'n> {
     pub root: &'n Node,
+    /// What `${Name}` placeholders stand for (see [`Self::unknown_value`]).
+    pub substitutions: &'n crate::extract::Substitutions,
     /// The top-level `QueryLanguage` (JSONPath when absent or not a known value).
     pub query_language: QueryLanguage,
     pub scopes: Vec<Scope<'n>>,
@@ -110,9 +112,9 @@ impl<'n> StateMachine<'n> {
     /// wrong type give empty scopes, for the analyzers to report). Explicit stack: nesting
     /// depth comes from the input.
     #[must_use]
-    pub fn build(root: &'n Node) -> Self {
+    pub fn build(root: &'n Node, substitutions: &'n crate::extract::Substitutions) -> Self {
         let query_language = root.get_str("QueryLanguage").and_then(QueryLanguage::parse).unwrap_or(QueryLanguage::JsonPath);
-        let mut machine = Self { root, query_language, scopes: Vec::new(), states: Vec::new() };
+        let mut machine = Self { root, substitutions, query_language, scopes: Vec::new(), states: Vec::new() };
         let mut pending: Vec<(&'n Node, Option<StateId>, Via, String)> = vec![(root, None, Via::Top, String::new())];
         while let Some((node, owner, via, path)) = pending.pop() {
             let scope = machine.scopes.len();
@@ -174,6 +176,23 @@ impl<'n> StateMachine<'n> {
         machine
     }
 
+    /// Whether a text holds a `${Name}` whose value is known only at deploy time: then the
+    /// value it stands in is never judged. (In a template's `Definition`, a name its
+    /// `DefinitionSubstitutions` does not give stays in the text as written.)
+    #[must_use]
+    pub fn unknown_text(&self, text: &str) -> bool {
+        self.substitutions.unknown_in(text)
+    }
+
+    /// [`Self::unknown_text`] for a value: a string with such a placeholder, or a CloudFormation
+    /// intrinsic function (in a `Definition` object).
+    #[must_use]
+    pub fn unknown_value(&self, node: &Node) -> bool {
+        node.as_str().is_some_and(|t| self.unknown_text(t))
+            || node.intrinsic().is_some()
+            || matches!(node.value, crate::parse::Value::Tagged(..))
+    }
+
     /// The state named `name` in `scope`.
     #[must_use]
     pub fn lookup(&self, scope: ScopeId, name: &str) -> Option<StateId> {
@@ -198,7 +217,7 @@ mod tests {
             "P": {"Type": "Parallel", "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}}}], "Next": "M"},
             "M": {"Type": "Map", "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}, "End": true}}}"#;
         let (root, _) = json::parse(text, 0, json::Options::default()).unwrap();
-        let machine = StateMachine::build(&root);
+        let machine = StateMachine::build(&root, &crate::extract::Substitutions::Unknown);
         assert_eq!(machine.scopes.len(), 3);
         let names: Vec<(&str, usize, QueryLanguage)> = machine.states.iter().map(|s| (s.name, s.scope, s.query_language)).collect();
         assert_eq!(

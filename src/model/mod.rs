@@ -27,7 +27,10 @@ impl<'a, 'n> Model<'a, 'n> {
     /// The state machine view, when the artifact is a state machine.
     pub fn state_machine(&self) -> Option<&asl::StateMachine<'a>> {
         self.machine
-            .get_or_init(|| (self.artifact.kind == ArtifactKind::StateMachine).then(|| asl::StateMachine::build(&self.artifact.root)))
+            .get_or_init(|| {
+                (self.artifact.kind == ArtifactKind::StateMachine)
+                    .then(|| asl::StateMachine::build(&self.artifact.root, &self.artifact.substitutions))
+            })
             .as_ref()
     }
 

@@ -3,7 +3,7 @@
 //! and `Or` hold non-empty lists of rules; timestamp comparators hold RFC 3339 timestamps. A
 //! JSONata rule has a `Condition` (see data/asl/fields.yaml). `Choices` is a non-empty list.
 
-use super::{deploy_time, fields, is_timestamp, quoted};
+use super::{fields, is_timestamp, quoted};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
@@ -51,7 +51,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 return;
             }
             if rule.as_object().is_none() {
-                if !deploy_time(rule) {
+                if !machine.unknown_value(rule) {
                     out.report(
                         Place::Value(rule),
                         &super::field(state, &path),
@@ -106,7 +106,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                     "Not" if entry.value.as_object().is_some() => pending.push((&entry.value, format!("{path}.Not"))),
                     key if key.starts_with("Timestamp") && !key.ends_with("Path") => {
                         if let Some(text) = entry.value.as_str()
-                            && !deploy_time(&entry.value)
+                            && !machine.unknown_value(&entry.value)
                             && !is_timestamp(text)
                         {
                             out.report(

@@ -3,7 +3,7 @@
 //! of a payload template (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`, …) at any
 //! depth. `asl/path` and `asl/intrinsic-function` read this one list.
 
-use super::{field, is_placeholder};
+use super::field;
 use crate::model::asl::{QueryLanguage, StateMachine};
 use crate::parse::{Entry, Node, Value};
 
@@ -134,7 +134,7 @@ pub fn expressions<'n>(machine: &StateMachine<'n>) -> Vec<Expression<'n>> {
             }
         }
     }
-    out.retain(|e| !e.node.as_str().is_some_and(is_placeholder) && !super::deploy_time(e.node));
+    out.retain(|e| !machine.unknown_value(e.node));
     out
 }
 

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::{STATE_TYPES, deploy_time, quoted, scope_name, suggestion};
+use super::{STATE_TYPES, quoted, scope_name, suggestion};
 use crate::analyzers::{Emitter, Place};
 use crate::finding::Severity;
 use crate::model::Model;
@@ -472,7 +472,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 }
                 if spec.items.is_some() {
                     for (i, item) in entry.value.as_array().unwrap_or(&[]).iter().enumerate() {
-                        if item.as_object().is_none() && !deploy_time(item) {
+                        if item.as_object().is_none() && !machine.unknown_value(item) {
                             out.push(Problem {
                                 rule: spec.rule(),
                                 place: Place::Value(item),
@@ -556,7 +556,7 @@ fn value_problem<'n>(
     locator: &str,
 ) -> Option<Problem<'n>> {
     let node = &entry.value;
-    if deploy_time(node) {
+    if machine.unknown_value(node) {
         return None;
     }
     let key = &*entry.key;

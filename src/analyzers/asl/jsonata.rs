@@ -5,13 +5,13 @@
 //! reserved. A valid use of `Arguments`, `Output`, `Assign`, `Items` and `Condition` gives
 //! nothing.
 
-use super::{deploy_time, quoted};
+use super::quoted;
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::finding::Severity;
 use crate::lang::jsonata;
 use crate::model::Model;
-use crate::model::asl::{QueryLanguage, State};
+use crate::model::asl::{QueryLanguage, State, StateMachine};
 use crate::parse::{Node, Value};
 
 pub static ANALYZER: Analyzer = Analyzer { id: "asl/jsonata", artifact: ArtifactKind::StateMachine, run };
@@ -68,7 +68,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         }
         while let Some((node, locator, place)) = pending.pop() {
             match &node.value {
-                Value::String(text) => check(state, node, text, &locator, place, out),
+                Value::String(text) => check(machine, state, node, text, &locator, place, out),
                 Value::Array(items) => {
                     let in_catch = locator.ends_with(".Catch");
                     for (i, item) in items.iter().enumerate() {
@@ -105,8 +105,8 @@ fn assigns<'n>(state: &State<'n>) -> Vec<(&'n Node, String)> {
     out
 }
 
-fn check(state: &State<'_>, node: &Node, text: &str, locator: &str, place: Where, out: &mut Emitter<'_, '_>) {
-    if deploy_time(node) && !text.contains("{%") {
+fn check(machine: &StateMachine<'_>, state: &State<'_>, node: &Node, text: &str, locator: &str, place: Where, out: &mut Emitter<'_, '_>) {
+    if machine.unknown_value(node) && !text.contains("{%") {
         return;
     }
     let name = quoted(state.name);

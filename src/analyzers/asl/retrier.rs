@@ -40,7 +40,7 @@ pub fn check_error_lists(model: &Model<'_, '_>, field: &str, what: &str, out: &m
                 continue;
             }
             for item in items {
-                if item.as_str().is_none() && !super::deploy_time(item) {
+                if item.as_str().is_none() && !machine.unknown_value(item) {
                     out.report(
                         Place::Value(item),
                         &locator,

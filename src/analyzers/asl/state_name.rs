@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{is_placeholder, quoted, scope_name};
+use super::{quoted, scope_name};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
@@ -21,7 +21,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             return;
         }
         let chars = state.name.chars().count();
-        if (chars > MAX_NAME_CHARS && !is_placeholder(state.name)) || chars == 0 {
+        if (chars > MAX_NAME_CHARS && !machine.unknown_text(state.name)) || chars == 0 {
             let message = if chars == 0 {
                 "a state name cannot be empty".to_string()
             } else {

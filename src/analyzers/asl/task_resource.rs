@@ -231,9 +231,20 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         if out.is_full() {
             return;
         }
-        if let Some(node) = state.node.get("Resource")
-            && let Some(resource) = node.as_str()
-            && !(is_placeholder(resource) && mask_placeholders(resource) == "\0")
+        credentials(state, out);
+        let Some(node) = state.node.get("Resource") else { continue };
+        let Some(resource) = node.as_str() else { continue };
+        if is_placeholder(resource) && !machine.unknown_text(resource) {
+            // The template says what `${…}` stand for, and not this one: it is deployed as written.
+            out.report(
+                Place::Value(node),
+                &super::field(state, "Resource"),
+                format!("`Resource` {} holds a `${{…}}` that the template's `DefinitionSubstitutions` does not give: it is deployed as written, and that is no ARN", quoted(resource)),
+            )
+            .help("Add the name to `DefinitionSubstitutions` (a map of names to values), or write the ARN.")
+            .aws_code("INVALID_RESOURCE")
+            .emit();
+        } else if !(is_placeholder(resource) && mask_placeholders(resource) == "\0")
             && let Some((message, warning)) = judge(resource, data)
         {
             let mut report = out.report(Place::Value(node), &super::field(state, "Resource"), message).aws_code("INVALID_RESOURCE");
@@ -242,7 +253,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             }
             report.emit();
         }
-        credentials(state, out);
     }
 }
 

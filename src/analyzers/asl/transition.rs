@@ -1,7 +1,7 @@
 //! `asl/transition`: every transition names a state of its own scope, and every state that
 //! needs one has exactly one way on (`Next` or `End: true`); Choice, Succeed and Fail have none.
 
-use super::{field, is_placeholder, quoted, scope_name, scope_with, suggestion, transitions};
+use super::{field, quoted, scope_name, scope_with, suggestion, transitions};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
@@ -105,7 +105,7 @@ fn check_target(
     what: &str,
     out: &mut Emitter<'_, '_>,
 ) {
-    if names.contains_key(target) || is_placeholder(target) {
+    if names.contains_key(target) || machine.unknown_text(target) {
         return;
     }
     let here = scope_name(machine, scope);

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{is_placeholder, quoted, scope_name, transitions};
+use super::{quoted, scope_name, transitions};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
@@ -25,7 +25,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 .node
                 .unique_entries()
                 .any(|e| !matches!(&*e.key, "Next" | "Default") && super::suggestion(&e.key, ["Next", "Default"]).is_some());
-            misspelt || transitions(state).iter().any(|(n, _)| n.as_str().is_some_and(|t| !names.contains_key(t) && !is_placeholder(t)))
+            misspelt
+                || transitions(state).iter().any(|(n, _)| n.as_str().is_some_and(|t| !names.contains_key(t) && !machine.unknown_text(t)))
         });
         if broken {
             continue;
@@ -36,7 +37,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         while let Some(id) = todo.pop() {
             for (node, _) in transitions(&machine.states[id]) {
                 let Some(target) = node.as_str() else { continue };
-                if is_placeholder(target) {
+                if machine.unknown_text(target) {
                     continue 'scopes;
                 }
                 if let Some(&next) = names.get(target)

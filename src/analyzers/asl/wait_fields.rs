@@ -3,7 +3,7 @@
 //! be expressions), with a non-negative integer or an RFC 3339 timestamp. The maximum wait is the
 //! limits pack's (`asl/wait-range`).
 
-use super::{deploy_time, fields, is_timestamp, quoted};
+use super::{fields, is_timestamp, quoted};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
@@ -42,7 +42,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         }
         if let Some(entry) = state.node.entry("Timestamp")
             && let Some(text) = entry.value.as_str()
-            && !deploy_time(&entry.value)
+            && !machine.unknown_value(&entry.value)
             && !fields::is_expression(text)
             && !is_timestamp(text)
         {
