@@ -6,14 +6,15 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/data_files.rs"));
 }
 
-/// The text of a knowledge file, by its path under data/ (`asl/fields.yaml`).
+/// A knowledge file, by its path under data/ (`asl/fields.yaml`), as JSON (build.rs converts
+/// the YAML once): parse it with serde_json.
 #[must_use]
-pub fn file(path: &str) -> Option<&'static str> {
-    embedded::DATA_FILES.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
+pub fn json(path: &str) -> Option<&'static str> {
+    embedded::DATA_FILES.iter().find(|(p, _, _)| *p == path).map(|(_, _, json)| *json)
 }
 
-/// Every knowledge file: (path under data/, contents).
+/// Every knowledge file: (path under data/, YAML text, JSON).
 #[must_use]
-pub fn files() -> &'static [(&'static str, &'static str)] {
+pub fn files() -> &'static [(&'static str, &'static str, &'static str)] {
     embedded::DATA_FILES
 }

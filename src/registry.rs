@@ -62,9 +62,9 @@ impl Registry {
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<Self, Vec<RuleError>> {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
-        for (path, text) in embedded::RULE_FILES {
+        for (path, yaml, json) in embedded::RULE_FILES {
             let file = format!("rules/{path}");
-            match Rule::from_yaml(&file, text) {
+            match Rule::from_embedded(&file, yaml, json) {
                 Ok(loaded) => match Registered::new(loaded) {
                     Some(rule) => rules.push(rule),
                     None => errors.push(RuleError {

@@ -99,6 +99,15 @@ impl Rule {
         Self::compile(file, &spec).map_err(|e| e.in_file(file))
     }
 
+    /// Loads a bundled rule file from the JSON build.rs made of it; when that fails (or there
+    /// is none), from its YAML, whose errors have lines and columns.
+    pub fn from_embedded(file: &str, yaml: &str, json: &str) -> Result<Loaded, RuleError> {
+        match serde_json::from_str::<RuleFile>(json) {
+            Ok(spec) => Self::compile(file, &spec).map_err(|_| ()).or_else(|()| Self::from_yaml(file, yaml)),
+            Err(_) => Self::from_yaml(file, yaml),
+        }
+    }
+
     fn compile(file: &str, spec: &RuleFile) -> Result<Loaded, RuleError> {
         if !is_rule_id(&spec.id) {
             return Err(RuleError::plain(format!("rule id `{}` is not `<family>/<kebab-name>`", spec.id)));

@@ -7,7 +7,7 @@
 //! rule the data names: `asl/field-type`, `asl/retrier`, `asl/map-config`, …), so a field is
 //! judged in one place and reported once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -27,7 +27,7 @@ pub const FIELD_TYPE: &str = "asl/field-type";
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FieldsFile {
-    objects: BTreeMap<String, BTreeMap<String, FieldSpec>>,
+    objects: BTreeMap<String, HashMap<String, FieldSpec>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -143,7 +143,7 @@ impl FieldSpec {
 /// The fields of each kind of object; a state's are those of `state` and of its type.
 #[derive(Debug)]
 struct Schema {
-    objects: BTreeMap<String, BTreeMap<String, FieldSpec>>,
+    objects: BTreeMap<String, HashMap<String, FieldSpec>>,
     /// Every field some state type has.
     state_fields: BTreeSet<String>,
 }
@@ -155,8 +155,8 @@ impl Schema {
     }
 
     fn load() -> Result<Schema, String> {
-        let text = crate::data::file("asl/fields.yaml").ok_or("data/asl/fields.yaml is not embedded")?;
-        let file: FieldsFile = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let text = crate::data::json("asl/fields.yaml").ok_or("data/asl/fields.yaml is not embedded")?;
+        let file: FieldsFile = serde_json::from_str(text).map_err(|e| format!("data/asl/fields.yaml: {e}"))?;
         let mut state_fields = BTreeSet::new();
         for kind in STATE_TYPES.iter().chain(&["state"]) {
             state_fields.extend(file.objects.get(*kind).ok_or(format!("no fields for `{kind}`"))?.keys().cloned());
@@ -173,10 +173,21 @@ impl Schema {
         kinds.iter().filter_map(|k| self.objects.get(*k)).flat_map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)))
     }
 
+    /// Whether some state type has `field`.
+    fn is_state_field(&self, field: &str) -> bool {
+        self.state_fields.contains(field)
+    }
+
     /// The state types that have `field`.
     fn types_with(&self, field: &str) -> Vec<&'static str> {
         STATE_TYPES.iter().copied().filter(|t| self.objects.get(*t).is_some_and(|f| f.contains_key(field))).collect()
     }
+}
+
+/// Whether `field` is a field of some state type (false when the schema cannot be loaded).
+#[must_use]
+pub fn is_state_field(field: &str) -> bool {
+    Schema::get().is_some_and(|s| s.is_state_field(field))
 }
 
 /// One object whose fields are checked.
@@ -370,7 +381,7 @@ pub fn report(model: &Model<'_, '_>, rule: &str, out: &mut Emitter<'_, '_>) {
         if out.is_full() {
             return;
         }
-        for problem in problems(machine, schema, &object) {
+        for problem in problems(machine, schema, &object, rule) {
             if problem.rule != rule {
                 continue;
             }
@@ -386,12 +397,13 @@ pub fn report(model: &Model<'_, '_>, rule: &str, out: &mut Emitter<'_, '_>) {
     }
 }
 
-fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<'n>) -> Vec<Problem<'n>> {
+/// The problems of one object that `rule` reports (the others are not looked for).
+fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<'n>, rule: &str) -> Vec<Problem<'n>> {
     let mut out = Vec::new();
     let what = || object.describe(machine);
     let is_state = object.state.is_some() && object.relative.is_empty();
     let Some(entries) = object.node.as_object() else {
-        if is_state {
+        if is_state && rule == FIELD_TYPE {
             out.push(Problem {
                 rule: FIELD_TYPE,
                 place: object.place(),
@@ -410,7 +422,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
         return out;
     };
     let ql = object.ql;
-    for (name, spec) in schema.fields(&object.kinds) {
+    for (name, spec) in schema.fields(&object.kinds).filter(|_| rule == MISSING_FIELD) {
         if spec.required_in(ql) && object.node.get(name).is_none() {
             let mut message = format!("{} has no `{name}`", what());
             if name == "Type" {
@@ -427,7 +439,10 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
             });
         }
     }
-    if object.scope_path.is_some() && object.node.get("States").and_then(Node::as_object).is_some_and(<[Entry]>::is_empty) {
+    if rule == MISSING_FIELD
+        && object.scope_path.is_some()
+        && object.node.get("States").and_then(Node::as_object).is_some_and(<[Entry]>::is_empty)
+    {
         let entry = object.node.entry("States");
         out.push(Problem {
             rule: MISSING_FIELD,
@@ -446,9 +461,12 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
             continue;
         }
         let key = &*entry.key;
-        let locator = object.locator(machine, Some(key));
+        let locator = || object.locator(machine, Some(key));
         match schema.field(&object.kinds, key) {
             Some(spec) if !spec.allowed_in(ql) => {
+                if rule != FIELD_NOT_ALLOWED {
+                    continue;
+                }
                 let other = if ql == QueryLanguage::Jsonata { "JSONPath" } else { "JSONata" };
                 let source = match object.state.map(|id| &machine.states[id]) {
                     Some(state) if state.node.get_str("QueryLanguage").is_some() => "its `QueryLanguage`",
@@ -459,7 +477,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 out.push(Problem {
                     rule: FIELD_NOT_ALLOWED,
                     place: Place::Key(entry),
-                    locator,
+                    locator: locator(),
                     message: format!("`{key}` is a {other} field, and {} uses {} ({source}){instead}", what(), ql.name()),
                     help: None,
                     severity: None,
@@ -467,7 +485,10 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 });
             }
             Some(spec) => {
-                if let Some(problem) = value_problem(machine, object, entry, spec, &locator) {
+                if spec.rule() != rule {
+                    continue;
+                }
+                if let Some(problem) = value_problem(machine, object, entry, spec, &locator()) {
                     out.push(problem);
                 }
                 if spec.items.is_some() {
@@ -476,7 +497,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                             out.push(Problem {
                                 rule: spec.rule(),
                                 place: Place::Value(item),
-                                locator: format!("{locator}[{i}]"),
+                                locator: format!("{}[{i}]", locator()),
                                 message: format!("entry {i} of `{key}` of {} must be an object, not {}", what(), item.type_name()),
                                 help: None,
                                 severity: None,
@@ -487,12 +508,15 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 }
             }
             None if is_state && schema.state_fields.contains(key) => {
+                if rule != FIELD_NOT_ALLOWED {
+                    continue;
+                }
                 let types = schema.types_with(key);
                 let kind = object.kinds.first().copied().unwrap_or("state");
                 out.push(Problem {
                     rule: FIELD_NOT_ALLOWED,
                     place: Place::Key(entry),
-                    locator,
+                    locator: locator(),
                     message: format!("`{key}` is not allowed in a {kind} state (only in {})", types.join(", ")),
                     help: Some(format!("Remove `{key}`, or use a state type that has it.")),
                     severity: None,
@@ -500,6 +524,9 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 });
             }
             None => {
+                if rule != UNKNOWN_FIELD {
+                    continue;
+                }
                 let known: Vec<&str> = schema.fields(&object.kinds).map(|(k, _)| k).filter(|k| object.node.get(k).is_none()).collect();
                 let hint = suggestion(key, known.iter().copied());
                 let (message, severity, help) = match hint {
@@ -520,7 +547,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 out.push(Problem {
                     rule: UNKNOWN_FIELD,
                     place: Place::Key(entry),
-                    locator,
+                    locator: locator(),
                     message,
                     help,
                     severity: Some(severity),
@@ -530,6 +557,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
         }
     }
     if is_state
+        && rule == FIELD_NOT_ALLOWED
         && machine.query_language == QueryLanguage::Jsonata
         && let Some(entry) = object.node.entry("QueryLanguage")
         && entry.value.as_str() == Some("JSONPath")

@@ -59,7 +59,7 @@ impl Pattern {
 
 fn integrations() -> Option<&'static Integrations> {
     static DATA: OnceLock<Option<Integrations>> = OnceLock::new();
-    DATA.get_or_init(|| serde_saphyr::from_str(crate::data::file("asl/integrations.yaml")?).ok()).as_ref()
+    DATA.get_or_init(|| serde_json::from_str(crate::data::json("asl/integrations.yaml")?).ok()).as_ref()
 }
 
 /// What is wrong with a `Resource`, if anything: the message, and whether it is only a warning

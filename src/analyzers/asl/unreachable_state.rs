@@ -24,7 +24,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             let misspelt = state
                 .node
                 .unique_entries()
-                .any(|e| !matches!(&*e.key, "Next" | "Default") && super::suggestion(&e.key, ["Next", "Default"]).is_some());
+                .any(|e| !super::fields::is_state_field(&e.key) && super::suggestion(&e.key, ["Next", "Default"]).is_some());
             misspelt
                 || transitions(state).iter().any(|(n, _)| n.as_str().is_some_and(|t| !names.contains_key(t) && !machine.unknown_text(t)))
         });
