@@ -173,6 +173,8 @@ pub struct Sink {
     kept: std::collections::HashMap<Arc<str>, usize>,
     /// Per rule: findings left out, and the first of them (where the note points).
     dropped: std::collections::BTreeMap<Arc<str>, (usize, Finding)>,
+    /// Rules that stopped looking once full (their count of findings left out is unknown).
+    stopped: std::collections::BTreeSet<Arc<str>>,
 }
 
 impl Default for Sink {
@@ -184,7 +186,13 @@ impl Default for Sink {
 impl Sink {
     #[must_use]
     pub fn new(limits: Limits) -> Self {
-        Self { limits, findings: Vec::new(), kept: std::collections::HashMap::new(), dropped: std::collections::BTreeMap::new() }
+        Self {
+            limits,
+            findings: Vec::new(),
+            kept: std::collections::HashMap::new(),
+            dropped: std::collections::BTreeMap::new(),
+            stopped: std::collections::BTreeSet::new(),
+        }
     }
 
     pub fn push(&mut self, finding: Finding) {
@@ -221,6 +229,13 @@ impl Sink {
         self.findings.len() >= self.limits.per_file || self.kept.get(rule).is_some_and(|k| *k >= self.limits.per_rule)
     }
 
+    /// Records that a full rule stopped looking: the note then says there may be more.
+    pub fn stop(&mut self, rule: &str) {
+        if !self.stopped.contains(rule) {
+            self.stopped.insert(Arc::from(rule));
+        }
+    }
+
     pub fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) {
         for finding in findings {
             self.push(finding);
@@ -232,6 +247,7 @@ impl Sink {
         for finding in other.findings {
             self.push(finding);
         }
+        self.stopped.extend(other.stopped);
         for (rule, (count, first)) in other.dropped {
             match self.dropped.get_mut(&rule) {
                 Some((mine, _)) => *mine += count,
@@ -246,15 +262,35 @@ impl Sink {
     #[must_use]
     pub fn into_findings(self) -> Vec<Finding> {
         let mut out = self.findings;
-        for (rule, (count, first)) in self.dropped {
+        let mut dropped = self.dropped;
+        // A rule that stopped looking without leaving one out: the note points at its last one.
+        for rule in &self.stopped {
+            if !dropped.contains_key(rule)
+                && let Some(last) = out.iter().rev().find(|f| f.rule == *rule)
+            {
+                dropped.insert(rule.clone(), (0, last.clone()));
+            }
+        }
+        for (rule, (count, first)) in dropped {
             let kept = self.kept.get(&rule).copied().unwrap_or(0);
-            let message = format!(
-                "`{rule}` has {count} more finding{} in this file than shown ({kept} reported; the limits are {} per rule and {} per \
-                 file, see --max-findings-per-rule and --max-findings-per-file); this is the first one left out",
-                if count == 1 { "" } else { "s" },
-                self.limits.per_rule,
-                self.limits.per_file,
+            let limits = format!(
+                "the limits are {} per rule and {} per file, see --max-findings-per-rule and --max-findings-per-file",
+                self.limits.per_rule, self.limits.per_file
             );
+            let message = match (count, self.stopped.contains(&rule)) {
+                (0, _) => {
+                    format!("`{rule}` stopped looking in this file after {kept} findings ({limits}); there may be more after this one")
+                }
+                (_, true) => format!(
+                    "`{rule}` has at least {count} more finding{} in this file than shown ({kept} reported, then it stopped looking; {limits}); \
+                     this is the first one left out",
+                    if count == 1 { "" } else { "s" }
+                ),
+                _ => format!(
+                    "`{rule}` has {count} more finding{} in this file than shown ({kept} reported; {limits}); this is the first one left out",
+                    if count == 1 { "" } else { "s" }
+                ),
+            };
             let mut note = Finding::new(TOO_MANY_FINDINGS, Severity::Note, &first.source, first.span, message);
             note.locator = format!("{rule}/{}", first.locator);
             note.label = "first finding left out".into();

@@ -432,3 +432,40 @@ fn utf16_that_cannot_be_decoded_is_an_encoding_finding() {
     assert!(findings[0]["message"].as_str().unwrap().contains("lone byte"), "{}", findings[0]);
     assert!(findings[1]["message"].as_str().unwrap().contains("not valid UTF-16"), "{}", findings[1]);
 }
+
+/// The ASL analyzers on definitions built to make them quadratic: 10,000 Parallel branches
+/// and 30,000 states that each name a missing state, 200 KB unknown keys, JSONata and
+/// intrinsic functions nested 50,000 deep. Each finishes within its limits, with capped
+/// findings and the note for the rest.
+#[test]
+fn spec_analyzers_stay_linear_on_hostile_definitions() {
+    let dir = temp_dir("asl-spec");
+    let branches: Vec<String> = (0..10_000)
+        .map(|i| format!("{{\"StartAt\": \"S{i}\", \"States\": {{\"S{i}\": {{\"Type\": \"Pass\", \"Next\": \"Missing{i}\"}}}}}}"))
+        .collect();
+    let parallel = format!(
+        "{{\"StartAt\": \"P\", \"States\": {{\"P\": {{\"Type\": \"Parallel\", \"End\": true, \"Branches\": [{}]}}}}}}",
+        branches.join(",")
+    );
+    std::fs::write(dir.join("branches.asl.json"), parallel).unwrap();
+    let states: Vec<String> = (0..30_000).map(|i| format!("\"S{i}\": {{\"Type\": \"Pass\", \"Next\": \"T{i}\"}}")).collect();
+    std::fs::write(dir.join("states.asl.json"), format!("{{\"StartAt\": \"S0\", \"States\": {{{}}}}}", states.join(","))).unwrap();
+    let long_keys: Vec<String> =
+        (0..2).map(|i| format!("\"S{i}\": {{\"Type\": \"Pass\", \"End\": true, \"{}{i}\": 1}}", "K".repeat(200_000))).collect();
+    std::fs::write(dir.join("keys.asl.json"), format!("{{\"StartAt\": \"S0\", \"States\": {{{}}}}}", long_keys.join(","))).unwrap();
+    let nested = format!(
+        "{{\"StartAt\": \"A\", \"States\": {{\"A\": {{\"Type\": \"Pass\", \"QueryLanguage\": \"JSONata\", \"Output\": \"{{% {} %}}\", \"Next\": \"B\"}}, \
+         \"B\": {{\"Type\": \"Pass\", \"Parameters\": {{\"x.$\": \"{}\"}}, \"End\": true}}}}}}",
+        "(".repeat(50_000),
+        "States.Array(".repeat(50_000)
+    );
+    std::fs::write(dir.join("nested.asl.json"), nested).unwrap();
+    let output = run_limited(1024, 10, &["check", ".", "--format", "json"], &dir);
+    let report = json_report(&output);
+    assert_eq!(count(&report, "asl/transition"), 1000 + 1000, "capped per file and rule: {:?}", report["summary"]);
+    assert!(count(&report, "deploylint/too-many-findings") >= 2);
+    assert_eq!(count(&report, "asl/unknown-field"), 2);
+    assert_eq!(count(&report, "asl/jsonata"), 1);
+    assert_eq!(count(&report, "asl/intrinsic-function"), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -84,10 +84,14 @@ pub struct Emitter<'a, 's> {
 }
 
 impl<'a> Emitter<'a, '_> {
-    /// Whether this rule has reached its limit in this file: an analyzer may stop looking.
-    #[must_use]
-    pub fn is_full(&self) -> bool {
-        self.sink.is_full(self.rule)
+    /// Whether this rule has reached its limit in this file: an analyzer may stop looking (the
+    /// report then says there may be more).
+    pub fn is_full(&mut self) -> bool {
+        let full = self.sink.is_full(self.rule);
+        if full {
+            self.sink.stop(self.rule);
+        }
+        full
     }
 
     /// Starts a finding at `place`. `locator` is the dotted path of the node inside the

@@ -164,13 +164,9 @@ impl Schema {
         Ok(Schema { objects: file.objects, state_fields })
     }
 
-    /// The spec of `field` in an object of `kinds` (the first kind that has it).
-    fn field(&self, kinds: &[&str], field: &str) -> Option<&FieldSpec> {
-        kinds.iter().find_map(|k| self.objects.get(*k)?.get(field))
-    }
-
-    fn fields<'s>(&'s self, kinds: &'s [&'s str]) -> impl Iterator<Item = (&'s str, &'s FieldSpec)> + 's {
-        kinds.iter().filter_map(|k| self.objects.get(*k)).flat_map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)))
+    /// The field tables of `kinds`, looked up once per object.
+    fn specs(&'static self, kinds: &[&str]) -> Vec<&'static HashMap<String, FieldSpec>> {
+        kinds.iter().filter_map(|k| self.objects.get(*k)).collect()
     }
 
     /// Whether some state type has `field`.
@@ -195,8 +191,9 @@ struct Object<'n> {
     node: &'n Node,
     /// The member that holds it, when it is one (a state's name, `ItemReader`).
     entry: Option<&'n Entry>,
-    /// Its kinds in the schema, most specific first.
+    /// Its kinds in the schema, most specific first, and their field tables.
     kinds: Vec<&'static str>,
+    specs: Vec<&'static HashMap<String, FieldSpec>>,
     ql: QueryLanguage,
     /// The state it belongs to, and its path under the state (`Retry[0]`), or none for a scope.
     state: Option<StateId>,
@@ -206,6 +203,15 @@ struct Object<'n> {
 }
 
 impl<'n> Object<'n> {
+    /// The spec of `field` here (from the first kind that has it).
+    fn field(&self, field: &str) -> Option<&'static FieldSpec> {
+        self.specs.iter().find_map(|fields| fields.get(field))
+    }
+
+    fn fields(&self) -> impl Iterator<Item = (&'static str, &'static FieldSpec)> + '_ {
+        self.specs.iter().flat_map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
     fn locator(&self, machine: &StateMachine<'_>, field: Option<&str>) -> String {
         let base = match (self.state, &self.scope_path) {
             (Some(id), _) => {
@@ -268,6 +274,7 @@ fn objects<'n>(machine: &StateMachine<'n>, schema: &'static Schema) -> Vec<Objec
             node: scope.node,
             entry,
             kinds: vec![kind],
+            specs: schema.specs(&[kind]),
             ql: machine.query_language,
             state: None,
             relative: String::new(),
@@ -281,6 +288,7 @@ fn objects<'n>(machine: &StateMachine<'n>, schema: &'static Schema) -> Vec<Objec
                 node: state.node,
                 entry: Some(state.entry),
                 kinds: vec!["state"],
+                specs: schema.specs(&["state"]),
                 ql: state.query_language,
                 state: Some(id),
                 relative: String::new(),
@@ -292,6 +300,7 @@ fn objects<'n>(machine: &StateMachine<'n>, schema: &'static Schema) -> Vec<Objec
             node: state.node,
             entry: Some(state.entry),
             kinds: vec![kind, "state"],
+            specs: schema.specs(&[kind, "state"]),
             ql: state.query_language,
             state: Some(id),
             relative: String::new(),
@@ -299,7 +308,7 @@ fn objects<'n>(machine: &StateMachine<'n>, schema: &'static Schema) -> Vec<Objec
         }];
         while let Some(object) = pending.pop() {
             for entry in object.node.unique_entries() {
-                let Some(spec) = schema.field(&object.kinds, &entry.key) else { continue };
+                let Some(spec) = object.field(&entry.key) else { continue };
                 let child = |node: &'n Node, kind: &str, entry: Option<&'n Entry>, relative: String| {
                     let kinds: Vec<&'static str> = match kind {
                         "choice-rule" => vec!["choice-rule", "comparison"],
@@ -309,7 +318,8 @@ fn objects<'n>(machine: &StateMachine<'n>, schema: &'static Schema) -> Vec<Objec
                         other => vec![schema.objects.get_key_value(other).map(|(k, _)| k.as_str())?],
                     };
                     node.as_object()?;
-                    Some(Object { node, entry, kinds, ql: object.ql, state: object.state, relative, scope_path: None })
+                    let specs = schema.specs(&kinds);
+                    Some(Object { node, entry, kinds, specs, ql: object.ql, state: object.state, relative, scope_path: None })
                 };
                 let prefix = if object.relative.is_empty() { String::new() } else { format!("{}.", object.relative) };
                 if let Some(kind) = &spec.object
@@ -422,7 +432,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
         return out;
     };
     let ql = object.ql;
-    for (name, spec) in schema.fields(&object.kinds).filter(|_| rule == MISSING_FIELD) {
+    for (name, spec) in object.fields().filter(|_| rule == MISSING_FIELD) {
         if spec.required_in(ql) && object.node.get(name).is_none() {
             let mut message = format!("{} has no `{name}`", what());
             if name == "Type" {
@@ -462,7 +472,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
         }
         let key = &*entry.key;
         let locator = || object.locator(machine, Some(key));
-        match schema.field(&object.kinds, key) {
+        match object.field(key) {
             Some(spec) if !spec.allowed_in(ql) => {
                 if rule != FIELD_NOT_ALLOWED {
                     continue;
@@ -527,7 +537,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 if rule != UNKNOWN_FIELD {
                     continue;
                 }
-                let known: Vec<&str> = schema.fields(&object.kinds).map(|(k, _)| k).filter(|k| object.node.get(k).is_none()).collect();
+                let known: Vec<&str> = object.fields().map(|(k, _)| k).filter(|k| object.node.get(k).is_none()).collect();
                 let hint = suggestion(key, known.iter().copied());
                 let (message, severity, help) = match hint {
                     Some(hint) => (

@@ -165,6 +165,10 @@ pub const STATE_TYPES: [&str; 8] = ["Task", "Pass", "Choice", "Wait", "Succeed",
 /// The known name closest to `name`, when it is close enough to be a misspelling of it.
 #[must_use]
 pub fn suggestion<'k>(name: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    // Edit distance costs the product of the lengths: a long name is no misspelling anyway.
+    if name.len() > 64 {
+        return None;
+    }
     let best = known
         .into_iter()
         .filter(|k| *k != name)
@@ -178,10 +182,15 @@ pub fn suggestion<'k>(name: &str, known: impl IntoIterator<Item = &'k str>) -> O
     (best.0 <= allowed).then_some(best.1)
 }
 
-/// Where a name that is not in `scope` is, if anywhere: the scope that has it.
+/// The scope of every state name (the first, for a name used twice): where a name that is not
+/// in a scope is, if anywhere.
 #[must_use]
-pub fn scope_with(machine: &StateMachine<'_>, name: &str) -> Option<ScopeId> {
-    machine.states.iter().find(|s| s.name == name).map(|s| s.scope)
+pub fn scopes_by_name<'n>(machine: &StateMachine<'n>) -> std::collections::HashMap<&'n str, ScopeId> {
+    let mut out = std::collections::HashMap::with_capacity(machine.states.len());
+    for state in &machine.states {
+        out.entry(state.name).or_insert(state.scope);
+    }
+    out
 }
 
 /// A scope in words: "the top level", "branch 1 of `P`", "the ItemProcessor of `M`".

@@ -1,7 +1,7 @@
 //! `asl/transition`: every transition names a state of its own scope, and every state that
 //! needs one has exactly one way on (`Next` or `End: true`); Choice, Succeed and Fail have none.
 
-use super::{field, quoted, scope_name, scope_with, suggestion, transitions};
+use super::{field, quoted, scope_name, scopes_by_name, suggestion, transitions};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
@@ -12,6 +12,7 @@ pub static ANALYZER: Analyzer = Analyzer { id: "asl/transition", artifact: Artif
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let Some(machine) = model.state_machine() else { return };
+    let everywhere = scopes_by_name(machine);
     for (scope_id, scope) in machine.scopes.iter().enumerate() {
         if out.is_full() {
             return;
@@ -21,7 +22,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             && let Some(target) = start.as_str()
             && !names.is_empty()
         {
-            check_target(machine, scope_id, &names, start, target, &scope.field_path("StartAt"), "`StartAt`", out);
+            check_target(machine, scope_id, &names, &everywhere, start, target, &scope.field_path("StartAt"), "`StartAt`", out);
         }
         for &id in &scope.states {
             let state = &machine.states[id];
@@ -86,12 +87,25 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             }
             for (node, key) in transitions(state) {
                 if let Some(target) = node.as_str() {
-                    check_target(machine, state.scope, &names, node, target, &field(state, &key), &format!("`{key}` of {name}"), out);
+                    check_target(
+                        machine,
+                        state.scope,
+                        &names,
+                        &everywhere,
+                        node,
+                        target,
+                        &field(state, &key),
+                        &format!("`{key}` of {name}"),
+                        out,
+                    );
                 }
             }
         }
     }
 }
+
+/// Scopes with more states than this get no "did you mean".
+const MAX_SUGGESTION_NAMES: usize = 2_000;
 
 /// A transition's target must be a state of the same scope.
 #[allow(clippy::too_many_arguments)]
@@ -99,6 +113,7 @@ fn check_target(
     machine: &StateMachine<'_>,
     scope: ScopeId,
     names: &std::collections::HashMap<&str, usize>,
+    everywhere: &std::collections::HashMap<&str, ScopeId>,
     node: &Node,
     target: &str,
     locator: &str,
@@ -109,14 +124,16 @@ fn check_target(
         return;
     }
     let here = scope_name(machine, scope);
-    let message = if let Some(other) = scope_with(machine, target) {
+    let message = if let Some(&other) = everywhere.get(target) {
         format!(
             "{what} names {}, a state of {}: a transition can only go to a state of its own scope ({here})",
             quoted(target),
             scope_name(machine, other)
         )
     } else {
-        let hint = suggestion(target, names.keys().copied()).map(|s| format!(" (did you mean {}?)", quoted(s))).unwrap_or_default();
+        // A suggestion compares the name with every state of the scope: not in huge scopes.
+        let hint = if names.len() <= MAX_SUGGESTION_NAMES { suggestion(target, names.keys().copied()) } else { None };
+        let hint = hint.map(|s| format!(" (did you mean {}?)", quoted(s))).unwrap_or_default();
         format!("{what} names {}, but {here} has no state of that name{hint}", quoted(target))
     };
     out.report(Place::Value(node), locator, message).aws_code("MISSING_TRANSITION_TARGET").emit();

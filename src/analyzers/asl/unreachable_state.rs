@@ -31,8 +31,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         if broken {
             continue;
         }
-        let mut reached = vec![false; machine.states.len()];
-        reached[start] = true;
+        // Per scope, a set: a vector over all states per scope would cost scopes × states.
+        let mut reached = std::collections::HashSet::from([start]);
         let mut todo = vec![start];
         while let Some(id) = todo.pop() {
             for (node, _) in transitions(&machine.states[id]) {
@@ -41,9 +41,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                     continue 'scopes;
                 }
                 if let Some(&next) = names.get(target)
-                    && !reached[next]
+                    && reached.insert(next)
                 {
-                    reached[next] = true;
                     todo.push(next);
                 }
             }
@@ -52,7 +51,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             let state = &machine.states[id];
             // A "state" that is no object is `asl/field-type`'s (it is usually a top-level field
             // written inside `States`).
-            if reached[id] || state.node.as_object().is_none() || out.is_full() {
+            if reached.contains(&id) || state.node.as_object().is_none() || out.is_full() {
                 continue;
             }
             out.report(
