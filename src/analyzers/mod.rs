@@ -45,6 +45,7 @@ pub static ALL: &[&Analyzer] = &[
     &asl::path::ANALYZER,
     &asl::intrinsic_function::ANALYZER,
     &asl::jsonata::ANALYZER,
+    &asl::variable::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.

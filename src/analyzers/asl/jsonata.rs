@@ -1,8 +1,7 @@
 //! `asl/jsonata`: every `{% … %}` expression of a JSONata state parses (see
 //! [`crate::lang::jsonata`]) and reads only the `$states` fields that exist where it stands:
 //! `input` and `context` everywhere, `result` in the `Output` and `Assign` of a Task, Map or
-//! Parallel state, `errorOutput` in those of a Catcher. `Assign` never sets `$states`, which is
-//! reserved. A valid use of `Arguments`, `Output`, `Assign`, `Items` and `Condition` gives
+//! Parallel state, `errorOutput` in those of a Catcher (`asl/variable` checks `Assign`). A valid use of `Arguments`, `Output`, `Assign`, `Items` and `Condition` gives
 //! nothing.
 
 use super::quoted;
@@ -35,24 +34,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     for state in &machine.states {
         if out.is_full() {
             return;
-        }
-        for (assign, locator) in assigns(state) {
-            for entry in assign.unique_entries() {
-                let name = entry.key.trim_end_matches(".$");
-                if name == "states" {
-                    out.report(
-                        Place::Key(entry),
-                        &format!("{locator}.{}", entry.key),
-                        format!(
-                            "`Assign` of {} sets `$states`, which is reserved for the state's input, context and result",
-                            quoted(state.name)
-                        ),
-                    )
-                    .help("Use another variable name.")
-                    .aws_code("SCHEMA_VALIDATION_FAILED")
-                    .emit();
-                }
-            }
         }
         if state.query_language != QueryLanguage::Jsonata {
             continue;
@@ -90,19 +71,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             }
         }
     }
-}
-
-/// The `Assign` objects of a state, its Catchers and its Choice rules.
-fn assigns<'n>(state: &State<'n>) -> Vec<(&'n Node, String)> {
-    let mut out: Vec<(&Node, String)> = state.node.get("Assign").map(|a| (a, super::field(state, "Assign"))).into_iter().collect();
-    for list in ["Catch", "Choices"] {
-        for (i, item) in state.node.get(list).and_then(Node::as_array).unwrap_or(&[]).iter().enumerate() {
-            if let Some(assign) = item.get("Assign") {
-                out.push((assign, super::field(state, &format!("{list}[{i}].Assign"))));
-            }
-        }
-    }
-    out
 }
 
 fn check(machine: &StateMachine<'_>, state: &State<'_>, node: &Node, text: &str, locator: &str, place: Where, out: &mut Emitter<'_, '_>) {

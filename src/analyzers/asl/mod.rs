@@ -21,6 +21,7 @@ pub mod timeout_fields;
 pub mod transition;
 pub mod unknown_field;
 pub mod unreachable_state;
+pub mod variable;
 pub mod wait_fields;
 
 use crate::model::asl::{ScopeId, State, StateMachine};
