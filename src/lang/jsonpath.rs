@@ -204,7 +204,7 @@ impl Parser<'_> {
             _ => return Err(self.here("`[` takes an index, a quoted name, `*`, a slice or a filter")),
         }
         if self.peek() != Some(b']') {
-            return Err(self.here(format!("the `[` at {} is not closed with `]`", open + 1)));
+            return Err(self.here(format!("the `[` at character {} is not closed with `]`", open + 1)));
         }
         self.pos += 1;
         // A step that selects several values is marked as a whole, brackets included.
@@ -313,7 +313,7 @@ impl Parser<'_> {
             }
             self.pos += 1;
         }
-        Err(self.here(format!("the `[` at {} opens an expression that is not closed", open + 1)))
+        Err(self.here(format!("the `[` at character {} opens an expression that is not closed", open + 1)))
     }
 }
 
