@@ -4,6 +4,26 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+impl CheckArgs {
+    /// What the command line says, for [`crate::settings::Settings::resolve`].
+    #[must_use]
+    pub fn overrides(&self) -> crate::settings::Overrides {
+        crate::settings::Overrides {
+            paths: self.paths.clone(),
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            fail_on: self.fail_on,
+            rules_dirs: self.rules.clone(),
+            max_findings_per_rule: self.max_findings_per_rule,
+            max_findings_per_file: self.max_findings_per_file,
+            config: self.config.clone(),
+            isolated: self.isolated,
+        }
+    }
+}
+
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -28,6 +48,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+    /// Print the settings a check with these arguments would use (configuration file and
+    /// command line resolved).
+    Config(CheckArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -40,9 +63,9 @@ pub struct CheckArgs {
     /// Write the report to a file instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Lowest severity that makes the run fail (exit code 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Lowest severity that makes the run fail (exit code 1) [default: warning].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Only these rules (ids or families such as `iam`), comma-separated or repeated.
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -59,11 +82,18 @@ pub struct CheckArgs {
     #[arg(long)]
     pub exclude: Vec<String>,
     /// Most findings one rule reports in one file (0: no limit); the rest are counted in one note.
-    #[arg(long, value_name = "N", default_value_t = 1_000)]
-    pub max_findings_per_rule: usize,
+    #[arg(long, value_name = "N")]
+    pub max_findings_per_rule: Option<usize>,
     /// Most findings one file reports (0: no limit); the rest are counted in one note per rule.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub max_findings_per_file: usize,
+    #[arg(long, value_name = "N")]
+    pub max_findings_per_file: Option<usize>,
+    /// The configuration file (instead of the deploylint.toml, .deploylint.toml or
+    /// pyproject.toml found from the first path upwards to the repository root).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Read no configuration file.
+    #[arg(long)]
+    pub isolated: bool,
     /// Colours in the human report: auto (on a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -88,13 +118,7 @@ pub struct ExplainArgs {
     pub rules: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
-}
+pub use crate::config::FailOn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {

@@ -12,6 +12,7 @@
 
 pub mod analyzers;
 pub mod cli;
+pub mod config;
 pub mod data;
 pub mod discover;
 pub mod docs;
@@ -25,6 +26,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod report;
 pub mod rule;
+pub mod settings;
 pub mod source;
 
 use std::collections::HashMap;
@@ -34,9 +36,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, ListFormat};
+use cli::{CheckArgs, Cli, ColorChoice, Command, ListFormat};
 use finding::{Finding, Severity};
 use registry::Registry;
+use settings::{Settings, SettingsError};
 
 /// What the binary prints and returns.
 #[derive(Debug, Default)]
@@ -86,6 +89,7 @@ pub fn main_to(cli: Cli, stdout: &mut dyn std::io::Write) -> Outcome {
         Some(Command::Check(args)) => run_to(&args, stdout),
         Some(Command::Rules(args)) => list_rules(&args.rules, args.format),
         Some(Command::Explain(args)) => explain(&args.rule, &args.rules),
+        Some(Command::Config(args)) => show_config(&args),
     }
 }
 
@@ -133,34 +137,28 @@ fn explain(id: &str, extra: &[PathBuf]) -> Outcome {
     }
 }
 
-/// Whether a rule id is picked by a `--select`/`--ignore` entry: the id itself or its family
-/// (`iam` or `iam/`).
-fn matches_selector(id: &str, selector: &str) -> bool {
-    let selector = selector.trim();
-    id == selector || id.split('/').next() == Some(selector.trim_end_matches('/'))
+/// A configuration or selection error: exit code 2, with the place in the file.
+fn settings_error(err: SettingsError) -> Outcome {
+    match err {
+        SettingsError::Config(err) => Outcome::usage(format!("error: bad configuration: {err}")),
+        SettingsError::Usage(message) => Outcome::usage(format!("error: {message}")),
+    }
 }
 
-/// The rules that run, with their severities.
-fn active_rules(registry: &Registry, args: &CheckArgs) -> Result<HashMap<String, Severity>, Outcome> {
-    for selector in args.select.iter().chain(&args.ignore) {
-        if !registry.rules.iter().any(|r| matches_selector(&r.meta.id, selector)) {
-            return Err(Outcome::usage(format!("error: `{selector}` names no rule or rule family (see `deploylint rules`)")));
-        }
+/// `deploylint config`: the settings a check with these arguments would use.
+fn show_config(args: &CheckArgs) -> Outcome {
+    let (settings, config) = match Settings::resolve(&args.overrides()) {
+        Ok(resolved) => resolved,
+        Err(err) => return settings_error(err),
+    };
+    let registry = match load_registry(&settings.rules_dirs) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    if let Err(err) = settings.active_rules(&registry, config.as_ref()) {
+        return settings_error(err);
     }
-    Ok(registry
-        .rules
-        .iter()
-        // A file that cannot be read hides everything in it: parse findings show whatever is
-        // selected, unless they are ignored by name; so does the note for findings left out.
-        .filter(|r| {
-            args.select.is_empty()
-                || r.meta.id.starts_with("parse/")
-                || r.meta.id == finding::TOO_MANY_FINDINGS
-                || args.select.iter().any(|s| matches_selector(&r.meta.id, s))
-        })
-        .filter(|r| !args.ignore.iter().any(|s| matches_selector(&r.meta.id, s)))
-        .map(|r| (r.meta.id.clone(), r.meta.severity))
-        .collect())
+    Outcome { stdout: settings.to_toml(), stderr: String::new(), code: EXIT_OK }
 }
 
 /// `deploylint check`, with the report in [`Outcome::stdout`].
@@ -172,19 +170,23 @@ pub fn run(args: &CheckArgs) -> Outcome {
 /// `deploylint check`, streaming the report to `stdout` (or `--output`).
 pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let started = Instant::now();
-    let registry = match load_registry(&args.rules) {
+    let (settings, config) = match Settings::resolve(&args.overrides()) {
+        Ok(resolved) => resolved,
+        Err(err) => return settings_error(err),
+    };
+    let registry = match load_registry(&settings.rules_dirs) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    let active = match active_rules(&registry, args) {
+    let (active, overridden) = match settings.active_rules(&registry, config.as_ref()) {
         Ok(a) => a,
-        Err(outcome) => return outcome,
+        Err(err) => return settings_error(err),
     };
-    let filters = match discover::Filters::new(&args.include, &args.exclude) {
+    let filters = match discover::Filters::new(&settings.include, &settings.exclude) {
         Ok(f) => f,
         Err(message) => return Outcome::usage(format!("error: {message}")),
     };
-    let roots: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let roots: Vec<PathBuf> = settings.paths.clone();
     // A path that does not exist is a usage error (a typo must not pass CI).
     for root in &roots {
         if let Err(err) = std::fs::symlink_metadata(root) {
@@ -201,10 +203,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let mut allowed: Vec<PathBuf> =
         roots.iter().map(|r| if r.is_file() { r.parent().map(PathBuf::from).unwrap_or_default() } else { r.clone() }).collect();
     allowed.push(PathBuf::from("."));
-    let limits = finding::Limits {
-        per_rule: if args.max_findings_per_rule == 0 { usize::MAX } else { args.max_findings_per_rule },
-        per_file: if args.max_findings_per_file == 0 { usize::MAX } else { args.max_findings_per_file },
-    };
+    let limits = settings.limits;
     let mut ctx = pipeline::RunContext::new(&registry, &active, &allowed);
     ctx.limits = limits;
     let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> =
@@ -221,7 +220,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             stderr.push_str(&format!("warning: {}: {}\n", report::escape_control(&err.path.display().to_string()), err.message));
         }
     }
-    let (findings, files, artifacts) = merge_outcomes(outcomes, &active, &mut stderr);
+    let (findings, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &mut stderr);
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -254,12 +253,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             discover::io_message(&err)
         ));
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Note => Some(Severity::Note),
-        FailOn::Never => None,
-    };
+    let threshold = settings.fail_on.threshold();
     let failed = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
     Outcome { stdout: String::new(), stderr, code: if failed { EXIT_FINDINGS } else { EXIT_OK } }
 }
@@ -291,6 +285,7 @@ fn referenced_files(outcomes: &[(discover::Candidate, pipeline::FileOutcome)]) -
 fn merge_outcomes(
     outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)>,
     active: &HashMap<String, Severity>,
+    overridden: &[String],
     stderr: &mut String,
 ) -> (Vec<Finding>, Vec<PathBuf>, extract::ArtifactCounts) {
     let mut findings: Vec<Finding> = Vec::new();
@@ -307,8 +302,15 @@ fn merge_outcomes(
             ));
         }
         // Findings of rules that do not run this time are dropped; the others keep the severity
-        // they were raised with (the rule's, or the one an analyzer chose by context).
-        findings.extend(outcome.findings.into_iter().filter(|f| active.contains_key(&*f.rule)));
+        // they were raised with (the rule's, or the one an analyzer chose by context), unless
+        // the configuration sets the rule's severity: that replaces it everywhere.
+        findings.extend(outcome.findings.into_iter().filter_map(|mut f| {
+            let severity = *active.get(&*f.rule)?;
+            if overridden.iter().any(|id| **id == *f.rule) {
+                f.severity = severity;
+            }
+            Some(f)
+        }));
     }
     let files: Vec<PathBuf> = files.into_iter().collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

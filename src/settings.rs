@@ -1,0 +1,190 @@
+//! One settings value for a run, resolved from the command line and the configuration file:
+//! the library reads this, never clap's types. The command line wins where both say something;
+//! lists of exclusions add up.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config, ConfigError, FailOn};
+use crate::finding::{Limits, Severity};
+use crate::registry::Registry;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The configuration file read, if any.
+    pub config: Option<PathBuf>,
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// The rules that run (empty: all), then those added and those left out.
+    pub select: Vec<String>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Severities by rule id or family, from the configuration.
+    pub severity: Vec<(String, Severity)>,
+    pub fail_on: FailOn,
+    pub rules_dirs: Vec<PathBuf>,
+    pub limits: Limits,
+}
+
+/// What the command line says (every field optional where the file may say it instead).
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<FailOn>,
+    pub rules_dirs: Vec<PathBuf>,
+    pub max_findings_per_rule: Option<usize>,
+    pub max_findings_per_file: Option<usize>,
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+    /// `--isolated`: no configuration file.
+    pub isolated: bool,
+}
+
+/// Why the settings cannot be resolved.
+#[derive(Debug)]
+pub enum SettingsError {
+    Config(ConfigError),
+    Usage(String),
+}
+
+impl Settings {
+    /// The settings of a run: the configuration file (`--config`, else the one found from the
+    /// first path, unless `--isolated`) under the command line.
+    pub fn resolve(cli: &Overrides) -> Result<(Settings, Option<Config>), SettingsError> {
+        let paths = if cli.paths.is_empty() { vec![PathBuf::from(".")] } else { cli.paths.clone() };
+        let file = if cli.isolated { None } else { cli.config.clone().or_else(|| config::find(&paths[0])) };
+        let config = file.as_deref().map(config::load).transpose().map_err(SettingsError::Config)?;
+        let values = config.as_ref().map(|c| c.values.clone()).unwrap_or_default();
+        let dir = config.as_ref().map_or_else(|| PathBuf::from("."), |c| c.dir().to_path_buf());
+        let text = |items: &[toml::Spanned<String>]| items.iter().map(|s| s.get_ref().clone()).collect::<Vec<_>>();
+        let select = if cli.select.is_empty() { values.select.as_deref().map(text).unwrap_or_default() } else { cli.select.clone() };
+        let limit = |n: usize| if n == 0 { usize::MAX } else { n };
+        let mut rules_dirs: Vec<PathBuf> = values.rules_dirs.iter().map(|d| relative_to(&dir, d)).collect();
+        rules_dirs.extend(cli.rules_dirs.iter().cloned());
+        let settings = Settings {
+            config: config.as_ref().map(|c| c.path.clone()),
+            paths,
+            include: cli.include.iter().chain(&values.include).cloned().collect(),
+            exclude: cli.exclude.iter().chain(&values.exclude).cloned().collect(),
+            select,
+            extend_select: text(&values.extend_select),
+            ignore: text(&values.ignore).into_iter().chain(cli.ignore.iter().cloned()).collect(),
+            severity: values.severity.iter().map(|(k, v)| (k.get_ref().clone(), *v)).collect(),
+            fail_on: cli.fail_on.or(values.fail_on).unwrap_or(FailOn::Warning),
+            rules_dirs,
+            limits: Limits {
+                per_rule: limit(cli.max_findings_per_rule.or(values.max_findings_per_rule).unwrap_or(Limits::default().per_rule)),
+                per_file: limit(cli.max_findings_per_file.or(values.max_findings_per_file).unwrap_or(Limits::default().per_file)),
+            },
+        };
+        Ok((settings, config))
+    }
+
+    /// The rules that run with their severities, and the ids whose severity the configuration
+    /// sets (it replaces whatever severity a finding was raised with). Selectors that name no
+    /// rule are errors, at their place in the configuration file when they come from it.
+    pub fn active_rules(
+        &self,
+        registry: &Registry,
+        config: Option<&Config>,
+    ) -> Result<(HashMap<String, Severity>, Vec<String>), SettingsError> {
+        let known = |selector: &str| registry.rules.iter().any(|r| matches_selector(&r.meta.id, selector));
+        if let Some(config) = config {
+            let v = &config.values;
+            let spanned = v.select.iter().flatten().chain(&v.extend_select).chain(&v.ignore).chain(v.severity.keys());
+            for selector in spanned {
+                if !known(selector.get_ref()) {
+                    return Err(SettingsError::Config(config.error_at(
+                        selector.span().start,
+                        format!("`{}` names no rule or rule family (see `deploylint rules`)", selector.get_ref()),
+                    )));
+                }
+            }
+        }
+        for selector in self.select.iter().chain(&self.ignore) {
+            if !known(selector) {
+                return Err(SettingsError::Usage(format!("`{selector}` names no rule or rule family (see `deploylint rules`)")));
+            }
+        }
+        let mut overridden = Vec::new();
+        let active = registry
+            .rules
+            .iter()
+            // A file that cannot be read hides everything in it: parse findings show whatever is
+            // selected, unless they are ignored by name; so does the note for findings left out.
+            .filter(|r| {
+                self.select.is_empty()
+                    || r.meta.id.starts_with("parse/")
+                    || r.meta.id == crate::finding::TOO_MANY_FINDINGS
+                    || self.select.iter().chain(&self.extend_select).any(|s| matches_selector(&r.meta.id, s))
+            })
+            .filter(|r| !self.ignore.iter().any(|s| matches_selector(&r.meta.id, s)))
+            .map(|r| {
+                // The most specific entry wins: an id over its family.
+                let configured = self
+                    .severity
+                    .iter()
+                    .filter(|(s, _)| matches_selector(&r.meta.id, s))
+                    .max_by_key(|(s, _)| s.len())
+                    .map(|(_, severity)| *severity);
+                if configured.is_some() {
+                    overridden.push(r.meta.id.clone());
+                }
+                (r.meta.id.clone(), configured.unwrap_or(r.meta.severity))
+            })
+            .collect();
+        Ok((active, overridden))
+    }
+
+    /// The settings as the configuration file would spell them (`deploylint config`).
+    #[must_use]
+    pub fn to_toml(&self) -> String {
+        let list = |items: &[String]| format!("[{}]", items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", "));
+        let mut out = String::new();
+        match &self.config {
+            Some(path) => out.push_str(&format!("# from {}\n", crate::report::escape_control(&path.display().to_string()))),
+            None => out.push_str("# no configuration file: defaults and the command line\n"),
+        }
+        out.push_str(&format!("include = {}\n", list(&self.include)));
+        out.push_str(&format!("exclude = {}\n", list(&self.exclude)));
+        out.push_str(&format!("select = {}\n", list(&self.select)));
+        out.push_str(&format!("extend-select = {}\n", list(&self.extend_select)));
+        out.push_str(&format!("ignore = {}\n", list(&self.ignore)));
+        let fail_on = match self.fail_on {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Note => "note",
+            FailOn::Never => "never",
+        };
+        out.push_str(&format!("fail-on = {fail_on:?}\n"));
+        let dirs: Vec<String> = self.rules_dirs.iter().map(|d| d.display().to_string()).collect();
+        out.push_str(&format!("rules-dirs = {}\n", list(&dirs)));
+        let limit = |n: usize| if n == usize::MAX { 0 } else { n };
+        out.push_str(&format!("max-findings-per-rule = {}\n", limit(self.limits.per_rule)));
+        out.push_str(&format!("max-findings-per-file = {}\n", limit(self.limits.per_file)));
+        if !self.severity.is_empty() {
+            out.push_str("\n[severity]\n");
+            for (rule, severity) in &self.severity {
+                out.push_str(&format!("{rule:?} = {:?}\n", severity.as_str()));
+            }
+        }
+        out
+    }
+}
+
+/// A path of the configuration file, relative to its folder.
+fn relative_to(dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() { path.to_path_buf() } else { dir.join(path) }
+}
+
+/// Whether a rule id is picked by a selector: the id itself or its family (`iam` or `iam/`).
+#[must_use]
+pub fn matches_selector(id: &str, selector: &str) -> bool {
+    let selector = selector.trim();
+    id == selector || id.split('/').next() == Some(selector.trim_end_matches('/'))
+}

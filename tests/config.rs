@@ -1,0 +1,144 @@
+//! The configuration file on the real binary: found from the checked path upwards to the
+//! repository root, its keys applied under the command line, errors at their line and column.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn deploylint(cwd: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("deploylint").expect("binary builds");
+    cmd.current_dir(cwd);
+    cmd
+}
+
+/// A scratch folder with a `.git` marker (the repository root the search stops at).
+fn repo(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deploylint-config-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("flows/nested")).unwrap();
+    std::fs::write(
+        dir.join("flows/nested/bare.asl.json"),
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+    )
+    .unwrap();
+    dir
+}
+
+fn rules(cmd: &mut Command) -> (Vec<(String, String)>, i32) {
+    let out = cmd.output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let found = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+        .collect();
+    (found, code)
+}
+
+#[test]
+fn the_config_of_the_repository_applies_from_any_folder() {
+    let dir = repo("found");
+    std::fs::write(
+        dir.join("deploylint.toml"),
+        "ignore = [\"asl/task-timeout\"]\nfail-on = \"error\"\n\n[severity]\n\"asl/task-retry\" = \"error\"\n",
+    )
+    .unwrap();
+    // Run from a folder outside the repository, naming a file two folders down.
+    let (found, code) =
+        rules(deploylint(&std::env::temp_dir()).arg("check").arg(dir.join("flows/nested/bare.asl.json")).args(["--format", "json"]));
+    assert_eq!(found, [("asl/task-retry".to_string(), "error".to_string())]);
+    assert_eq!(code, 1, "fail-on error, and the retry finding is now an error");
+    // And from inside, with the command line over the file.
+    let (found, code) = rules(deploylint(&dir.join("flows")).args(["check", ".", "--format", "json", "--fail-on", "never"]));
+    assert_eq!(found.len(), 1);
+    assert_eq!(code, 0);
+    // --isolated reads no file.
+    let (found, _) = rules(deploylint(&dir).args(["check", ".", "--format", "json", "--isolated"]));
+    assert_eq!(found.len(), 2, "{found:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_search_stops_at_the_repository_root() {
+    let outer = std::env::temp_dir().join(format!("deploylint-config-outer-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outer);
+    std::fs::create_dir_all(&outer).unwrap();
+    std::fs::write(outer.join("deploylint.toml"), "select = [\"iam\"]\n").unwrap();
+    let inner = outer.join("project");
+    std::fs::create_dir_all(inner.join(".git")).unwrap();
+    std::fs::write(
+        inner.join("bare.asl.json"),
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+    )
+    .unwrap();
+    let (found, _) = rules(deploylint(&inner).args(["check", ".", "--format", "json"]));
+    assert_eq!(found.len(), 2, "the file above the repository is not read: {found:?}");
+    std::fs::remove_dir_all(&outer).ok();
+}
+
+#[test]
+fn pyproject_and_explicit_files() {
+    let dir = repo("pyproject");
+    std::fs::write(dir.join("pyproject.toml"), "[project]\nname = \"x\"\n\n[tool.deploylint]\nselect = [\"asl/task-retry\"]\n").unwrap();
+    let (found, _) = rules(deploylint(&dir).args(["check", ".", "--format", "json"]));
+    assert_eq!(found.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["asl/task-retry"]);
+    std::fs::write(dir.join("other.toml"), "select = [\"asl/task-timeout\"]\n").unwrap();
+    let (found, _) = rules(deploylint(&dir).args(["check", ".", "--format", "json", "--config", "other.toml"]));
+    assert_eq!(found.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["asl/task-timeout"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn errors_name_the_file_line_and_column() {
+    let dir = repo("errors");
+    for (text, place, words) in [
+        ("select = [\"asl\"]\n\nfail-onn = \"error\"\n", "deploylint.toml:3:1", "fail-onn"),
+        ("fail-on = \"sometimes\"\n", "deploylint.toml:1:11", "sometimes"),
+        ("ignore = [\"asl/task-retry\", \"asl/no-such-rule\"]\n", "deploylint.toml:1:29", "asl/no-such-rule"),
+        ("[severity]\n\"asl/task-retri\" = \"error\"\n", "deploylint.toml:2:1", "asl/task-retri"),
+    ] {
+        std::fs::write(dir.join("deploylint.toml"), text).unwrap();
+        let out = deploylint(&dir).args(["check", "."]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {stderr}");
+        assert!(stderr.contains(place) && stderr.contains(words), "{text}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn config_prints_the_resolved_settings() {
+    let dir = repo("show");
+    std::fs::write(dir.join("deploylint.toml"), "exclude = [\"legacy/**\"]\nmax-findings-per-rule = 50\n[severity]\niam = \"warning\"\n")
+        .unwrap();
+    let out = deploylint(&dir).args(["config", ".", "--ignore", "asl/task-timeout"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for line in
+        ["# from ", "exclude = [\"legacy/**\"]", "ignore = [\"asl/task-timeout\"]", "max-findings-per-rule = 50", "\"iam\" = \"warning\""]
+    {
+        assert!(text.contains(line), "{line} missing in:\n{text}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_configured_severity_replaces_the_one_a_rule_picks_by_context() {
+    let dir = repo("context");
+    // A misspelt field is an error by context; the configuration makes the rule a note.
+    std::fs::write(dir.join("flows/typo.asl.json"), r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Nxet": "B", "End": true}}}"#)
+        .unwrap();
+    let (found, _) = rules(deploylint(&dir).args(["check", "flows/typo.asl.json", "--format", "json", "--isolated"]));
+    assert!(found.contains(&("asl/unknown-field".to_string(), "error".to_string())), "{found:?}");
+    std::fs::write(dir.join("deploylint.toml"), "[severity]\n\"asl/unknown-field\" = \"note\"\n").unwrap();
+    let (found, code) = rules(deploylint(&dir).args(["check", "flows/typo.asl.json", "--format", "json"]));
+    assert!(found.contains(&("asl/unknown-field".to_string(), "note".to_string())), "{found:?}");
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
