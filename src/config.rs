@@ -68,6 +68,18 @@ pub struct Values {
     pub max_findings_per_rule: Option<usize>,
     #[serde(default)]
     pub max_findings_per_file: Option<usize>,
+    /// Rules that do not run on the files matching a glob (relative to the configuration
+    /// file's folder): `"legacy/**" = { ignore = ["asl/task-timeout"] }`.
+    #[serde(default)]
+    pub per_path: BTreeMap<Spanned<String>, PerPath>,
+}
+
+/// The settings of `[per-path]` for one glob.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PerPath {
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
 }
 
 /// A configuration file, read.

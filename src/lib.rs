@@ -220,7 +220,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             stderr.push_str(&format!("warning: {}: {}\n", report::escape_control(&err.path.display().to_string()), err.message));
         }
     }
-    let (findings, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &mut stderr);
+    let (findings, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &settings.per_path_matcher(), &mut stderr);
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -286,6 +286,7 @@ fn merge_outcomes(
     outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)>,
     active: &HashMap<String, Severity>,
     overridden: &[String],
+    per_path: &settings::PerPathMatcher,
     stderr: &mut String,
 ) -> (Vec<Finding>, Vec<PathBuf>, extract::ArtifactCounts) {
     let mut findings: Vec<Finding> = Vec::new();
@@ -304,8 +305,12 @@ fn merge_outcomes(
         // Findings of rules that do not run this time are dropped; the others keep the severity
         // they were raised with (the rule's, or the one an analyzer chose by context), unless
         // the configuration sets the rule's severity: that replaces it everywhere.
+        let ignored = per_path.ignored_for(&candidate.path);
         findings.extend(outcome.findings.into_iter().filter_map(|mut f| {
             let severity = *active.get(&*f.rule)?;
+            if ignored.iter().any(|s| settings::matches_selector(&f.rule, s)) {
+                return None;
+            }
             if overridden.iter().any(|id| **id == *f.rule) {
                 f.severity = severity;
             }

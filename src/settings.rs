@@ -25,6 +25,9 @@ pub struct Settings {
     pub fail_on: FailOn,
     pub rules_dirs: Vec<PathBuf>,
     pub limits: Limits,
+    /// `[per-path]`: (glob, rules ignored there), globs relative to `per_path_base`.
+    pub per_path: Vec<(String, Vec<String>)>,
+    pub per_path_base: PathBuf,
 }
 
 /// What the command line says (every field optional where the file may say it instead).
@@ -77,6 +80,8 @@ impl Settings {
             severity: values.severity.iter().map(|(k, v)| (k.get_ref().clone(), *v)).collect(),
             fail_on: cli.fail_on.or(values.fail_on).unwrap_or(FailOn::Warning),
             rules_dirs,
+            per_path: values.per_path.iter().map(|(glob, p)| (glob.get_ref().clone(), text(&p.ignore))).collect(),
+            per_path_base: dir.clone(),
             limits: Limits {
                 per_rule: limit(cli.max_findings_per_rule.or(values.max_findings_per_rule).unwrap_or(Limits::default().per_rule)),
                 per_file: limit(cli.max_findings_per_file.or(values.max_findings_per_file).unwrap_or(Limits::default().per_file)),
@@ -96,7 +101,15 @@ impl Settings {
         let known = |selector: &str| registry.rules.iter().any(|r| matches_selector(&r.meta.id, selector));
         if let Some(config) = config {
             let v = &config.values;
-            let spanned = v.select.iter().flatten().chain(&v.extend_select).chain(&v.ignore).chain(v.severity.keys());
+            let per_path = v.per_path.values().flat_map(|p| &p.ignore);
+            let spanned = v.select.iter().flatten().chain(&v.extend_select).chain(&v.ignore).chain(v.severity.keys()).chain(per_path);
+            for glob in v.per_path.keys() {
+                if let Err(err) = globset::Glob::new(glob.get_ref()) {
+                    return Err(SettingsError::Config(
+                        config.error_at(glob.span().start, format!("`{}` is not a glob: {}", glob.get_ref(), err.kind())),
+                    ));
+                }
+            }
             for selector in spanned {
                 if !known(selector.get_ref()) {
                     return Err(SettingsError::Config(config.error_at(
@@ -141,6 +154,21 @@ impl Settings {
         Ok((active, overridden))
     }
 
+    /// The rules `[per-path]` ignores for files, as a matcher: a file's path (as the report
+    /// names it) → whether a rule is ignored there.
+    #[must_use]
+    pub fn per_path_matcher(&self) -> PerPathMatcher {
+        let base = std::fs::canonicalize(&self.per_path_base).unwrap_or_else(|_| self.per_path_base.clone());
+        let entries = self
+            .per_path
+            .iter()
+            .filter_map(|(glob, ignore)| {
+                Some((globset::GlobBuilder::new(glob).literal_separator(true).build().ok()?.compile_matcher(), ignore.clone()))
+            })
+            .collect();
+        PerPathMatcher { base, entries }
+    }
+
     /// The settings as the configuration file would spell them (`deploylint config`).
     #[must_use]
     pub fn to_toml(&self) -> String {
@@ -167,6 +195,9 @@ impl Settings {
         let limit = |n: usize| if n == usize::MAX { 0 } else { n };
         out.push_str(&format!("max-findings-per-rule = {}\n", limit(self.limits.per_rule)));
         out.push_str(&format!("max-findings-per-file = {}\n", limit(self.limits.per_file)));
+        for (glob, ignore) in &self.per_path {
+            out.push_str(&format!("per-path.{glob:?} = {{ ignore = {} }}\n", list(ignore)));
+        }
         if !self.severity.is_empty() {
             out.push_str("\n[severity]\n");
             for (rule, severity) in &self.severity {
@@ -174,6 +205,26 @@ impl Settings {
             }
         }
         out
+    }
+}
+
+/// `[per-path]` compiled: which rules are ignored for a file.
+pub struct PerPathMatcher {
+    base: PathBuf,
+    entries: Vec<(globset::GlobMatcher, Vec<String>)>,
+}
+
+impl PerPathMatcher {
+    /// The rule selectors ignored for the file at `path` (relative to the working directory,
+    /// or absolute).
+    #[must_use]
+    pub fn ignored_for(&self, path: &Path) -> Vec<&str> {
+        if self.entries.is_empty() {
+            return Vec::new();
+        }
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let Ok(relative) = absolute.strip_prefix(&self.base) else { return Vec::new() };
+        self.entries.iter().filter(|(glob, _)| glob.is_match(relative)).flat_map(|(_, ignore)| ignore.iter().map(String::as_str)).collect()
     }
 }
 

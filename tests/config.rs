@@ -142,3 +142,33 @@ fn a_configured_severity_replaces_the_one_a_rule_picks_by_context() {
     assert_eq!(code, 0);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn per_path_ignores_apply_to_matching_files_only() {
+    let dir = repo("per-path");
+    std::fs::create_dir_all(dir.join("legacy")).unwrap();
+    std::fs::copy(dir.join("flows/nested/bare.asl.json"), dir.join("legacy/old.asl.json")).unwrap();
+    std::fs::write(dir.join("deploylint.toml"), "[per-path]\n\"legacy/**\" = { ignore = [\"asl/task-timeout\"] }\n").unwrap();
+    let out = deploylint(&dir.join("flows")).args(["check", "..", "--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string(), f["rule"].as_str().unwrap().to_string()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("bare.asl.json".to_string(), "asl/task-retry".to_string()),
+            ("bare.asl.json".to_string(), "asl/task-timeout".to_string()),
+            ("old.asl.json".to_string(), "asl/task-retry".to_string()),
+        ]
+    );
+    std::fs::write(dir.join("deploylint.toml"), "[per-path]\n\"legacy/**\" = { ignore = [\"asl/task-timout\"] }\n").unwrap();
+    let out = deploylint(&dir).args(["check", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deploylint.toml:2:"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
