@@ -62,6 +62,17 @@ pub struct Finding {
     /// The error code the service would answer with at deploy time (Step Functions'
     /// `MISSING_TRANSITION_TARGET`, say), so a user who met that error finds the rule.
     pub aws_code: Option<&'static str>,
+    /// Accepted by a suppression: kept in JSON and SARIF, left out of the other reports and of
+    /// the exit code.
+    pub suppressed: Option<Suppression>,
+}
+
+/// How a finding was accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// `inline` (a comment on or above its line) or `file` (`ignore-file`).
+    pub kind: &'static str,
+    pub reason: Option<String>,
 }
 
 impl Finding {
@@ -143,6 +154,7 @@ impl Finding {
             subject: None,
             occurrence: 0,
             aws_code: None,
+            suppressed: None,
         }
     }
 }

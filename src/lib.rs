@@ -28,6 +28,7 @@ pub mod report;
 pub mod rule;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write as _};
@@ -220,7 +221,8 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             stderr.push_str(&format!("warning: {}: {}\n", report::escape_control(&err.path.display().to_string()), err.message));
         }
     }
-    let (findings, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &settings.per_path_matcher(), &mut stderr);
+    let (all, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &settings.per_path_matcher(), &mut stderr);
+    let (suppressed, findings): (Vec<Finding>, Vec<Finding>) = all.into_iter().partition(|f| f.suppressed.is_some());
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -231,8 +233,15 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     };
     let mut used: Vec<&rule::RuleMeta> = registry.rules.iter().filter(|r| active.contains_key(&r.meta.id)).map(|r| &r.meta).collect();
     used.sort_by(|a, b| a.id.cmp(&b.id));
-    let report =
-        report::Report { findings: &findings, rules: used, files: &files, color, elapsed_ms: started.elapsed().as_millis(), artifacts };
+    let report = report::Report {
+        findings: &findings,
+        suppressed: &suppressed,
+        rules: used,
+        files: &files,
+        color,
+        elapsed_ms: started.elapsed().as_millis(),
+        artifacts,
+    };
     let written = if let Some(path) = &args.output {
         std::fs::File::create(path).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);

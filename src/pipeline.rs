@@ -33,6 +33,9 @@ pub struct RunContext<'r> {
     rules_by_target: Vec<(TargetKind, Vec<(&'r Rule, Severity)>)>,
     /// The active analyzers.
     analyzers: Vec<(&'static Analyzer, Severity, &'r str)>,
+    /// Every rule id (a suppression may name only these), and those that run.
+    known: std::collections::HashSet<&'r str>,
+    active: &'r HashMap<String, Severity>,
 }
 
 impl<'r> RunContext<'r> {
@@ -53,7 +56,8 @@ impl<'r> RunContext<'r> {
                 Implementation::Pipeline => {}
             }
         }
-        Self { roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target, analyzers }
+        let known = registry.rules.iter().map(|r| r.meta.id.as_str()).collect();
+        Self { roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target, analyzers, known, active }
     }
 }
 
@@ -217,6 +221,10 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
         outcome.recognised |= !parsed.duplicates.is_empty();
     }
     outcome.findings = sink.into_findings();
+    let known = |selector: &str| ctx.known.iter().any(|id| crate::settings::matches_selector(id, selector));
+    let active = |selector: &str| ctx.active.keys().any(|id| crate::settings::matches_selector(id, selector));
+    let notes = crate::suppress::apply(&source, &parsed.comments, &mut outcome.findings, &known, &active);
+    outcome.findings.extend(notes);
     keep_excerpt(&source, &mut outcome.findings);
     outcome
 }

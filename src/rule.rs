@@ -17,8 +17,11 @@ pub mod builtin {
 
     pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
     pub const TOO_MANY_FINDINGS: &str = crate::finding::TOO_MANY_FINDINGS;
+    pub const UNUSED_IGNORE: &str = "deploylint/unused-ignore";
+    pub const INVALID_IGNORE: &str = "deploylint/invalid-ignore";
+    pub const IGNORE_WITHOUT_REASON: &str = "deploylint/ignore-without-reason";
 
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 11] = [
         PARSE_SYNTAX,
         PARSE_ENCODING,
         PARSE_LIMIT,
@@ -27,6 +30,9 @@ pub mod builtin {
         PARSE_UNRESOLVED_EMBEDDED,
         TF_UNKNOWN_AT_PLAN,
         TOO_MANY_FINDINGS,
+        UNUSED_IGNORE,
+        INVALID_IGNORE,
+        IGNORE_WITHOUT_REASON,
     ];
 
     /// The rule for a parser's error.

@@ -51,11 +51,18 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         plural(a.plans)
     )?;
     if report.findings.is_empty() {
-        writeln!(out, "No problems found in {} checked file{} ({} ms).", report.files.len(), plural(report.files.len()), report.elapsed_ms)
+        writeln!(
+            out,
+            "No problems found in {} checked file{}{} ({} ms).",
+            report.files.len(),
+            plural(report.files.len()),
+            suppressed_text(report),
+            report.elapsed_ms
+        )
     } else {
         writeln!(
             out,
-            "Found {} problem{} ({errors} error{}, {warnings} warning{}, {notes} note{}) in {files_with} of {} checked file{} ({} ms).",
+            "Found {} problem{} ({errors} error{}, {warnings} warning{}, {notes} note{}) in {files_with} of {} checked file{}{} ({} ms).",
             report.findings.len(),
             plural(report.findings.len()),
             plural(errors),
@@ -63,6 +70,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
             plural(notes),
             report.files.len(),
             plural(report.files.len()),
+            suppressed_text(report),
             report.elapsed_ms
         )
     }
@@ -390,4 +398,9 @@ fn ceil_char_boundary(source: &Source, mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// `; 3 suppressed` when suppressions accepted findings.
+fn suppressed_text(report: &Report<'_>) -> String {
+    if report.suppressed.is_empty() { String::new() } else { format!("; {} suppressed", report.suppressed.len()) }
 }

@@ -35,7 +35,16 @@ struct Item<'a> {
     /// The service's own code for the error the finding pre-empts.
     #[serde(skip_serializing_if = "Option::is_none")]
     aws_code: Option<&'static str>,
+    /// Accepted by a suppression: its kind and reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Suppressed<'a>>,
     related: Vec<Related<'a>>,
+}
+
+#[derive(Serialize)]
+struct Suppressed<'a> {
+    kind: &'static str,
+    reason: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -54,10 +63,11 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    suppressed: usize,
 }
 
 pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let findings = super::Lazy::new(report.findings.iter().map(|f| {
+    let findings = super::Lazy::new(report.findings.iter().chain(report.suppressed).map(|f| {
         let (start, end) = range(f);
         Item {
             rule: &f.rule,
@@ -70,6 +80,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             docs: docs_url(&f.rule),
             fingerprint: f.fingerprint(),
             aws_code: f.aws_code,
+            suppressed: f.suppressed.as_ref().map(|s| Suppressed { kind: s.kind, reason: s.reason.as_deref() }),
             related: f
                 .related
                 .iter()
@@ -91,6 +102,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
+            suppressed: report.suppressed.len(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -24,6 +24,8 @@ pub enum Format {
 pub struct Report<'a> {
     /// Sorted by file, position, rule.
     pub findings: &'a [Finding],
+    /// Findings accepted by a suppression (in JSON and SARIF only, marked so).
+    pub suppressed: &'a [Finding],
     /// Metadata of the rules that ran (SARIF `tool.driver.rules`, help links).
     pub rules: Vec<&'a RuleMeta>,
     /// Files that were checked (recognised), for summaries and JUnit.
