@@ -20,6 +20,7 @@ impl CheckArgs {
             max_findings_per_file: self.max_findings_per_file,
             config: self.config.clone(),
             isolated: self.isolated,
+            force_exclude: self.force_exclude,
         }
     }
 }
@@ -94,6 +95,11 @@ pub struct CheckArgs {
     /// Read no configuration file.
     #[arg(long)]
     pub isolated: bool,
+    /// Apply --include/--exclude (and the configuration's) to files named on the command line,
+    /// and skip named files that are not documents deploylint reads: for pre-commit, which
+    /// names every staged file.
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Colours in the human report: auto (on a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

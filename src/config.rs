@@ -68,6 +68,10 @@ pub struct Values {
     pub max_findings_per_rule: Option<usize>,
     #[serde(default)]
     pub max_findings_per_file: Option<usize>,
+    /// Apply `include`/`exclude` to files named on the command line too (a pre-commit hook
+    /// names every staged file), and skip named files deploylint does not read.
+    #[serde(default)]
+    pub force_exclude: Option<bool>,
     /// Rules that do not run on the files matching a glob (relative to the configuration
     /// file's folder): `"legacy/**" = { ignore = ["asl/task-timeout"] }`.
     #[serde(default)]
@@ -122,7 +126,10 @@ impl Config {
     /// The folder the file's relative paths are relative to.
     #[must_use]
     pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        }
     }
 }
 

@@ -36,6 +36,10 @@ pub struct WalkError {
 pub struct Filters {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// `--force-exclude`: files named on the command line are filtered too, with globs
+    /// relative to this folder (the configuration file's), and read as in a walk: only the
+    /// extensions deploylint reads, and a file that is none of its business is skipped.
+    force_base: Option<PathBuf>,
 }
 
 impl Filters {
@@ -55,7 +59,24 @@ impl Filters {
             }
             builder.build().map(Some).map_err(|e| e.to_string())
         };
-        Ok(Self { include: build(include)?, exclude: build(exclude)? })
+        Ok(Self { include: build(include)?, exclude: build(exclude)?, force_base: None })
+    }
+
+    /// Applies the filters to named files as well (see [`Filters::force_base`]).
+    #[must_use]
+    pub fn force_exclude(mut self, base: PathBuf) -> Self {
+        self.force_base = Some(base);
+        self
+    }
+
+    /// Whether a named file is checked, and as an explicit file; `None` when it is filtered out.
+    fn named(&self, path: &Path) -> Option<bool> {
+        let Some(base) = &self.force_base else { return Some(true) };
+        let wanted = path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.clone());
+        let relative = absolute.strip_prefix(&base).map_or_else(|_| path.to_path_buf(), Path::to_path_buf);
+        (wanted && self.keeps(&relative)).then_some(false)
     }
 
     fn keeps(&self, relative: &Path) -> bool {
@@ -73,7 +94,11 @@ pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Wa
         match std::fs::metadata(root) {
             Err(err) => errors.push(WalkError { path: root.clone(), message: io_message(&err), io: true }),
             // Anything named that is not a directory is read: a file, `/dev/stdin`, a pipe.
-            Ok(meta) if !meta.is_dir() => files.push(Candidate { path: root.clone(), explicit: true }),
+            Ok(meta) if !meta.is_dir() => {
+                if let Some(explicit) = filters.named(root) {
+                    files.push(Candidate { path: root.clone(), explicit });
+                }
+            }
             Ok(_) => walk(root, filters, &mut files, &mut errors),
         }
     }

@@ -184,6 +184,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         Err(err) => return settings_error(err),
     };
     let filters = match discover::Filters::new(&settings.include, &settings.exclude) {
+        Ok(f) if settings.force_exclude => f.force_exclude(settings.per_path_base.clone()),
         Ok(f) => f,
         Err(message) => return Outcome::usage(format!("error: {message}")),
     };

@@ -28,6 +28,8 @@ pub struct Settings {
     /// `[per-path]`: (glob, rules ignored there), globs relative to `per_path_base`.
     pub per_path: Vec<(String, Vec<String>)>,
     pub per_path_base: PathBuf,
+    /// Filters apply to named files too (`--force-exclude`).
+    pub force_exclude: bool,
 }
 
 /// What the command line says (every field optional where the file may say it instead).
@@ -46,6 +48,7 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     /// `--isolated`: no configuration file.
     pub isolated: bool,
+    pub force_exclude: bool,
 }
 
 /// Why the settings cannot be resolved.
@@ -82,6 +85,7 @@ impl Settings {
             rules_dirs,
             per_path: values.per_path.iter().map(|(glob, p)| (glob.get_ref().clone(), text(&p.ignore))).collect(),
             per_path_base: dir.clone(),
+            force_exclude: cli.force_exclude || values.force_exclude.unwrap_or(false),
             limits: Limits {
                 per_rule: limit(cli.max_findings_per_rule.or(values.max_findings_per_rule).unwrap_or(Limits::default().per_rule)),
                 per_file: limit(cli.max_findings_per_file.or(values.max_findings_per_file).unwrap_or(Limits::default().per_file)),
@@ -195,6 +199,7 @@ impl Settings {
         let limit = |n: usize| if n == usize::MAX { 0 } else { n };
         out.push_str(&format!("max-findings-per-rule = {}\n", limit(self.limits.per_rule)));
         out.push_str(&format!("max-findings-per-file = {}\n", limit(self.limits.per_file)));
+        out.push_str(&format!("force-exclude = {}\n", self.force_exclude));
         for (glob, ignore) in &self.per_path {
             out.push_str(&format!("per-path.{glob:?} = {{ ignore = {} }}\n", list(ignore)));
         }

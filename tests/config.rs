@@ -172,3 +172,31 @@ fn per_path_ignores_apply_to_matching_files_only() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("deploylint.toml:2:"), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn force_exclude_filters_the_files_a_hook_names() {
+    let dir = repo("force");
+    std::fs::create_dir_all(dir.join("generated")).unwrap();
+    std::fs::copy(dir.join("flows/nested/bare.asl.json"), dir.join("generated/out.asl.json")).unwrap();
+    std::fs::write(dir.join("package.json"), r#"{"name": "a", "name": "b"}"#).unwrap();
+    std::fs::write(dir.join("README.md"), "# readme\n").unwrap();
+    std::fs::write(dir.join("deploylint.toml"), "exclude = [\"generated/**\"]\n").unwrap();
+    let named = ["generated/out.asl.json", "flows/nested/bare.asl.json", "package.json", "README.md"];
+    let files = |extra: &[&str]| {
+        let out = deploylint(&dir).args(["check", "--format", "json"]).args(extra).args(named).output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut files: Vec<String> =
+            report["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap().to_string()).collect();
+        files.dedup();
+        (files, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (all, _) = files(&[]);
+    assert!(
+        all.iter().any(|f| f.contains("generated")) && all.iter().any(|f| f == "package.json"),
+        "named files are always checked: {all:?}"
+    );
+    let (forced, stderr) = files(&["--force-exclude"]);
+    assert_eq!(forced, ["flows/nested/bare.asl.json"], "{stderr}");
+    assert!(!stderr.contains("README.md"), "a named file deploylint does not read is skipped quietly: {stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
