@@ -146,20 +146,29 @@ fn settings_error(err: SettingsError) -> Outcome {
     }
 }
 
+/// What a check with these arguments runs with: its settings, the rules, the active ones with
+/// their severities, and the ids whose severity the configuration sets.
+struct Prepared {
+    settings: Settings,
+    registry: Registry,
+    active: HashMap<String, Severity>,
+    overridden: Vec<String>,
+}
+
+/// Resolves the settings, loads the rules and selects them; an error is the outcome to return.
+fn prepare(args: &CheckArgs) -> Result<Prepared, Outcome> {
+    let (settings, config) = Settings::resolve(&args.overrides()).map_err(settings_error)?;
+    let registry = load_registry(&settings.rules_dirs)?;
+    let (active, overridden) = settings.active_rules(&registry, config.as_ref()).map_err(settings_error)?;
+    Ok(Prepared { settings, registry, active, overridden })
+}
+
 /// `deploylint config`: the settings a check with these arguments would use.
 fn show_config(args: &CheckArgs) -> Outcome {
-    let (settings, config) = match Settings::resolve(&args.overrides()) {
-        Ok(resolved) => resolved,
-        Err(err) => return settings_error(err),
-    };
-    let registry = match load_registry(&settings.rules_dirs) {
-        Ok(r) => r,
-        Err(outcome) => return outcome,
-    };
-    if let Err(err) = settings.active_rules(&registry, config.as_ref()) {
-        return settings_error(err);
+    match prepare(args) {
+        Ok(prepared) => Outcome { stdout: prepared.settings.to_toml(), stderr: String::new(), code: EXIT_OK },
+        Err(outcome) => outcome,
     }
-    Outcome { stdout: settings.to_toml(), stderr: String::new(), code: EXIT_OK }
 }
 
 /// `deploylint check`, with the report in [`Outcome::stdout`].
@@ -171,17 +180,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
 /// `deploylint check`, streaming the report to `stdout` (or `--output`).
 pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let started = Instant::now();
-    let (settings, config) = match Settings::resolve(&args.overrides()) {
-        Ok(resolved) => resolved,
-        Err(err) => return settings_error(err),
-    };
-    let registry = match load_registry(&settings.rules_dirs) {
-        Ok(r) => r,
+    let Prepared { settings, registry, active, overridden } = match prepare(args) {
+        Ok(prepared) => prepared,
         Err(outcome) => return outcome,
-    };
-    let (active, overridden) = match settings.active_rules(&registry, config.as_ref()) {
-        Ok(a) => a,
-        Err(err) => return settings_error(err),
     };
     let filters = match discover::Filters::new(&settings.include, &settings.exclude) {
         Ok(f) if settings.force_exclude => f.force_exclude(settings.per_path_base.clone()),

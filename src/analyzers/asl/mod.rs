@@ -44,13 +44,6 @@ pub fn is_placeholder(text: &str) -> bool {
     false
 }
 
-/// A value known only at deploy time: a placeholder, or a CloudFormation intrinsic function
-/// (in a `Definition` object). Any field may hold one.
-#[must_use]
-pub fn deploy_time(node: &Node) -> bool {
-    node.as_str().is_some_and(is_placeholder) || node.intrinsic().is_some() || matches!(node.value, crate::parse::Value::Tagged(..))
-}
-
 /// Reports the second of two fields of a state that exclude each other, when both are there.
 pub fn exclusive(state: &State<'_>, fields: [&str; 2], out: &mut crate::analyzers::Emitter<'_, '_>) {
     exclusive_in(state.node, &state.path.render(), &format!("state {}", quoted(state.name)), fields, out);
