@@ -21,6 +21,9 @@ impl CheckArgs {
             config: self.config.clone(),
             isolated: self.isolated,
             force_exclude: self.force_exclude,
+            baseline: self.baseline.clone(),
+            no_baseline: self.no_baseline,
+            write_baseline: self.write_baseline.clone(),
         }
     }
 }
@@ -100,6 +103,17 @@ pub struct CheckArgs {
     /// names every staged file.
     #[arg(long)]
     pub force_exclude: bool,
+    /// Hide the findings recorded in this baseline file (instead of the configuration's
+    /// `baseline`); entries whose finding is gone are reported as notes.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Apply no baseline, not even the configuration's.
+    #[arg(long)]
+    pub no_baseline: bool,
+    /// Record this run's findings in a baseline file (entries of files not checked this time
+    /// are kept), then report them as accepted.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Colours in the human report: auto (on a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

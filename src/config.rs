@@ -72,6 +72,9 @@ pub struct Values {
     /// names every staged file), and skip named files deploylint does not read.
     #[serde(default)]
     pub force_exclude: Option<bool>,
+    /// The baseline file (relative to the configuration file): findings it holds are hidden.
+    #[serde(default)]
+    pub baseline: Option<PathBuf>,
     /// Rules that do not run on the files matching a glob (relative to the configuration
     /// file's folder): `"legacy/**" = { ignore = ["asl/task-timeout"] }`.
     #[serde(default)]

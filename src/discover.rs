@@ -348,3 +348,55 @@ pub fn display_path(path: &Path) -> PathBuf {
     }
     cleaned
 }
+
+/// How fingerprints and the baseline name files: relative to the file's project root, found
+/// from the file (never from the working directory), so the same finding has the same name
+/// from any folder. The root is the nearest folder above the file holding `.git`, else the
+/// configuration's folder when the file is below it, else the baseline's, else the file's own
+/// folder.
+#[derive(Debug, Default)]
+pub struct ProjectPaths {
+    /// The configuration's and the baseline's folders (canonical), in that order.
+    anchors: Vec<PathBuf>,
+    /// Folder → its repository root (the nearest folder at or above it holding `.git`).
+    repositories: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl ProjectPaths {
+    #[must_use]
+    pub fn new(anchors: &[&Path]) -> Self {
+        let anchors = anchors.iter().filter_map(|d| std::fs::canonicalize(d).ok()).collect();
+        Self { anchors, repositories: std::collections::HashMap::new() }
+    }
+
+    /// `path` relative to its project root, with `/` between its parts.
+    pub fn relative(&mut self, path: &Path) -> String {
+        let name = path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let Ok(dir) = std::fs::canonicalize(parent) else { return slashed(&display_path(path)) };
+        let root = self.root(&dir);
+        let relative = dir.strip_prefix(&root).map_or_else(|_| PathBuf::from(&name), |d| d.join(&name));
+        slashed(&relative)
+    }
+
+    /// The project root of the files in a folder (canonical).
+    pub fn root(&mut self, dir: &Path) -> PathBuf {
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        self.repository(&dir).or_else(|| self.anchors.iter().find(|a| dir.starts_with(a)).cloned()).unwrap_or(dir)
+    }
+
+    fn repository(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.repositories.get(dir) {
+            return known.clone();
+        }
+        let found = if dir.join(".git").exists() { Some(dir.to_path_buf()) } else { dir.parent().and_then(|p| self.repository(p)) };
+        self.repositories.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+}
+
+/// A relative path with `/` between its parts, on every platform.
+fn slashed(path: &Path) -> String {
+    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
+}

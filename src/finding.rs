@@ -65,6 +65,10 @@ pub struct Finding {
     /// Accepted by a suppression: kept in JSON and SARIF, left out of the other reports and of
     /// the exit code.
     pub suppressed: Option<Suppression>,
+    /// The file relative to its project root, and the fingerprint there: set once the run has
+    /// gathered the findings of every file ([`Finding::fingerprint_in`]).
+    pub project_path: Arc<str>,
+    pub fingerprint: String,
 }
 
 /// How a finding was accepted.
@@ -76,13 +80,16 @@ pub struct Suppression {
 }
 
 impl Finding {
-    /// A stable fingerprint: rule, file and symbolic location, hashed (FNV-1a, 64 bits).
+    /// The fingerprint of this finding in the file named `project_path` (relative to its project
+    /// root, see [`crate::discover::ProjectPaths`]): the rule, that path, the route, the value
+    /// the finding names and which of identical ones it is, hashed (FNV-1a, 64 bits). Never
+    /// lines, the working directory or the order of other findings.
     #[must_use]
-    pub fn fingerprint(&self) -> String {
-        let path = self.source.path.to_string_lossy();
+    pub fn fingerprint_in(&self, project_path: &str) -> String {
         let occurrence = self.occurrence.to_string();
-        let bytes = [&*self.rule, &*path, &self.locator, &occurrence].into_iter().flat_map(|part| part.bytes().chain([0u8]));
-        format!("{:016x}", fnv1a(bytes))
+        let subject = self.subject.as_deref().unwrap_or("");
+        let parts = [&*self.rule, project_path, &self.locator, subject, &occurrence];
+        format!("{:016x}", fnv1a(parts.into_iter().flat_map(|part| part.bytes().chain([0u8]))))
     }
 
     /// Sort key: file, position, rule.
@@ -155,6 +162,8 @@ impl Finding {
             occurrence: 0,
             aws_code: None,
             suppressed: None,
+            project_path: Arc::from(""),
+            fingerprint: String::new(),
         }
     }
 }
@@ -304,7 +313,7 @@ impl Sink {
                 ),
             };
             let mut note = Finding::new(TOO_MANY_FINDINGS, Severity::Note, &first.source, first.span, message);
-            note.locator = format!("{rule}/{}", first.locator);
+            note.locator = format!("{rule} → {}", first.locator);
             note.label = "first finding left out".into();
             out.push(note);
         }
@@ -339,6 +348,17 @@ pub fn locator_part(text: &str) -> std::borrow::Cow<'_, str> {
         end -= 1;
     }
     std::borrow::Cow::Owned(format!("{}…#{:016x}", &text[..end], fnv1a(text.bytes())))
+}
+
+/// A finding's route: the document's place in the file, then the node's inside it
+/// (`Resources.Flow.Properties.DefinitionString → States.Charge`).
+#[must_use]
+pub fn route(location: &str, inner: &str) -> String {
+    match (location.is_empty(), inner.is_empty()) {
+        (true, _) => inner.to_string(),
+        (false, true) => location.to_string(),
+        (false, false) => format!("{location} → {inner}"),
+    }
 }
 
 /// FNV-1a, 64 bits: stable across platforms and releases (fingerprints are a contract).

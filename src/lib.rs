@@ -223,7 +223,16 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             stderr.push_str(&format!("warning: {}: {}\n", report::escape_control(&err.path.display().to_string()), err.message));
         }
     }
-    let (all, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &settings.per_path_matcher(), &mut stderr);
+    let folder =
+        |file: &std::path::Path| file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_path_buf();
+    let anchors: Vec<PathBuf> =
+        settings.config.iter().chain(settings.write_baseline.as_ref().or(settings.baseline.as_ref())).map(|f| folder(f)).collect();
+    let mut projects = discover::ProjectPaths::new(&anchors.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    let (all, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &settings.per_path_matcher(), &mut projects, &mut stderr);
+    let mut all = all;
+    if let Err(outcome) = apply_baseline(&settings, &active, &files, &mut projects, &mut all, &mut stderr) {
+        return outcome;
+    }
     let (suppressed, findings): (Vec<Finding>, Vec<Finding>) = all.into_iter().partition(|f| f.suppressed.is_some());
 
     let color = match args.color {
@@ -269,6 +278,52 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     Outcome { stdout: String::new(), stderr, code: if failed { EXIT_FINDINGS } else { EXIT_OK } }
 }
 
+/// Writes the baseline (`--write-baseline`: this run's findings, then accepted) or applies it
+/// (its findings accepted, stale entries as notes). A baseline that cannot be read is exit 2.
+fn apply_baseline(
+    settings: &Settings,
+    active: &HashMap<String, Severity>,
+    files: &[PathBuf],
+    projects: &mut discover::ProjectPaths,
+    findings: &mut Vec<Finding>,
+    stderr: &mut String,
+) -> Result<(), Outcome> {
+    use suppress::baseline::{self, Baseline};
+    let names: Vec<String> = files.iter().map(|f| projects.relative(f)).collect();
+    let checked: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+    let shown = |path: &std::path::Path| report::escape_control(&path.display().to_string()).into_owned();
+    if let Some(path) = &settings.write_baseline {
+        // Entries of files this run did not check are kept; a file there that is no baseline
+        // is left alone (a template given by mistake must not be overwritten).
+        let previous = if path.exists() {
+            Some(Baseline::load(path).map_err(|e| Outcome::usage(format!("{stderr}error: not writing the baseline over {e}")))?)
+        } else {
+            None
+        };
+        let count = baseline::write(path, findings, previous.as_ref(), &checked).map_err(|e| {
+            Outcome::usage(format!("{stderr}error: cannot write the baseline {}: {}", shown(path), discover::io_message(&e)))
+        })?;
+        stderr.push_str(&format!("wrote {count} finding{} to the baseline {}\n", if count == 1 { "" } else { "s" }, shown(path)));
+        for finding in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
+            finding.suppressed = Some(finding::Suppression { kind: "baseline", reason: None });
+        }
+        return Ok(());
+    }
+    let Some(path) = &settings.baseline else { return Ok(()) };
+    let baseline = Baseline::load(path).map_err(|e| Outcome::usage(format!("{stderr}error: bad baseline: {e}")))?;
+    let root = projects.root(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")));
+    let mut notes = baseline.apply(findings, &checked, &root, &|rule| active.contains_key(rule));
+    if active.contains_key(rule::builtin::STALE_BASELINE_ENTRY) {
+        let name: std::sync::Arc<str> = std::sync::Arc::from(projects.relative(path));
+        for note in &mut notes {
+            note.project_path = name.clone();
+            note.fingerprint = note.fingerprint_in(&name);
+        }
+        findings.extend(notes);
+    }
+    Ok(())
+}
+
 /// Files named by checked files (SAM `DefinitionUri`) that the walk did not check: each once,
 /// as if named on the command line (a broken definition is reported, whatever it looks like).
 fn referenced_files(outcomes: &[(discover::Candidate, pipeline::FileOutcome)]) -> Vec<discover::Candidate> {
@@ -291,6 +346,9 @@ fn referenced_files(outcomes: &[(discover::Candidate, pipeline::FileOutcome)]) -
     wanted.into_values().map(|path| discover::Candidate { path, explicit: true }).collect()
 }
 
+/// Findings alike for fingerprints: rule, project path, route, value.
+type Alike = (std::sync::Arc<str>, std::sync::Arc<str>, String, Option<String>);
+
 /// Gathers the files' outcomes: findings with this run's severities, sorted, deduplicated and
 /// numbered; the files checked; the artifacts, each counted once.
 fn merge_outcomes(
@@ -298,6 +356,7 @@ fn merge_outcomes(
     active: &HashMap<String, Severity>,
     overridden: &[String],
     per_path: &settings::PerPathMatcher,
+    projects: &mut discover::ProjectPaths,
     stderr: &mut String,
 ) -> (Vec<Finding>, Vec<PathBuf>, extract::ArtifactCounts) {
     let mut findings: Vec<Finding> = Vec::new();
@@ -316,10 +375,10 @@ fn merge_outcomes(
         // Findings of rules that do not run this time are dropped; the others keep the severity
         // they were raised with (the rule's, or the one an analyzer chose by context), unless
         // the configuration sets the rule's severity: that replaces it everywhere.
-        let ignored = per_path.ignored_for(&candidate.path);
+        let ignored: Vec<suppress::Selector> = per_path.ignored_for(&candidate.path).into_iter().map(suppress::Selector::parse).collect();
         findings.extend(outcome.findings.into_iter().filter_map(|mut f| {
             let severity = *active.get(&*f.rule)?;
-            if ignored.iter().any(|s| settings::matches_selector(&f.rule, s)) {
+            if ignored.iter().any(|s| s.matches(&f)) {
                 return None;
             }
             if overridden.iter().any(|id| **id == *f.rule) {
@@ -332,11 +391,18 @@ fn merge_outcomes(
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Identical findings (one node reached through two paths) are reported once.
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
-    let mut seen: HashMap<(std::sync::Arc<str>, PathBuf, String), u32> = HashMap::new();
+    // Fingerprints: findings alike in rule, file, route and value are numbered in file order.
+    let mut names: HashMap<PathBuf, std::sync::Arc<str>> = HashMap::new();
+    let mut seen: HashMap<Alike, u32> = HashMap::new();
     for finding in &mut findings {
-        let count = seen.entry((finding.rule.clone(), finding.source.path.clone(), finding.locator.clone())).or_default();
+        let name =
+            names.entry(finding.source.path.clone()).or_insert_with(|| std::sync::Arc::from(projects.relative(&finding.source.path)));
+        finding.project_path = name.clone();
+        let key = (finding.rule.clone(), name.clone(), finding.locator.clone(), finding.subject.clone());
+        let count = seen.entry(key).or_default();
         finding.occurrence = *count;
         *count += 1;
+        finding.fingerprint = finding.fingerprint_in(&finding.project_path);
     }
 
     (findings, files, artifacts)

@@ -223,7 +223,8 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     outcome.findings = sink.into_findings();
     let known = |selector: &str| ctx.known.iter().any(|id| crate::settings::matches_selector(id, selector));
     let active = |selector: &str| ctx.active.keys().any(|id| crate::settings::matches_selector(id, selector));
-    let notes = crate::suppress::apply(&source, &parsed.comments, &mut outcome.findings, &known, &active);
+    let rules = crate::suppress::Rules { known: &known, active: &active };
+    let notes = crate::suppress::apply(&source, &parsed.comments, &parsed.documents, &mut outcome.findings, &rules);
     outcome.findings.extend(notes);
     keep_excerpt(&source, &mut outcome.findings);
     outcome

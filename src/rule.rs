@@ -20,8 +20,9 @@ pub mod builtin {
     pub const UNUSED_IGNORE: &str = "deploylint/unused-ignore";
     pub const INVALID_IGNORE: &str = "deploylint/invalid-ignore";
     pub const IGNORE_WITHOUT_REASON: &str = "deploylint/ignore-without-reason";
+    pub const STALE_BASELINE_ENTRY: &str = "deploylint/stale-baseline-entry";
 
-    pub const ALL: [&str; 11] = [
+    pub const ALL: [&str; 12] = [
         PARSE_SYNTAX,
         PARSE_ENCODING,
         PARSE_LIMIT,
@@ -33,6 +34,7 @@ pub mod builtin {
         UNUSED_IGNORE,
         INVALID_IGNORE,
         IGNORE_WITHOUT_REASON,
+        STALE_BASELINE_ENTRY,
     ];
 
     /// The rule for a parser's error.

@@ -30,6 +30,9 @@ pub struct Settings {
     pub per_path_base: PathBuf,
     /// Filters apply to named files too (`--force-exclude`).
     pub force_exclude: bool,
+    /// The baseline whose findings are hidden, and the one to write (`--write-baseline`).
+    pub baseline: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// What the command line says (every field optional where the file may say it instead).
@@ -49,6 +52,10 @@ pub struct Overrides {
     /// `--isolated`: no configuration file.
     pub isolated: bool,
     pub force_exclude: bool,
+    pub baseline: Option<PathBuf>,
+    /// `--no-baseline`: the configuration's baseline is not applied.
+    pub no_baseline: bool,
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// Why the settings cannot be resolved.
@@ -86,6 +93,12 @@ impl Settings {
             per_path: values.per_path.iter().map(|(glob, p)| (glob.get_ref().clone(), text(&p.ignore))).collect(),
             per_path_base: dir.clone(),
             force_exclude: cli.force_exclude || values.force_exclude.unwrap_or(false),
+            baseline: if cli.no_baseline {
+                None
+            } else {
+                cli.baseline.clone().or_else(|| values.baseline.as_deref().map(|b| relative_to(&dir, b)))
+            },
+            write_baseline: cli.write_baseline.clone(),
             limits: Limits {
                 per_rule: limit(cli.max_findings_per_rule.or(values.max_findings_per_rule).unwrap_or(Limits::default().per_rule)),
                 per_file: limit(cli.max_findings_per_file.or(values.max_findings_per_file).unwrap_or(Limits::default().per_file)),
@@ -105,8 +118,7 @@ impl Settings {
         let known = |selector: &str| registry.rules.iter().any(|r| matches_selector(&r.meta.id, selector));
         if let Some(config) = config {
             let v = &config.values;
-            let per_path = v.per_path.values().flat_map(|p| &p.ignore);
-            let spanned = v.select.iter().flatten().chain(&v.extend_select).chain(&v.ignore).chain(v.severity.keys()).chain(per_path);
+            let spanned = v.select.iter().flatten().chain(&v.extend_select).chain(&v.ignore).chain(v.severity.keys());
             for glob in v.per_path.keys() {
                 if let Err(err) = globset::Glob::new(glob.get_ref()) {
                     return Err(SettingsError::Config(
@@ -120,6 +132,12 @@ impl Settings {
                         selector.span().start,
                         format!("`{}` names no rule or rule family (see `deploylint rules`)", selector.get_ref()),
                     )));
+                }
+            }
+            // Per-path ignores may name values too (`iam/wildcard-action[logs:*]`).
+            for selector in v.per_path.values().flat_map(|p| &p.ignore) {
+                if let Err(why) = crate::suppress::Selector::check(selector.get_ref(), &known) {
+                    return Err(SettingsError::Config(config.error_at(selector.span().start, why)));
                 }
             }
         }
@@ -200,6 +218,9 @@ impl Settings {
         out.push_str(&format!("max-findings-per-rule = {}\n", limit(self.limits.per_rule)));
         out.push_str(&format!("max-findings-per-file = {}\n", limit(self.limits.per_file)));
         out.push_str(&format!("force-exclude = {}\n", self.force_exclude));
+        if let Some(baseline) = &self.baseline {
+            out.push_str(&format!("baseline = {:?}\n", baseline.display().to_string()));
+        }
         for (glob, ignore) in &self.per_path {
             out.push_str(&format!("per-path.{glob:?} = {{ ignore = {} }}\n", list(ignore)));
         }

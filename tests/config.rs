@@ -200,3 +200,29 @@ fn force_exclude_filters_the_files_a_hook_names() {
     assert!(!stderr.contains("README.md"), "a named file deploylint does not read is skipped quietly: {stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn per_path_ignores_may_name_values() {
+    let dir = repo("per-path-values");
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let policy = |actions: &str| {
+        format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": {actions}, "Resource": "*"}}]}}"#)
+    };
+    std::fs::write(dir.join("policies/logs.json"), policy(r#"["logs:*"]"#)).unwrap();
+    std::fs::write(dir.join("deploylint.toml"), "[per-path]\n\"policies/*.json\" = { ignore = [\"iam/wildcard-action[logs:*]\"] }\n")
+        .unwrap();
+    let wildcards = |dir: &std::path::Path| {
+        let out = deploylint(dir).args(["check", "policies", "--format", "json"]).output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "iam/wildcard-action").count()
+    };
+    assert_eq!(wildcards(&dir), 0, "logs:* is accepted in policies/");
+    std::fs::write(dir.join("policies/logs.json"), policy(r#"["logs:*", "s3:*"]"#)).unwrap();
+    assert_eq!(wildcards(&dir), 1, "the policy widened: s3:* is reported");
+    std::fs::write(dir.join("deploylint.toml"), "[per-path]\n\"policies/*.json\" = { ignore = [\"iam/wildcard-actoin[logs:*]\"] }\n")
+        .unwrap();
+    let out = deploylint(&dir).args(["check", "policies"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deploylint.toml:2:"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}

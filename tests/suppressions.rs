@@ -119,3 +119,147 @@ fn sarif_with_suppressions_passes_the_sarif_multitool() {
     assert!(results.is_empty(), "SARIF Multitool: {results:#?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+const TEMPLATE: &str = r#"Resources:
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Metadata:
+      deploylint:
+        ignore:
+          - asl/task-timeout
+          - id: iam/wildcard-action
+            reason: nothing to widen here
+          - asl/no-such-rule
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/flow
+      DefinitionString: !Sub | # deploylint:ignore asl/task-retry -- the caller retries
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}
+  Role:
+    Type: AWS::IAM::Role
+    Metadata:
+      deploylint:
+        ignore:
+          - id: iam/wildcard-action
+            values: ["logs:*"]
+            reason: log delivery needs logs:* on *
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: states.amazonaws.com }
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: flow
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: ["logs:*", "s3:*"]
+                Resource: "*"
+              - Effect: Allow
+                Action: ["sqs:*", "sns:*"] # deploylint:ignore iam/wildcard-action[sqs:*] -- the queue is ours
+                Resource: "*"
+"#;
+
+/// (line, rule, suppression kind) of a JSON report's findings.
+fn rows(report: &serde_json::Value) -> Vec<(u64, String, Option<String>)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["start"]["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["suppressed"]["kind"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn check_file(name: &str, text: &str) -> (serde_json::Value, i32) {
+    let dir = std::env::temp_dir().join(format!("deploylint-suppressions-{}-{}", name.replace('.', "-"), std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+    let out = Command::cargo_bin("deploylint")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["check", name, "--isolated", "--format", "json"])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    (serde_json::from_slice(&out.stdout).unwrap(), out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn resource_metadata_block_scalars_and_values() {
+    let (report, code) = check_file("template.yaml", TEMPLATE);
+    let rows = rows(&report);
+    let has = |line: u64, rule: &str, kind: Option<&str>| rows.contains(&(line, rule.to_string(), kind.map(str::to_string)));
+    // In the block scalar: its header line's comment covers it; the resource's Metadata too.
+    assert!(has(14, "asl/task-retry", Some("inline")), "{rows:?}");
+    assert!(has(14, "asl/task-timeout", Some("metadata")), "{rows:?}");
+    // Value-scoped: `logs:*` by the resource's Metadata, `sqs:*` by the comment; the others stay.
+    let mut wildcards: Vec<(u64, Option<String>)> =
+        rows.iter().filter(|r| r.1 == "iam/wildcard-action").map(|r| (r.0, r.2.clone())).collect();
+    wildcards.sort();
+    assert_eq!(
+        wildcards,
+        [(34, None), (34, Some("metadata".to_string())), (37, None), (37, Some("inline".to_string()))],
+        "s3:* and sns:* are reported"
+    );
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "iam/wildcard-action" && f.get("suppressed").is_none())
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("`s3:*`") && messages[1].contains("`sns:*`"), "{messages:?}");
+    // Notes about the suppressions themselves.
+    assert!(has(10, "deploylint/invalid-ignore", None), "unknown rule in Metadata: {rows:?}");
+    assert!(has(7, "deploylint/ignore-without-reason", None), "{rows:?}");
+    assert!(has(8, "deploylint/unused-ignore", None), "Flow has no wildcard to accept: {rows:?}");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn metadata_suppresses_in_json_templates() {
+    let template = serde_json::json!({
+        "Resources": {
+            "Flow": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Metadata": {"deploylint": {"ignore": [
+                    {"id": "asl", "reason": "a legacy flow, replaced in Q3"}
+                ]}},
+                "Properties": {
+                    "RoleArn": "arn:aws:iam::123456789012:role/flow",
+                    "Definition": {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}
+                }
+            },
+            "Other": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Metadata": {"deploylint": {"ignore": [{"id": "asl/task-retry", "values": "A"}], "ignroe": []}},
+                "Properties": {
+                    "RoleArn": "arn:aws:iam::123456789012:role/flow",
+                    "Definition": {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}
+                }
+            }
+        }
+    });
+    let (report, _) = check_file("template.json", &serde_json::to_string_pretty(&template).unwrap());
+    let findings = report["findings"].as_array().unwrap();
+    let flow: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| f["route"].as_str().unwrap_or_default().starts_with("Resources.Flow.")).collect();
+    assert_eq!(flow.len(), 2, "{findings:#?}");
+    assert!(flow.iter().all(|f| f["suppressed"] == serde_json::json!({"kind": "metadata", "reason": "a legacy flow, replaced in Q3"})));
+    let invalid: Vec<&str> =
+        findings.iter().filter(|f| f["rule"] == "deploylint/invalid-ignore").map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(invalid.len(), 2, "`values` not a list, and the typo'd key: {invalid:?}");
+    assert!(invalid.iter().any(|m| m.contains("`ignroe`")), "{invalid:?}");
+    let other = findings.iter().filter(|f| {
+        f["route"].as_str().unwrap_or_default().starts_with("Resources.Other.")
+            && f["rule"].as_str().unwrap().starts_with("asl/")
+            && f.get("suppressed").is_none()
+    });
+    assert_eq!(other.count(), 2, "a broken suppression suppresses nothing");
+}

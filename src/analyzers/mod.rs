@@ -104,11 +104,7 @@ impl<'a> Emitter<'a, '_> {
         let mut finding = Finding::new(self.rule, self.severity, &artifact.source, span, message.into());
         finding.subject = subject;
         self.title.clone_into(&mut finding.label);
-        finding.locator = match (artifact.location.is_empty(), locator.is_empty()) {
-            (true, _) => locator.to_string(),
-            (false, true) => artifact.location.clone(),
-            (false, false) => format!("{}/{locator}", artifact.location),
-        };
+        finding.locator = crate::finding::route(&artifact.location, locator);
         Report { finding, artifact, sink: self.sink }
     }
 }

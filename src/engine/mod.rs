@@ -209,8 +209,13 @@ impl Rule {
                         }
                         out.push_with(&self.id, || {
                             let message = self.render(artifact, target, Some(node), "");
-                            let mut finding = self.finding(artifact, target, severity, node.span, &query::dotted(&path), message);
-                            finding.subject = node.as_str().map(str::to_string);
+                            // A flagged value is named by the value, not by its place in a
+                            // list: its fingerprint survives an action inserted before it.
+                            let subject = node.as_str().map(str::to_string);
+                            let dotted = query::dotted(&path);
+                            let sub = if subject.is_some() { without_index(&dotted) } else { &dotted };
+                            let mut finding = self.finding(artifact, target, severity, node.span, sub, message);
+                            finding.subject = subject;
                             finding
                         });
                     }
@@ -243,16 +248,13 @@ impl Rule {
         sub: &str,
         message: String,
     ) -> Finding {
-        let mut locator = artifact.location.clone();
         let path = target.path.render();
-        for part in [path.as_str(), sub] {
-            if !part.is_empty() {
-                if !locator.is_empty() {
-                    locator.push('/');
-                }
-                locator.push_str(part);
-            }
-        }
+        let inner = match (path.is_empty(), sub.is_empty()) {
+            (_, true) => path,
+            (true, false) => sub.to_string(),
+            (false, false) => format!("{path}.{sub}"),
+        };
+        let locator = crate::finding::route(&artifact.location, &inner);
         let mut finding = Finding::new(&self.id, severity, &artifact.source, span, message);
         finding.help.clone_from(&self.help);
         finding.locator = locator;
@@ -321,4 +323,12 @@ pub fn is_rule_id(id: &str) -> bool {
     let kebab =
         |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !s.starts_with('-');
     kebab(family) && kebab(name)
+}
+
+/// A dotted path without its last list index (`Action[2]` → `Action`).
+fn without_index(dotted: &str) -> &str {
+    match dotted.strip_suffix(']').and_then(|d| d.rfind('[').map(|i| (i, d))) {
+        Some((i, d)) if d[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &dotted[..i],
+        _ => dotted,
+    }
 }

@@ -136,7 +136,15 @@ fn statements(root: &Node) -> impl Iterator<Item = Target<'_>> {
         match &alternative.value {
             Value::Array(items) => {
                 for (j, item) in items.iter().enumerate() {
-                    list.extend(item.alternatives().into_iter().map(|s| (s, format!("{prefix}[{j}]"))));
+                    // Named by its Sid where it has one: the route (and the fingerprint)
+                    // then survives a statement inserted before it.
+                    list.extend(item.alternatives().into_iter().map(|s| {
+                        let place = match s.get_str("Sid").filter(|sid| !sid.is_empty()) {
+                            Some(sid) => format!("{prefix}[Sid={}]", crate::finding::locator_part(sid)),
+                            None => format!("{prefix}[{j}]"),
+                        };
+                        (s, place)
+                    }));
                 }
             }
             _ => list.push((alternative, prefix)),

@@ -221,7 +221,7 @@ fn push_document<'a>(
                 let length = join_length(node, 0).unwrap_or(0);
                 let left = ctx.join_budget.get();
                 if length > left {
-                    out.findings.push(Finding::new(
+                    let mut finding = Finding::new(
                         builtin::PARSE_LIMIT,
                         Severity::Error,
                         &ctx.source,
@@ -232,14 +232,16 @@ fn push_document<'a>(
                             crate::finding::shortened(id, 200),
                             MAX_JOIN_BYTES >> 20
                         ),
-                    ));
+                    );
+                    finding.locator = location;
+                    out.findings.push(finding);
                     return;
                 }
                 ctx.join_budget.set(left - length);
             }
             let Some((text, sub)) = embedded_text(&ctx.source.text, node) else { return };
             let what = format!("{location} of resource `{id}`");
-            match parse_embedded(&text, placeholders || sub, &what, ctx, out) {
+            match parse_embedded(&text, placeholders || sub, (&what, &location), ctx, out) {
                 Some(parsed) => (Cow::Owned(parsed), Some(Box::new(text))),
                 None => return,
             }

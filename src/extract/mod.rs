@@ -250,10 +250,28 @@ fn is_plan(doc: &Node) -> bool {
 }
 
 /// Parses an embedded JSON document, reporting a parse failure as a finding at the mapped span.
-fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) -> Option<Node> {
+/// `location` is the document's place in the file (`Resources.Flow.Properties.DefinitionString`):
+/// the findings' locator, so they keep their fingerprints when other documents change.
+fn parse_embedded(
+    text: &EmbeddedText,
+    placeholders: bool,
+    (what, location): (&str, &str),
+    ctx: &Context<'_>,
+    out: &mut Extraction<'_, '_>,
+) -> Option<Node> {
+    let mut findings = Vec::new();
+    let node = parse_embedded_document(text, placeholders, what, ctx, &mut findings);
+    for mut finding in findings {
+        location.clone_into(&mut finding.locator);
+        out.findings.push(finding);
+    }
+    node
+}
+
+fn parse_embedded_document(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Option<Node> {
     let trimmed = text.text.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
-        out.findings.push(Finding::new(
+        out.push(Finding::new(
             builtin::PARSE_SYNTAX,
             Severity::Error,
             &ctx.source,
@@ -265,7 +283,7 @@ fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Con
     match text.parse_json(json::Options { placeholders }) {
         Ok((node, dups)) => {
             for dup in dups {
-                out.findings.push(Finding::duplicate_key(&ctx.source, &dup));
+                out.push(Finding::duplicate_key(&ctx.source, &dup));
             }
             Some(node)
         }
@@ -287,7 +305,7 @@ fn parse_embedded(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Con
             } else {
                 Finding::new(rule, Severity::Error, &ctx.source, err.span, format!("{what}: {}", err.message))
             };
-            out.findings.push(finding);
+            out.push(finding);
             None
         }
     }

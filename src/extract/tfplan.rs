@@ -100,7 +100,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                     let mut text = EmbeddedText::new(node.span);
                     text.push_string_node(&ctx.source.text, node);
                     let what = format!("`{key}`");
-                    if let Some(root) = parse_embedded(&text, false, &what, ctx, out) {
+                    if let Some(root) = parse_embedded(&text, false, (&what, &key), ctx, out) {
                         out.push(Artifact {
                             kind: attribute.kind,
                             root: Cow::Owned(root),
@@ -129,7 +129,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     let mut noted = BTreeSet::new();
     for (key, span) in unknown {
         if !done.contains(&key) && noted.insert(key.clone()) {
-            out.findings.push(Finding::new(
+            let mut finding = Finding::new(
                 builtin::TF_UNKNOWN_AT_PLAN,
                 Severity::Note,
                 &ctx.source,
@@ -137,7 +137,9 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                 format!(
                     "`{key}` is unknown until apply (it interpolates another resource's attribute), so it cannot be checked in this plan"
                 ),
-            ));
+            );
+            finding.locator = key;
+            out.findings.push(finding);
         }
     }
 }

@@ -31,7 +31,13 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
     docs: String,
-    fingerprint: String,
+    /// Where the finding is, in words: the document's place in the file, then the node's
+    /// inside it (`Resources.Flow.Properties.DefinitionString → States.Charge`).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    route: &'a str,
+    /// The file relative to its project root, as the fingerprint and the baseline name it.
+    project_path: &'a str,
+    fingerprint: &'a str,
     /// The service's own code for the error the finding pre-empts.
     #[serde(skip_serializing_if = "Option::is_none")]
     aws_code: Option<&'static str>,
@@ -78,7 +84,9 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             end,
             help: f.help.as_deref(),
             docs: docs_url(&f.rule),
-            fingerprint: f.fingerprint(),
+            route: &f.locator,
+            project_path: &f.project_path,
+            fingerprint: &f.fingerprint,
             aws_code: f.aws_code,
             suppressed: f.suppressed.as_ref().map(|s| Suppressed { kind: s.kind, reason: s.reason.as_deref() }),
             related: f

@@ -143,16 +143,25 @@ struct Region {
 
 pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<RuleDescriptor<'_>> = report.rules.iter().map(|m| descriptor(m)).collect();
-    let results = super::Lazy::new(report.findings.iter().chain(report.suppressed).map(|f| SarifResult {
-        rule_id: f.rule.to_string(),
-        rule_index: report.rules.iter().position(|m| *m.id == *f.rule).unwrap_or(0),
-        level: f.severity.as_str(),
-        message: Text { text: f.message.clone() },
-        locations: vec![location(&f.source, f.span, None)],
-        related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
-        partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": f.fingerprint() }),
-        properties: f.aws_code.map(|aws_code| ResultProperties { aws_code }),
-        suppressions: f.suppressed.iter().map(|s| SarifSuppression { kind: "inSource", justification: s.reason.clone() }).collect(),
+    let results = super::Lazy::new(report.findings.iter().chain(report.suppressed).map(|f| {
+        SarifResult {
+            rule_id: f.rule.to_string(),
+            rule_index: report.rules.iter().position(|m| *m.id == *f.rule).unwrap_or(0),
+            level: f.severity.as_str(),
+            message: Text { text: f.message.clone() },
+            locations: vec![location(&f.source, f.span, None)],
+            related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
+            partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": f.fingerprint }),
+            properties: f.aws_code.map(|aws_code| ResultProperties { aws_code }),
+            suppressions: f
+                .suppressed
+                .iter()
+                .map(|s| SarifSuppression {
+                    kind: if s.kind == "baseline" { "external" } else { "inSource" },
+                    justification: s.reason.clone(),
+                })
+                .collect(),
+        }
     }));
     let root = std::env::current_dir().map(|d| format!("file://{}/", uri_encode(&path_text(&d)).trim_end_matches('/'))).unwrap_or_default();
     let log = Log {
