@@ -57,6 +57,8 @@ pub enum Command {
     Config(CheckArgs),
 }
 
+/// Flags are bools by nature: clap reads each one.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// Files and directories to check (default: the current directory).
@@ -114,6 +116,16 @@ pub struct CheckArgs {
     /// are kept), then report them as accepted.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Show notes in the human report (they are counted in the summary, and always in the
+    /// other formats); notes of rules selected by id are shown anyway.
+    #[arg(long)]
+    pub show_notes: bool,
+    /// Print the findings and nothing else: no summary, no notes on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Human report: print how many findings each rule has instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
     /// Colours in the human report: auto (on a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

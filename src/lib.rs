@@ -209,10 +209,21 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let limits = settings.limits;
     let mut ctx = pipeline::RunContext::new(&registry, &active, &allowed);
     ctx.limits = limits;
-    let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> =
-        candidates.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect();
+    let progress = if !args.quiet && std::io::stderr().is_terminal() {
+        let (delay, every) = (std::time::Duration::from_secs(1), std::time::Duration::from_millis(100));
+        report::progress::Progress::start(candidates.len(), delay, every, Box::new(std::io::stderr()))
+    } else {
+        report::progress::Progress::hidden()
+    };
+    let check = |c: &discover::Candidate| {
+        let outcome = pipeline::check_file(c, &ctx);
+        progress.tick();
+        (c.clone(), outcome)
+    };
+    let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = candidates.par_iter().map(check).collect();
     let referenced = referenced_files(&outcomes);
-    outcomes.extend(referenced.par_iter().map(|c| (c.clone(), pipeline::check_file(c, &ctx))).collect::<Vec<_>>());
+    outcomes.extend(referenced.par_iter().map(check).collect::<Vec<_>>());
+    drop(progress);
     for err in walk_errors {
         if err.io {
             // A directory that cannot be read hides its files: that fails the run.
@@ -252,6 +263,13 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         color,
         elapsed_ms: started.elapsed().as_millis(),
         artifacts,
+        human: report::HumanOptions {
+            show_notes: args.show_notes,
+            // A note selected by its id is what the user asked to see.
+            note_rules: settings.select.iter().chain(&settings.extend_select).filter(|s| s.contains('/')).cloned().collect(),
+            quiet: args.quiet,
+            statistics: args.statistics,
+        },
     };
     let written = if let Some(path) = &args.output {
         std::fs::File::create(path).and_then(|file| {
@@ -272,6 +290,11 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             report::escape_control(&place),
             discover::io_message(&err)
         ));
+    }
+    if args.quiet {
+        // Only what went wrong: the notes about files not checked and the baseline written go.
+        let kept: Vec<&str> = stderr.split_inclusive('\n').filter(|l| !l.starts_with("note: ") && !l.starts_with("wrote ")).collect();
+        stderr = kept.concat();
     }
     let threshold = settings.fail_on.threshold();
     let failed = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));

@@ -310,3 +310,31 @@ docs: {summary: s, why: w, fix: f}
     assert_eq!(code, 1);
     assert!(out.contains("team/no-pass-state") && out.contains("State `P` is a Pass state"), "{out}");
 }
+
+#[test]
+fn human_report_hides_notes_unless_asked_and_can_be_quiet_or_statistics() {
+    let dir = temp_dir("human-options");
+    // A suppression without a reason is a note; the untimed task a warning.
+    let flow = "StartAt: A\nStates:\n  A:  # deploylint:ignore asl/task-retry\n    Type: Task\n    Resource: arn:aws:states:::lambda:invoke\n    End: true\n";
+    std::fs::write(dir.join("flow.asl.yaml"), flow).unwrap();
+    let run = |args: &[&str]| stdout_of(deploylint().current_dir(&dir).args(["check", "flow.asl.yaml", "--isolated"]).args(args));
+    let (text, code) = run(&[]);
+    assert_eq!(code, 1);
+    assert!(text.contains("asl/task-timeout") && !text.contains("deploylint/ignore-without-reason"), "{text}");
+    assert!(text.contains("(0 errors, 1 warning, 1 note)") && text.contains("1 note not shown (--show-notes); 1 suppressed"), "{text}");
+    let (text, _) = run(&["--show-notes"]);
+    assert!(text.contains("deploylint/ignore-without-reason") && !text.contains("not shown"), "{text}");
+    let (text, _) = run(&["--select", "deploylint/ignore-without-reason"]);
+    assert!(text.contains("deploylint/ignore-without-reason"), "a note selected by id is shown: {text}");
+    let (text, code) = run(&["--quiet"]);
+    assert_eq!(code, 1);
+    assert!(text.contains("asl/task-timeout") && !text.contains("Checked") && !text.contains("Found"), "{text}");
+    let (text, _) = run(&["--statistics"]);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with("1  asl/task-timeout") && first.contains("warning"), "{text}");
+    assert!(!text.contains("╭─"), "no snippets with --statistics: {text}");
+    // JSON carries every note.
+    let (json, _) = run(&["--format", "json"]);
+    assert!(json.contains("deploylint/ignore-without-reason"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -21,8 +21,12 @@ use crate::source::{Source, Span};
 pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let theme = if report.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100).with_context_lines(1);
+    let options = &report.human;
+    if options.statistics {
+        statistics(report, out)?;
+    }
     let mut text = String::new();
-    for finding in report.findings {
+    for finding in report.findings.iter().filter(|f| !options.statistics && options.shows(f)) {
         text.clear();
         let diagnostic = Rendered::new(finding);
         if handler.render_report(&mut text, &diagnostic).is_err() {
@@ -30,6 +34,9 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         }
         text.push('\n');
         out.write_all(text.as_bytes())?;
+    }
+    if options.quiet {
+        return Ok(());
     }
     let (errors, warnings, notes) = (report.count(Severity::Error), report.count(Severity::Warning), report.count(Severity::Note));
     let files_with = {
@@ -400,7 +407,43 @@ fn ceil_char_boundary(source: &Source, mut i: usize) -> usize {
     i
 }
 
-/// `; 3 suppressed` when suppressions accepted findings.
+/// `; 2 notes not shown (--show-notes); 3 suppressed (1 by the baseline)` as it applies.
 fn suppressed_text(report: &Report<'_>) -> String {
-    if report.suppressed.is_empty() { String::new() } else { format!("; {} suppressed", report.suppressed.len()) }
+    let mut text = String::new();
+    let hidden = if report.human.statistics { 0 } else { report.findings.iter().filter(|f| !report.human.shows(f)).count() };
+    if hidden > 0 {
+        text.push_str(&format!("; {hidden} note{} not shown (--show-notes)", plural(hidden)));
+    }
+    if !report.suppressed.is_empty() {
+        text.push_str(&format!("; {} suppressed", report.suppressed.len()));
+        let baseline = report.suppressed.iter().filter(|f| f.suppressed.as_ref().is_some_and(|s| s.kind == "baseline")).count();
+        match baseline {
+            0 => {}
+            n if n == report.suppressed.len() => text.push_str(" by the baseline"),
+            n => text.push_str(&format!(" ({n} by the baseline)")),
+        }
+    }
+    text
+}
+
+/// `--statistics`: findings per rule, the most first.
+fn statistics(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut counts: std::collections::BTreeMap<&str, (usize, Severity)> = std::collections::BTreeMap::new();
+    for finding in report.findings {
+        let entry = counts.entry(&finding.rule).or_insert((0, finding.severity));
+        entry.0 += 1;
+        entry.1 = entry.1.max(finding.severity);
+    }
+    let mut rows: Vec<(&str, usize, Severity)> = counts.into_iter().map(|(rule, (n, severity))| (rule, n, severity)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let count_width = rows.first().map_or(1, |r| r.1.to_string().len());
+    let id_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (rule, n, severity) in &rows {
+        let title = report.meta(rule).map_or("", |m| m.title.as_str());
+        writeln!(out, "{n:>count_width$}  {rule:id_width$}  {:7}  {title}", severity.as_str())?;
+    }
+    if !rows.is_empty() {
+        writeln!(out)?;
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ mod github;
 mod human;
 mod json;
 mod junit;
+pub mod progress;
 mod sarif;
 
 use crate::finding::{Finding, Severity};
@@ -33,6 +34,27 @@ pub struct Report<'a> {
     pub color: bool,
     pub elapsed_ms: u128,
     pub artifacts: crate::extract::ArtifactCounts,
+    pub human: HumanOptions,
+}
+
+/// What the human report shows.
+#[derive(Clone, Debug, Default)]
+pub struct HumanOptions {
+    /// Notes are shown (else counted only), and those of these rules anyway (selected by id).
+    pub show_notes: bool,
+    pub note_rules: Vec<String>,
+    /// The findings only: no summary.
+    pub quiet: bool,
+    /// Counts per rule instead of the findings.
+    pub statistics: bool,
+}
+
+impl HumanOptions {
+    /// Whether the human report shows this finding.
+    #[must_use]
+    pub fn shows(&self, finding: &Finding) -> bool {
+        finding.severity != Severity::Note || self.show_notes || self.note_rules.iter().any(|r| **r == *finding.rule)
+    }
 }
 
 /// Where the rule docs live; each rule's page is `{DOCS_BASE}/<family>/<name>.md`.
