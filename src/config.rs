@@ -85,8 +85,15 @@ pub struct Values {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PerPath {
+    /// Rules (or `rule[value]`) whose findings are dropped there.
     #[serde(default)]
     pub ignore: Vec<Spanned<String>>,
+    /// Only these rules report there (of those that run).
+    #[serde(default)]
+    pub select: Option<Vec<Spanned<String>>>,
+    /// Severities there, over the rule's and the top-level `[severity]`.
+    #[serde(default)]
+    pub severity: BTreeMap<Spanned<String>, Severity>,
 }
 
 /// A configuration file, read.

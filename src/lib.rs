@@ -397,14 +397,17 @@ fn merge_outcomes(
         }
         // Findings of rules that do not run this time are dropped; the others keep the severity
         // they were raised with (the rule's, or the one an analyzer chose by context), unless
-        // the configuration sets the rule's severity: that replaces it everywhere.
-        let ignored: Vec<suppress::Selector> = per_path.ignored_for(&candidate.path).into_iter().map(suppress::Selector::parse).collect();
+        // the configuration sets the rule's severity: that replaces it everywhere (and a
+        // `[per-path]` severity replaces it for the files its glob matches).
+        let here = per_path.for_path(&candidate.path);
         findings.extend(outcome.findings.into_iter().filter_map(|mut f| {
             let severity = *active.get(&*f.rule)?;
-            if ignored.iter().any(|s| s.matches(&f)) {
+            if !here.keeps(&f) {
                 return None;
             }
-            if overridden.iter().any(|id| **id == *f.rule) {
+            if let Some(severity) = here.severity(&f.rule) {
+                f.severity = severity;
+            } else if overridden.iter().any(|id| **id == *f.rule) {
                 f.severity = severity;
             }
             Some(f)

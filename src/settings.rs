@@ -25,8 +25,8 @@ pub struct Settings {
     pub fail_on: FailOn,
     pub rules_dirs: Vec<PathBuf>,
     pub limits: Limits,
-    /// `[per-path]`: (glob, rules ignored there), globs relative to `per_path_base`.
-    pub per_path: Vec<(String, Vec<String>)>,
+    /// `[per-path]`, globs relative to `per_path_base`.
+    pub per_path: Vec<PerPathRules>,
     pub per_path_base: PathBuf,
     /// Filters apply to named files too (`--force-exclude`).
     pub force_exclude: bool,
@@ -90,7 +90,16 @@ impl Settings {
             severity: values.severity.iter().map(|(k, v)| (k.get_ref().clone(), *v)).collect(),
             fail_on: cli.fail_on.or(values.fail_on).unwrap_or(FailOn::Warning),
             rules_dirs,
-            per_path: values.per_path.iter().map(|(glob, p)| (glob.get_ref().clone(), text(&p.ignore))).collect(),
+            per_path: values
+                .per_path
+                .iter()
+                .map(|(glob, p)| PerPathRules {
+                    glob: glob.get_ref().clone(),
+                    ignore: text(&p.ignore),
+                    select: p.select.as_deref().map(text),
+                    severity: p.severity.iter().map(|(k, v)| (k.get_ref().clone(), *v)).collect(),
+                })
+                .collect(),
             per_path_base: dir.clone(),
             force_exclude: cli.force_exclude || values.force_exclude.unwrap_or(false),
             baseline: if cli.no_baseline {
@@ -140,6 +149,14 @@ impl Settings {
                     return Err(SettingsError::Config(config.error_at(selector.span().start, why)));
                 }
             }
+            for selector in v.per_path.values().flat_map(|p| p.select.iter().flatten().chain(p.severity.keys())) {
+                if !known(selector.get_ref()) {
+                    return Err(SettingsError::Config(config.error_at(
+                        selector.span().start,
+                        format!("`{}` names no rule or rule family (see `deploylint rules`)", selector.get_ref()),
+                    )));
+                }
+            }
         }
         for selector in self.select.iter().chain(&self.ignore) {
             if !known(selector) {
@@ -176,16 +193,15 @@ impl Settings {
         Ok((active, overridden))
     }
 
-    /// The rules `[per-path]` ignores for files, as a matcher: a file's path (as the report
-    /// names it) → whether a rule is ignored there.
+    /// `[per-path]` compiled: a file's path → the rules ignored, selected and their severities there.
     #[must_use]
     pub fn per_path_matcher(&self) -> PerPathMatcher {
         let base = std::fs::canonicalize(&self.per_path_base).unwrap_or_else(|_| self.per_path_base.clone());
         let entries = self
             .per_path
             .iter()
-            .filter_map(|(glob, ignore)| {
-                Some((globset::GlobBuilder::new(glob).literal_separator(true).build().ok()?.compile_matcher(), ignore.clone()))
+            .filter_map(|rules| {
+                Some((globset::GlobBuilder::new(&rules.glob).literal_separator(true).build().ok()?.compile_matcher(), rules.clone()))
             })
             .collect();
         PerPathMatcher { base, entries }
@@ -221,8 +237,16 @@ impl Settings {
         if let Some(baseline) = &self.baseline {
             out.push_str(&format!("baseline = {:?}\n", baseline.display().to_string()));
         }
-        for (glob, ignore) in &self.per_path {
-            out.push_str(&format!("per-path.{glob:?} = {{ ignore = {} }}\n", list(ignore)));
+        for rules in &self.per_path {
+            let mut parts = vec![format!("ignore = {}", list(&rules.ignore))];
+            if let Some(select) = &rules.select {
+                parts.push(format!("select = {}", list(select)));
+            }
+            if !rules.severity.is_empty() {
+                let severities: Vec<String> = rules.severity.iter().map(|(r, s)| format!("{r:?} = {:?}", s.as_str())).collect();
+                parts.push(format!("severity = {{ {} }}", severities.join(", ")));
+            }
+            out.push_str(&format!("per-path.{:?} = {{ {} }}\n", rules.glob, parts.join(", ")));
         }
         if !self.severity.is_empty() {
             out.push_str("\n[severity]\n");
@@ -234,23 +258,64 @@ impl Settings {
     }
 }
 
-/// `[per-path]` compiled: which rules are ignored for a file.
+/// One `[per-path]` entry.
+#[derive(Clone, Debug)]
+pub struct PerPathRules {
+    pub glob: String,
+    pub ignore: Vec<String>,
+    pub select: Option<Vec<String>>,
+    pub severity: Vec<(String, Severity)>,
+}
+
+/// `[per-path]` compiled.
 pub struct PerPathMatcher {
     base: PathBuf,
-    entries: Vec<(globset::GlobMatcher, Vec<String>)>,
+    entries: Vec<(globset::GlobMatcher, PerPathRules)>,
+}
+
+/// What `[per-path]` says for one file: every matching entry applies.
+#[derive(Debug, Default)]
+pub struct PathRules {
+    ignore: Vec<crate::suppress::Selector>,
+    /// Each matching entry's `select`: a finding's rule must be in all of them.
+    select: Vec<Vec<String>>,
+    /// (glob length, selector, severity): the longest glob wins, then the most specific rule.
+    severity: Vec<(usize, String, Severity)>,
 }
 
 impl PerPathMatcher {
-    /// The rule selectors ignored for the file at `path` (relative to the working directory,
-    /// or absolute).
+    /// The rules for the file at `path` (relative to the working directory, or absolute).
     #[must_use]
-    pub fn ignored_for(&self, path: &Path) -> Vec<&str> {
+    pub fn for_path(&self, path: &Path) -> PathRules {
+        let mut out = PathRules::default();
         if self.entries.is_empty() {
-            return Vec::new();
+            return out;
         }
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let Ok(relative) = absolute.strip_prefix(&self.base) else { return Vec::new() };
-        self.entries.iter().filter(|(glob, _)| glob.is_match(relative)).flat_map(|(_, ignore)| ignore.iter().map(String::as_str)).collect()
+        let Ok(relative) = absolute.strip_prefix(&self.base) else { return out };
+        for (_, rules) in self.entries.iter().filter(|(glob, _)| glob.is_match(relative)) {
+            out.ignore.extend(rules.ignore.iter().map(|s| crate::suppress::Selector::parse(s)));
+            out.select.extend(rules.select.clone());
+            out.severity.extend(rules.severity.iter().map(|(s, v)| (rules.glob.len(), s.clone(), *v)));
+        }
+        out
+    }
+}
+
+impl PathRules {
+    /// Whether a finding stays there: not ignored, and selected where a `select` applies
+    /// (parse findings and the note for findings left out always stay, as at the top level).
+    #[must_use]
+    pub fn keeps(&self, finding: &crate::finding::Finding) -> bool {
+        let always = finding.rule.starts_with("parse/") || *finding.rule == *crate::finding::TOO_MANY_FINDINGS;
+        !self.ignore.iter().any(|s| s.matches(finding))
+            && (always || self.select.iter().all(|list| list.iter().any(|s| matches_selector(&finding.rule, s))))
+    }
+
+    /// The severity there for a rule, if an entry sets one.
+    #[must_use]
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        self.severity.iter().filter(|(_, s, _)| matches_selector(rule, s)).max_by_key(|(glob, s, _)| (*glob, s.len())).map(|(_, _, v)| *v)
     }
 }
 

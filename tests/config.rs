@@ -226,3 +226,48 @@ fn per_path_ignores_may_name_values() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("deploylint.toml:2:"), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn per_path_select_and_severity() {
+    let dir = repo("per-path-severity");
+    std::fs::create_dir_all(dir.join("legacy")).unwrap();
+    std::fs::copy(dir.join("flows/nested/bare.asl.json"), dir.join("legacy/old.asl.json")).unwrap();
+    std::fs::write(
+        dir.join("deploylint.toml"),
+        "[severity]\nasl = \"error\"\n\n[per-path]\n\"legacy/**\" = { severity = { \"asl/task-retry\" = \"note\" }, select = [\"asl/task-retry\"] }\n",
+    )
+    .unwrap();
+    let out = deploylint(&dir).args(["check", ".", "--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string())
+        })
+        .collect();
+    found.sort();
+    let row = |file: &str, rule: &str, severity: &str| (file.to_string(), rule.to_string(), severity.to_string());
+    assert_eq!(
+        found,
+        [
+            row("bare.asl.json", "asl/task-retry", "error"),
+            row("bare.asl.json", "asl/task-timeout", "error"),
+            row("old.asl.json", "asl/task-retry", "note"),
+        ],
+        "legacy/: only task-retry, as a note; elsewhere the top-level severity"
+    );
+    let out = deploylint(&dir).args(["config"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(r#"per-path."legacy/**" = { ignore = [], select = ["asl/task-retry"], severity = { "asl/task-retry" = "note" } }"#),
+        "{text}"
+    );
+    std::fs::write(dir.join("deploylint.toml"), "[per-path]\n\"legacy/**\" = { severity = { \"asl/task-rety\" = \"note\" } }\n").unwrap();
+    let out = deploylint(&dir).args(["check", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deploylint.toml:2:"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -263,3 +263,40 @@ fn metadata_suppresses_in_json_templates() {
     });
     assert_eq!(other.count(), 2, "a broken suppression suppresses nothing");
 }
+
+#[test]
+fn a_comment_above_a_block_scalar_key_covers_the_scalar() {
+    let template = r#"Resources:
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/flow
+      # deploylint:ignore asl/task-timeout -- the caller sets a deadline
+      DefinitionString: !Sub
+        - |
+          {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${Fn}", "End": true}}}
+        - Fn: arn:aws:lambda:us-east-1:123456789012:function:x
+  Flow2:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/flow
+      # deploylint:ignore asl/task-timeout -- the caller sets a deadline
+      DefinitionString:
+        |
+          {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+          "End": true}}}
+"#;
+    let (report, _) = check_file("block.yaml", template);
+    let mut rows = rows(&report);
+    rows.sort();
+    let row = |line: u64, rule: &str, kind: Option<&str>| (line, rule.to_string(), kind.map(str::to_string));
+    assert_eq!(
+        rows,
+        [
+            row(9, "asl/task-retry", None),
+            row(9, "asl/task-timeout", Some("inline")),
+            row(18, "asl/task-retry", None),
+            row(18, "asl/task-timeout", Some("inline")),
+        ]
+    );
+}

@@ -93,31 +93,71 @@ pub(super) fn directives(
     out
 }
 
-/// Gives each line directive the multi-line strings that start on its lines (`!Sub |` starts
-/// on the line of its tag).
+/// Gives each line directive the multi-line strings it covers: those that start on its lines
+/// (`!Sub |` starts on the line of its tag), and those anywhere in the value of a key on its
+/// lines (`DefinitionString:` over a `!Sub [ |, {…} ]` list, or a `|` on the next line).
 fn add_block_strings(source: &Source, documents: &[Node], directives: &mut [Directive]) {
+    let covered =
+        |directive: &Directive, line: usize| matches!(&directive.cover, Cover::Lines { lines, .. } if lines.0 == line || lines.1 == line);
+    let line_of = |offset: usize| source.line_index(offset) + 1;
     let mut pending: Vec<(usize, &Node)> = documents.iter().map(|d| (d.span.start(), d)).collect();
     while let Some((start, node)) = pending.pop() {
         match &node.value {
-            Value::String(_) => {
-                let (first, last) = (source.line_index(start), source.line_index(node.span.end()));
-                if first == last {
-                    continue;
-                }
-                for directive in directives.iter_mut() {
-                    if let Cover::Lines { lines, strings } = &mut directive.cover
-                        && (lines.0 == first + 1 || lines.1 == first + 1)
-                    {
+            Value::String(_) if line_of(start) != line_of(node.span.end()) => {
+                for directive in directives.iter_mut().filter(|d| covered(d, line_of(start))) {
+                    if let Cover::Lines { strings, .. } = &mut directive.cover {
                         strings.push(node.span);
                     }
                 }
             }
             Value::Tagged(_, inner) => pending.push((start, inner)),
             Value::Array(items) => pending.extend(items.iter().map(|n| (n.span.start(), n))),
-            Value::Object(entries) => pending.extend(entries.iter().map(|e| (e.value.span.start(), &e.value))),
+            Value::Object(entries) => {
+                for entry in entries {
+                    let key_line = line_of(entry.key_span.start());
+                    if directives.iter().any(|d| covered(d, key_line)) {
+                        let strings = multi_line_strings(source, &entry.value);
+                        for directive in directives.iter_mut().filter(|d| covered(d, key_line)) {
+                            if let Cover::Lines { strings: mine, .. } = &mut directive.cover {
+                                mine.extend(&strings);
+                            }
+                        }
+                    }
+                    pending.push((entry.value.span.start(), &entry.value));
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// The spans of the block scalars and other strings over more than one line in a value.
+fn multi_line_strings(source: &Source, value: &Node) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut pending = vec![value];
+    while let Some(node) = pending.pop() {
+        match &node.value {
+            Value::String(_)
+                if source.line_index(node.span.start()) != source.line_index(node.span.end())
+                    || is_block_scalar(&source.text, node.span.start()) =>
+            {
+                out.push(node.span);
+            }
+            Value::Tagged(_, inner) => pending.push(inner),
+            Value::Array(items) => pending.extend(items),
+            Value::Object(entries) => pending.extend(entries.iter().map(|e| &e.value)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether the string starting at `start` is a block scalar: `|` or `>` (with chomping and
+/// indentation indicators) before it.
+fn is_block_scalar(text: &str, start: usize) -> bool {
+    let before = text.get(..start).unwrap_or("").trim_end();
+    let token = before.rsplit(char::is_whitespace).next().unwrap_or("");
+    token.starts_with(['|', '>']) && token[1..].bytes().all(|b| b == b'-' || b == b'+' || b.is_ascii_digit())
 }
 
 #[cfg(test)]
