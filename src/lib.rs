@@ -94,6 +94,14 @@ pub fn main_to(cli: Cli, stdout: &mut dyn std::io::Write) -> Outcome {
     }
 }
 
+/// The rules `rules` and `explain` show: the bundled ones, the configuration's `rules-dirs`
+/// (the configuration found from the working directory) and `--rules`.
+fn load_listed_registry(extra: &[PathBuf]) -> Result<Registry, Outcome> {
+    let overrides = settings::Overrides { rules_dirs: extra.to_vec(), ..settings::Overrides::default() };
+    let (settings, _) = Settings::resolve(&overrides).map_err(settings_error)?;
+    load_registry(&settings.rules_dirs)
+}
+
 fn load_registry(extra: &[PathBuf]) -> Result<Registry, Outcome> {
     Registry::load(extra).map_err(|errors| {
         let text: Vec<String> = errors.iter().map(|e| format!("error: bad rule file: {e}")).collect();
@@ -102,7 +110,7 @@ fn load_registry(extra: &[PathBuf]) -> Result<Registry, Outcome> {
 }
 
 fn list_rules(extra: &[PathBuf], format: ListFormat) -> Outcome {
-    let registry = match load_registry(extra) {
+    let registry = match load_listed_registry(extra) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
@@ -128,7 +136,7 @@ fn list_rules(extra: &[PathBuf], format: ListFormat) -> Outcome {
 }
 
 fn explain(id: &str, extra: &[PathBuf]) -> Outcome {
-    let registry = match load_registry(extra) {
+    let registry = match load_listed_registry(extra) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };

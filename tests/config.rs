@@ -271,3 +271,22 @@ fn per_path_select_and_severity() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("deploylint.toml:2:"), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn rules_and_explain_read_the_configuration_rules_dirs() {
+    let dir = repo("rules-dirs");
+    std::fs::create_dir_all(dir.join("team-rules")).unwrap();
+    std::fs::write(
+        dir.join("team-rules/state-comment.yaml"),
+        "id: team/state-comment\ntitle: State without a Comment\nseverity: note\ntarget: asl.state\nrequire: [{label: a Comment, holds: {path: $.Comment, exists: true}}]\nmessage: 'State {name} has no Comment'\ndocs: {summary: Every state says what it is for., why: Readers need it., fix: Add a Comment.}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("deploylint.toml"), "rules-dirs = [\"team-rules\"]\n").unwrap();
+    let out = deploylint(&dir.join("flows")).args(["rules"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("team/state-comment"), "{text}");
+    let out = deploylint(&dir.join("flows")).args(["explain", "team/state-comment"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Every state says what it is for."));
+    std::fs::remove_dir_all(&dir).ok();
+}
