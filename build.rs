@@ -17,6 +17,12 @@ fn main() {
         "Bundled rule files: (path under rules/, YAML text, JSON).",
         &out_dir.join("rule_files.rs"),
     );
+    // The IAM action data's date, for `--version` and messages about unknown actions.
+    let actions = root.join("data/iam/actions.txt");
+    println!("cargo:rerun-if-changed={}", actions.display());
+    let text = std::fs::read_to_string(&actions).expect("read data/iam/actions.txt");
+    let date = text.lines().find_map(|l| l.strip_prefix("date ")).expect("data/iam/actions.txt names its date");
+    println!("cargo:rustc-env=DEPLOYLINT_IAM_DATA_DATE={date}");
     embed(
         &root.join("data"),
         &["yaml", "json"],

@@ -33,7 +33,7 @@ use crate::report::Format;
 #[derive(Debug, Parser)]
 #[command(
     name = "deploylint",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (IAM action data of ", env!("DEPLOYLINT_IAM_DATA_DATE"), ")"),
     about = "Lint Step Functions workflows, CloudFormation/SAM templates, Terraform plans and IAM policies before deploy"
 )]
 #[command(args_conflicts_with_subcommands = true)]

@@ -34,8 +34,12 @@ pub struct WalkError {
 
 #[derive(Debug, Default)]
 pub struct Filters {
+    /// The command line's globs, relative to each directory given.
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// The configuration's globs, relative to its folder (canonical), whichever directory is
+    /// given: `exclude = ["generated/**"]` holds for `deploylint check generated` too.
+    anchored: Option<(PathBuf, Option<GlobSet>, Option<GlobSet>)>,
     /// `--force-exclude`: files named on the command line are filtered too, with globs
     /// relative to this folder (the configuration file's), and read as in a walk: only the
     /// extensions deploylint reads, and a file that is none of its business is skipped.
@@ -45,21 +49,17 @@ pub struct Filters {
 impl Filters {
     /// Builds include/exclude matchers; an invalid glob is an error naming it.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, String> {
-        let build = |globs: &[String]| -> Result<Option<GlobSet>, String> {
-            if globs.is_empty() {
-                return Ok(None);
-            }
-            let mut builder = GlobSetBuilder::new();
-            for g in globs {
-                builder.add(Glob::new(g).map_err(|e| format!("invalid glob `{g}`: {e}"))?);
-                // `dir/**` style globs should also match the directory's files when written `dir`.
-                if !g.contains('*') && !g.contains('?') {
-                    builder.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| e.to_string())?);
-                }
-            }
-            builder.build().map(Some).map_err(|e| e.to_string())
-        };
-        Ok(Self { include: build(include)?, exclude: build(exclude)?, force_base: None })
+        Ok(Self { include: globs(include)?, exclude: globs(exclude)?, anchored: None, force_base: None })
+    }
+
+    /// Adds the configuration's globs, relative to its folder `base`.
+    pub fn anchored(mut self, base: &Path, include: &[String], exclude: &[String]) -> Result<Self, String> {
+        if include.is_empty() && exclude.is_empty() {
+            return Ok(self);
+        }
+        let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+        self.anchored = Some((base, globs(include)?, globs(exclude)?));
+        Ok(self)
     }
 
     /// Applies the filters to named files as well (see [`Filters::force_base`]).
@@ -76,13 +76,41 @@ impl Filters {
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.clone());
         let relative = absolute.strip_prefix(&base).map_or_else(|_| path.to_path_buf(), Path::to_path_buf);
-        (wanted && self.keeps(&relative)).then_some(false)
+        (wanted && self.keeps(&relative, Some(&absolute))).then_some(false)
     }
 
-    fn keeps(&self, relative: &Path) -> bool {
+    /// Whether a file is kept: `relative` to the directory given (or, for a named file, to the
+    /// configuration's folder), `absolute` where known (for the configuration's globs).
+    fn keeps(&self, relative: &Path, absolute: Option<&Path>) -> bool {
         let relative = relative.strip_prefix("./").unwrap_or(relative);
-        self.include.as_ref().is_none_or(|g| g.is_match(relative)) && !self.exclude.as_ref().is_some_and(|g| g.is_match(relative))
+        let pass = |include: &Option<GlobSet>, exclude: &Option<GlobSet>, path: &Path| {
+            include.as_ref().is_none_or(|g| g.is_match(path)) && !exclude.as_ref().is_some_and(|g| g.is_match(path))
+        };
+        if !pass(&self.include, &self.exclude, relative) {
+            return false;
+        }
+        let Some((base, include, exclude)) = &self.anchored else { return true };
+        let anchored = absolute.and_then(|a| a.strip_prefix(base).ok()).unwrap_or(relative);
+        pass(include, exclude, anchored)
     }
+}
+
+/// A glob set; `./x` and `/x` mean `x` (globs are relative to their folder anyway). An invalid
+/// glob is an error naming it.
+fn globs(globs: &[String]) -> Result<Option<GlobSet>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        let g = g.strip_prefix("./").or_else(|| g.strip_prefix('/')).unwrap_or(g);
+        builder.add(Glob::new(g).map_err(|e| format!("invalid glob `{g}`: {e}"))?);
+        // `dir/**` style globs should also match the directory's files when written `dir`.
+        if !g.contains('*') && !g.contains('?') {
+            builder.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| e.to_string())?);
+        }
+    }
+    builder.build().map(Some).map_err(|e| e.to_string())
 }
 
 /// Walks the roots. Results are sorted and without duplicates.
@@ -118,6 +146,7 @@ pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Wa
 }
 
 fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) {
+    let root_absolute = filters.anchored.as_ref().and_then(|_| std::fs::canonicalize(root).ok());
     let walker = ignore::WalkBuilder::new(root).follow_links(false).require_git(false).build();
     for entry in walker {
         match entry {
@@ -129,7 +158,8 @@ fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut
                 let wanted =
                     path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
                 let relative = path.strip_prefix(root).unwrap_or(path);
-                if wanted && filters.keeps(relative) {
+                let absolute = root_absolute.as_ref().map(|r| r.join(relative));
+                if wanted && filters.keeps(relative, absolute.as_deref()) {
                     files.push(Candidate { path: path.to_path_buf(), explicit: false });
                 }
             }

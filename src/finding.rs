@@ -321,6 +321,26 @@ impl Sink {
     }
 }
 
+/// The known name closest to `name`, when it is close enough to be a misspelling of it.
+#[must_use]
+pub fn suggestion<'k>(name: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    // Edit distance costs the product of the lengths: a long name is no misspelling anyway.
+    if name.len() > 64 {
+        return None;
+    }
+    let best = known
+        .into_iter()
+        .filter(|k| *k != name)
+        .map(|k| (strsim::damerau_levenshtein(&name.to_lowercase(), &k.to_lowercase()), k))
+        .min_by_key(|(distance, _)| *distance)?;
+    let allowed = match name.chars().count() {
+        0..=3 => 1,
+        4..=8 => 2,
+        _ => 3,
+    };
+    (best.0 <= allowed).then_some(best.1)
+}
+
 /// Text of unbounded length (a name, a path) cut for a message: at most `max` bytes, with `…`.
 #[must_use]
 pub fn shortened(text: &str, max: usize) -> std::borrow::Cow<'_, str> {

@@ -140,10 +140,12 @@ fn explain(id: &str, extra: &[PathBuf]) -> Outcome {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    match registry.get(id) {
-        Some(rule) => Outcome { stdout: docs::markdown(&rule.meta), stderr: String::new(), code: EXIT_OK },
-        None => Outcome::usage(format!("error: unknown rule `{id}` (see `deploylint rules`)")),
+    if let Some(rule) = registry.get(id) {
+        return Outcome { stdout: docs::markdown(&rule.meta), stderr: String::new(), code: EXIT_OK };
     }
+    let ids: Vec<&str> = registry.rules.iter().map(|r| r.meta.id.as_str()).collect();
+    let close = finding::suggestion(id, ids.iter().copied()).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+    Outcome::usage(format!("error: unknown rule `{}`{close} (see `deploylint rules`)", finding::shortened(id, 100)))
 }
 
 /// A configuration or selection error: exit code 2, with the place in the file.
@@ -192,7 +194,9 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
-    let filters = match discover::Filters::new(&settings.include, &settings.exclude) {
+    let filters = match discover::Filters::new(&settings.include, &settings.exclude)
+        .and_then(|f| f.anchored(&settings.per_path_base, &settings.config_include, &settings.config_exclude))
+    {
         Ok(f) if settings.force_exclude => f.force_exclude(settings.per_path_base.clone()),
         Ok(f) => f,
         Err(message) => return Outcome::usage(format!("error: {message}")),

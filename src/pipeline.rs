@@ -34,7 +34,7 @@ pub struct RunContext<'r> {
     /// The active analyzers.
     analyzers: Vec<(&'static Analyzer, Severity, &'r str)>,
     /// Every rule id (a suppression may name only these), and those that run.
-    known: std::collections::HashSet<&'r str>,
+    known: Vec<&'r str>,
     active: &'r HashMap<String, Severity>,
 }
 
@@ -221,9 +221,8 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
         outcome.recognised |= !parsed.duplicates.is_empty();
     }
     outcome.findings = sink.into_findings();
-    let known = |selector: &str| ctx.known.iter().any(|id| crate::settings::matches_selector(id, selector));
     let active = |selector: &str| ctx.active.keys().any(|id| crate::settings::matches_selector(id, selector));
-    let rules = crate::suppress::Rules { known: &known, active: &active };
+    let rules = crate::suppress::Rules { known: &ctx.known, active: &active };
     let notes = crate::suppress::apply(&source, &parsed.comments, &parsed.documents, &mut outcome.findings, &rules);
     outcome.findings.extend(notes);
     keep_excerpt(&source, &mut outcome.findings);

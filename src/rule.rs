@@ -6,6 +6,18 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 
+/// Whether a selector (an id, or a family such as `iam`) names one of `ids`; when it does not,
+/// the message saying so, with the closest id or family when one is close enough.
+pub fn check_selector(selector: &str, ids: &[&str]) -> Result<(), String> {
+    if ids.iter().any(|id| crate::settings::matches_selector(id, selector)) {
+        return Ok(());
+    }
+    let families = ids.iter().filter_map(|id| id.split('/').next());
+    let close = crate::finding::suggestion(selector.trim(), ids.iter().copied().chain(families));
+    let hint = close.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+    Err(format!("`{}` names no rule or rule family{hint} (see `deploylint rules`)", crate::finding::shortened(selector, 100)))
+}
+
 /// Ids of rules raised by the pipeline itself.
 pub mod builtin {
     pub const PARSE_SYNTAX: &str = "parse/syntax";

@@ -14,8 +14,12 @@ pub struct Settings {
     /// The configuration file read, if any.
     pub config: Option<PathBuf>,
     pub paths: Vec<PathBuf>,
+    /// The command line's globs (relative to each directory given) and the configuration's
+    /// (relative to its folder).
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    pub config_include: Vec<String>,
+    pub config_exclude: Vec<String>,
     /// The rules that run (empty: all), then those added and those left out.
     pub select: Vec<String>,
     pub extend_select: Vec<String>,
@@ -82,8 +86,10 @@ impl Settings {
         let settings = Settings {
             config: config.as_ref().map(|c| c.path.clone()),
             paths,
-            include: cli.include.iter().chain(&values.include).cloned().collect(),
-            exclude: cli.exclude.iter().chain(&values.exclude).cloned().collect(),
+            include: cli.include.clone(),
+            exclude: cli.exclude.clone(),
+            config_include: values.include.clone(),
+            config_exclude: values.exclude.clone(),
             select,
             extend_select: text(&values.extend_select),
             ignore: text(&values.ignore).into_iter().chain(cli.ignore.iter().cloned()).collect(),
@@ -124,10 +130,15 @@ impl Settings {
         registry: &Registry,
         config: Option<&Config>,
     ) -> Result<(HashMap<String, Severity>, Vec<String>), SettingsError> {
-        let known = |selector: &str| registry.rules.iter().any(|r| matches_selector(&r.meta.id, selector));
+        let ids: Vec<&str> = registry.rules.iter().map(|r| r.meta.id.as_str()).collect();
         if let Some(config) = config {
             let v = &config.values;
-            let spanned = v.select.iter().flatten().chain(&v.extend_select).chain(&v.ignore).chain(v.severity.keys());
+            for selector in v.select.iter().flatten().chain(&v.extend_select).chain(v.severity.keys()) {
+                if let Err(why) = crate::rule::check_selector(selector.get_ref(), &ids) {
+                    return Err(SettingsError::Config(config.error_at(selector.span().start, why)));
+                }
+            }
+            let spanned = v.ignore.iter();
             for glob in v.per_path.keys() {
                 if let Err(err) = globset::Glob::new(glob.get_ref()) {
                     return Err(SettingsError::Config(
@@ -136,32 +147,30 @@ impl Settings {
                 }
             }
             for selector in spanned {
-                if !known(selector.get_ref()) {
-                    return Err(SettingsError::Config(config.error_at(
-                        selector.span().start,
-                        format!("`{}` names no rule or rule family (see `deploylint rules`)", selector.get_ref()),
-                    )));
+                // Top-level `ignore` may name values too (`iam/wildcard-action[logs:*]`).
+                if let Err(why) = crate::suppress::Selector::check(selector.get_ref(), &ids) {
+                    return Err(SettingsError::Config(config.error_at(selector.span().start, why)));
                 }
             }
             // Per-path ignores may name values too (`iam/wildcard-action[logs:*]`).
             for selector in v.per_path.values().flat_map(|p| &p.ignore) {
-                if let Err(why) = crate::suppress::Selector::check(selector.get_ref(), &known) {
+                if let Err(why) = crate::suppress::Selector::check(selector.get_ref(), &ids) {
                     return Err(SettingsError::Config(config.error_at(selector.span().start, why)));
                 }
             }
             for selector in v.per_path.values().flat_map(|p| p.select.iter().flatten().chain(p.severity.keys())) {
-                if !known(selector.get_ref()) {
-                    return Err(SettingsError::Config(config.error_at(
-                        selector.span().start,
-                        format!("`{}` names no rule or rule family (see `deploylint rules`)", selector.get_ref()),
-                    )));
+                if let Err(why) = crate::rule::check_selector(selector.get_ref(), &ids) {
+                    return Err(SettingsError::Config(config.error_at(selector.span().start, why)));
                 }
             }
         }
         for selector in self.select.iter().chain(&self.ignore) {
-            if !known(selector) {
-                return Err(SettingsError::Usage(format!("`{selector}` names no rule or rule family (see `deploylint rules`)")));
-            }
+            let checked = if self.ignore.contains(selector) {
+                crate::suppress::Selector::check(selector, &ids)
+            } else {
+                crate::rule::check_selector(selector, &ids)
+            };
+            checked.map_err(SettingsError::Usage)?;
         }
         let mut overridden = Vec::new();
         let active = registry
@@ -175,7 +184,8 @@ impl Settings {
                     || r.meta.id == crate::finding::TOO_MANY_FINDINGS
                     || self.select.iter().chain(&self.extend_select).any(|s| matches_selector(&r.meta.id, s))
             })
-            .filter(|r| !self.ignore.iter().any(|s| matches_selector(&r.meta.id, s)))
+            // `rule[value]` drops some findings of a rule that still runs (see `per_path_matcher`).
+            .filter(|r| !self.ignore.iter().filter(|s| !s.contains('[')).any(|s| matches_selector(&r.meta.id, s)))
             .map(|r| {
                 // The most specific entry wins: an id over its family.
                 let configured = self
@@ -204,7 +214,8 @@ impl Settings {
                 Some((globset::GlobBuilder::new(&rules.glob).literal_separator(true).build().ok()?.compile_matcher(), rules.clone()))
             })
             .collect();
-        PerPathMatcher { base, entries }
+        let everywhere = self.ignore.iter().filter(|s| s.contains('[')).map(|s| crate::suppress::Selector::parse(s)).collect();
+        PerPathMatcher { base, entries, everywhere }
     }
 
     /// The settings as the configuration file would spell them (`deploylint config`).
@@ -216,8 +227,11 @@ impl Settings {
             Some(path) => out.push_str(&format!("# from {}\n", crate::report::escape_control(&path.display().to_string()))),
             None => out.push_str("# no configuration file: defaults and the command line\n"),
         }
-        out.push_str(&format!("include = {}\n", list(&self.include)));
-        out.push_str(&format!("exclude = {}\n", list(&self.exclude)));
+        out.push_str(&format!("include = {}\n", list(&self.config_include)));
+        out.push_str(&format!("exclude = {}\n", list(&self.config_exclude)));
+        if !self.include.is_empty() || !self.exclude.is_empty() {
+            out.push_str(&format!("# and from the command line: --include {} --exclude {}\n", list(&self.include), list(&self.exclude)));
+        }
         out.push_str(&format!("select = {}\n", list(&self.select)));
         out.push_str(&format!("extend-select = {}\n", list(&self.extend_select)));
         out.push_str(&format!("ignore = {}\n", list(&self.ignore)));
@@ -271,6 +285,8 @@ pub struct PerPathRules {
 pub struct PerPathMatcher {
     base: PathBuf,
     entries: Vec<(globset::GlobMatcher, PerPathRules)>,
+    /// The top-level `ignore`'s value-scoped entries, for every file.
+    everywhere: Vec<crate::suppress::Selector>,
 }
 
 /// What `[per-path]` says for one file: every matching entry applies.
@@ -287,7 +303,7 @@ impl PerPathMatcher {
     /// The rules for the file at `path` (relative to the working directory, or absolute).
     #[must_use]
     pub fn for_path(&self, path: &Path) -> PathRules {
-        let mut out = PathRules::default();
+        let mut out = PathRules { ignore: self.everywhere.clone(), ..PathRules::default() };
         if self.entries.is_empty() {
             return out;
         }

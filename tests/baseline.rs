@@ -235,3 +235,22 @@ fn the_configuration_names_the_baseline_relative_to_itself() {
     let out = run(&dir.0.join("flows"), &[".", "--no-baseline"]);
     assert_eq!(out.status.code(), Some(1), "--no-baseline shows everything");
 }
+
+#[test]
+fn notes_about_suppressions_are_not_recorded() {
+    let dir = scratch("notes", true);
+    std::fs::write(
+        dir.0.join("flows/refund.asl.yaml"),
+        "StartAt: A\nStates:\n  A:  # deploylint:ignore asl/task-retri -- typo\n    Type: Task\n    Resource: arn:aws:states:::lambda:invoke\n    TimeoutSeconds: 5\n    End: true\n",
+    )
+    .unwrap();
+    let (_, code, stderr) = check(&dir.0, &[".", "--write-baseline", "b.json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(dir.0.join("b.json")).unwrap();
+    assert!(written.contains("States.A") && !written.contains("deploylint/"), "{written}");
+    let (findings, _, _) = check(&dir.0, &[".", "--baseline", "b.json"]);
+    let rules: Vec<&str> = findings.iter().filter(|f| f.get("suppressed").is_none()).map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["deploylint/invalid-ignore"], "the typo stays visible");
+    let stale_path = check(&dir.0.join("flows"), &[".", "--baseline", "../b.json"]).0;
+    assert!(stale_path.iter().all(|f| !f["file"].as_str().unwrap().starts_with('/')), "paths stay relative: {stale_path:?}");
+}

@@ -290,3 +290,57 @@ fn rules_and_explain_read_the_configuration_rules_dirs() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Every state says what it is for."));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn configuration_globs_are_relative_to_its_folder_whichever_folder_is_checked() {
+    let dir = repo("anchored");
+    std::fs::create_dir_all(dir.join("generated")).unwrap();
+    std::fs::copy(dir.join("flows/nested/bare.asl.json"), dir.join("generated/out.asl.json")).unwrap();
+    let checked = |args: &[&str]| {
+        let out = deploylint(&dir).args(["check", "--format", "json"]).args(args).output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["summary"]["files"].as_u64().unwrap()
+    };
+    for glob in ["generated/**", "./generated/**", "/generated"] {
+        std::fs::write(dir.join("deploylint.toml"), format!("exclude = [{glob:?}]\n")).unwrap();
+        assert_eq!(checked(&["generated"]), 0, "`{glob}` excludes generated/ when it is the folder named");
+        assert_eq!(checked(&["."]), 1, "`{glob}`: only flows/ is checked");
+    }
+    // The command line's globs stay relative to the folder given.
+    std::fs::write(dir.join("deploylint.toml"), "").unwrap();
+    assert_eq!(checked(&["generated", "--exclude", "out.asl.json"]), 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unknown_rule_ids_get_a_suggestion_and_ignore_may_name_values() {
+    let dir = repo("suggest");
+    std::fs::write(dir.join("deploylint.toml"), "ignore = [\"asl/task-timout\"]\n").unwrap();
+    let out = deploylint(&dir).args(["check", "."]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("deploylint.toml:1:11:") && stderr.contains("did you mean `asl/task-timeout`?"), "{stderr}");
+    let out = deploylint(&dir).args(["check", ".", "--isolated", "--select", "iamm"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `iam`?"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = deploylint(&dir).args(["explain", "asl/task-rety"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `asl/task-retry`?"));
+    std::fs::write(dir.join("deploylint.toml"), "ignore = [\"iam/wildcard-action[logs:*\"]\n").unwrap();
+    let out = deploylint(&dir).args(["check", "."]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no closing `]`"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A value-scoped top-level ignore drops that value's findings; the rule still runs.
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:*", "s3:*"], "Resource": "*"}]}"#;
+    std::fs::write(dir.join("policies/p.json"), policy).unwrap();
+    std::fs::write(dir.join("deploylint.toml"), "ignore = [\"iam/wildcard-action[logs:*]\"]\n").unwrap();
+    let out = deploylint(&dir).args(["check", "policies", "--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("`s3:*`"), "{messages:?}");
+    let out = deploylint(&dir)
+        .args(["check", "policies", "--isolated", "--format", "json", "--ignore", "iam/wildcard-action[s3:*]"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1, "--ignore takes values too");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -20,7 +20,12 @@ use crate::source::{Source, Span};
 
 pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let theme = if report.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100).with_context_lines(1);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100)
+        .with_context_lines(1)
+        // `--write-baseline` and docs links must not be split at their hyphens.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let options = &report.human;
     if options.statistics {
         statistics(report, out)?;
@@ -442,7 +447,7 @@ fn statistics(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         let title = report.meta(rule).map_or("", |m| m.title.as_str());
         writeln!(out, "{n:>count_width$}  {rule:id_width$}  {:7}  {title}", severity.as_str())?;
     }
-    if !rows.is_empty() {
+    if !rows.is_empty() && !report.human.quiet {
         writeln!(out)?;
     }
     Ok(())

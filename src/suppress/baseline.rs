@@ -81,7 +81,7 @@ impl Baseline {
             return Err(format!("{shown}: not a regular file of at most {} MiB", MAX_BYTES >> 20));
         }
         let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {}", crate::discover::io_message(&e)))?;
-        let source = Source::from_bytes(path.to_path_buf(), bytes).map_err(|_| format!("{shown}: not UTF-8 text"))?;
+        let source = Source::from_bytes(crate::discover::display_path(path), bytes).map_err(|_| format!("{shown}: not UTF-8 text"))?;
         let source = Arc::new(source);
         let at = |span: Span, why: &str| {
             let p = source.position(span.start());
@@ -164,12 +164,15 @@ impl Baseline {
     }
 }
 
-/// Writes a baseline of `findings` (those not suppressed otherwise), keeping the entries of
+/// Writes a baseline of `findings` (those not suppressed otherwise, and not about deploylint's
+/// own configuration: `deploylint/*` notes), keeping the entries of
 /// `previous` for files this run did not check; returns how many entries it holds.
 pub fn write(path: &Path, findings: &[Finding], previous: Option<&Baseline>, checked: &Checked<'_>) -> std::io::Result<usize> {
     let mut records: Vec<Record> = findings
         .iter()
-        .filter(|f| f.suppressed.is_none() && &*f.rule != builtin::STALE_BASELINE_ENTRY)
+        // Notes about suppressions and the baseline itself are about the configuration, not
+        // the code: a typo'd suppression must not be accepted for good.
+        .filter(|f| f.suppressed.is_none() && !f.rule.starts_with("deploylint/"))
         .map(|f| Record {
             file: f.project_path.to_string(),
             rule: f.rule.to_string(),

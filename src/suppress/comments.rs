@@ -75,7 +75,7 @@ pub(super) fn directives(
         for name in names {
             match Selector::check(&name, rules.known) {
                 Ok(()) => selectors.push(Selector::parse(&name)),
-                Err(why) => notes.push(note(builtin::INVALID_IGNORE, source, *span, &locator, format!("`deploylint:ignore` names {why}"))),
+                Err(why) => notes.push(note(builtin::INVALID_IGNORE, source, *span, &locator, format!("`deploylint:ignore`: {why}"))),
             }
         }
         if selectors.is_empty() {

@@ -54,7 +54,7 @@ pub(super) fn directives(source: &Arc<Source>, documents: &[Node], rules: &Rules
                 match read(item) {
                     Ok((name_node, name, reason, values)) => {
                         if let Err(why) = Selector::check(&name, rules.known) {
-                            invalid(notes, name_node.span, &locator, format!("names {why}"));
+                            invalid(notes, name_node.span, &locator, format!("ignore item: {why}"));
                             continue;
                         }
                         let mut selector = Selector::parse(&name);

@@ -51,16 +51,16 @@ impl Selector {
     }
 
     /// Whether a selector's text is well formed, given which rule ids exist.
-    pub fn check(text: &str, known: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    pub fn check(text: &str, ids: &[&str]) -> Result<(), String> {
+        let shown = crate::finding::shortened(text, 100);
+        if text.contains('[') && !text.trim_end().ends_with(']') {
+            return Err(format!("`{shown}` has no closing `]`: write `rule[value, …]`"));
+        }
         let selector = Self::parse(text);
-        if text.contains('[') && (selector.values.is_empty() || !text.trim_end().ends_with(']')) {
-            return Err(format!("`{}` names no values: write `rule[value]`, or the rule alone", crate::finding::shortened(text, 100)));
+        if text.contains('[') && selector.values.is_empty() {
+            return Err(format!("`{shown}` names no values between `[` and `]`: write `rule[value]`, or the rule alone"));
         }
-        if known(&selector.rule) {
-            Ok(())
-        } else {
-            Err(format!("`{}` is no rule or rule family (see `deploylint rules`)", crate::finding::shortened(&selector.rule, 100)))
-        }
+        crate::rule::check_selector(&selector.rule, ids)
     }
 }
 
@@ -104,7 +104,8 @@ struct Directive {
 
 /// Which rule ids exist, and which run in this check.
 pub struct Rules<'a> {
-    pub known: &'a dyn Fn(&str) -> bool,
+    /// Every rule id.
+    pub known: &'a [&'a str],
     pub active: &'a dyn Fn(&str) -> bool,
 }
 

@@ -156,25 +156,7 @@ pub fn is_terminal(state: &State<'_>) -> bool {
 /// The state types of the specification.
 pub const STATE_TYPES: [&str; 8] = ["Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"];
 
-/// The known name closest to `name`, when it is close enough to be a misspelling of it.
-#[must_use]
-pub fn suggestion<'k>(name: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
-    // Edit distance costs the product of the lengths: a long name is no misspelling anyway.
-    if name.len() > 64 {
-        return None;
-    }
-    let best = known
-        .into_iter()
-        .filter(|k| *k != name)
-        .map(|k| (strsim::damerau_levenshtein(&name.to_lowercase(), &k.to_lowercase()), k))
-        .min_by_key(|(distance, _)| *distance)?;
-    let allowed = match name.chars().count() {
-        0..=3 => 1,
-        4..=8 => 2,
-        _ => 3,
-    };
-    (best.0 <= allowed).then_some(best.1)
-}
+pub use crate::finding::suggestion;
 
 /// The scope of every state name (the first, for a name used twice): where a name that is not
 /// in a scope is, if anywhere.

@@ -18,3 +18,5 @@ pub fn json(path: &str) -> Option<&'static str> {
 pub fn files() -> &'static [(&'static str, &'static str, &'static str)] {
     embedded::DATA_FILES
 }
+
+pub mod iam;
