@@ -8,6 +8,7 @@
 //! [`Emitter`], naming nodes ([`Place`]), never lines or columns: the report stage does that.
 
 pub mod asl;
+pub mod iam;
 
 use crate::extract::{Artifact, ArtifactKind};
 use crate::finding::{Finding, Label, Severity, Sink};
@@ -46,6 +47,8 @@ pub static ALL: &[&Analyzer] = &[
     &asl::intrinsic_function::ANALYZER,
     &asl::jsonata::ANALYZER,
     &asl::variable::ANALYZER,
+    &iam::unknown_service::ANALYZER,
+    &iam::unknown_action::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.

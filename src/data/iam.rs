@@ -49,8 +49,9 @@ pub struct Service {
     /// The prefix (`states`), lower case.
     pub prefix: &'static str,
     pub name: &'static str,
-    /// Sorted by lower-cased name.
-    pub actions: Vec<Action>,
+    /// Its lines in the data file, parsed into [`Service::actions`] on first use.
+    body: &'static str,
+    actions: OnceLock<Vec<Action>>,
 }
 
 #[derive(Debug)]
@@ -59,38 +60,58 @@ pub struct Actions {
     pub services: Vec<Service>,
 }
 
-/// The action data, parsed on first use.
+static ACTIONS: OnceLock<Actions> = OnceLock::new();
+
+/// The action data, indexed on first use (each service's actions are parsed when it is first
+/// looked at: a policy that names three services parses three).
 #[must_use]
 pub fn actions() -> &'static Actions {
-    static ACTIONS: OnceLock<Actions> = OnceLock::new();
-    ACTIONS.get_or_init(|| parse(TEXT))
+    ACTIONS.get_or_init(|| index(TEXT))
 }
 
-fn parse(text: &'static str) -> Actions {
-    let mut services: Vec<Service> = Vec::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix('@') {
-            let (prefix, name) = rest.split_once(' ').unwrap_or((rest, rest));
-            services.push(Service { prefix, name, actions: Vec::new() });
-            continue;
-        }
-        let Some(service) = services.last_mut() else { continue };
-        let Some((name, mark)) = line.split_once(' ') else { continue };
-        let level = match mark.as_bytes().first() {
-            Some(b'L') => Level::List,
-            Some(b'R') => Level::Read,
-            Some(b'W') => Level::Write,
-            Some(b'P') => Level::PermissionsManagement,
-            Some(b'T') => Level::Tagging,
-            _ => continue,
-        };
-        service.actions.push(Action { name, level, no_resource: mark.ends_with('*') });
+/// Whether the action data has been read in this process (a run that checks no policy never
+/// reads it).
+#[must_use]
+pub fn loaded() -> bool {
+    ACTIONS.get().is_some()
+}
+
+/// The services of the data file: each `@prefix Name` line and the lines up to the next.
+fn index(text: &'static str) -> Actions {
+    let mut starts: Vec<usize> = text.match_indices("\n@").map(|(i, _)| i + 1).collect();
+    if text.starts_with('@') {
+        starts.insert(0, 0);
+    }
+    let mut services = Vec::with_capacity(starts.len());
+    for (n, &start) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).copied().unwrap_or(text.len());
+        let section = &text[start + 1..end];
+        let (header, body) = section.split_once('\n').unwrap_or((section, ""));
+        let (prefix, name) = header.split_once(' ').unwrap_or((header, header));
+        services.push(Service { prefix, name, body, actions: OnceLock::new() });
     }
     services.sort_by(|a, b| a.prefix.cmp(b.prefix));
-    for service in &mut services {
-        service.actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
-    }
     Actions { services }
+}
+
+fn parse_actions(body: &'static str) -> Vec<Action> {
+    let mut actions: Vec<Action> = body
+        .lines()
+        .filter_map(|line| {
+            let (name, mark) = line.split_once(' ')?;
+            let level = match mark.as_bytes().first() {
+                Some(b'L') => Level::List,
+                Some(b'R') => Level::Read,
+                Some(b'W') => Level::Write,
+                Some(b'P') => Level::PermissionsManagement,
+                Some(b'T') => Level::Tagging,
+                _ => return None,
+            };
+            Some(Action { name, level, no_resource: mark.ends_with('*') })
+        })
+        .collect();
+    actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
+    actions
 }
 
 /// Compares ASCII case-insensitively, without allocating.
@@ -116,7 +137,7 @@ impl Actions {
     #[must_use]
     pub fn matching<'a>(&'a self, pattern: &'a str) -> Box<dyn Iterator<Item = (&'a Service, &'a Action)> + 'a> {
         if pattern == "*" {
-            return Box::new(self.services.iter().flat_map(|s| s.actions.iter().map(move |a| (s, a))));
+            return Box::new(self.services.iter().flat_map(|s| s.actions().iter().map(move |a| (s, a))));
         }
         let Some((prefix, name)) = pattern.split_once(':') else { return Box::new(std::iter::empty()) };
         let services: Vec<&Service> = if prefix.contains(['*', '?']) {
@@ -124,14 +145,21 @@ impl Actions {
         } else {
             self.service(prefix).into_iter().collect()
         };
-        Box::new(services.into_iter().flat_map(move |s| s.actions.iter().filter(move |a| glob_match(name, a.name)).map(move |a| (s, a))))
+        Box::new(services.into_iter().flat_map(move |s| s.actions().iter().filter(move |a| glob_match(name, a.name)).map(move |a| (s, a))))
     }
 }
 
 impl Service {
+    /// Its actions, sorted by lower-cased name.
+    #[must_use]
+    pub fn actions(&self) -> &[Action] {
+        self.actions.get_or_init(|| parse_actions(self.body))
+    }
+
     #[must_use]
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.actions.binary_search_by(|a| cmp_ignore_case(a.name, name)).ok().map(|i| &self.actions[i])
+        let actions = self.actions();
+        actions.binary_search_by(|a| cmp_ignore_case(a.name, name)).ok().map(|i| &actions[i])
     }
 }
 
@@ -186,7 +214,7 @@ mod tests {
         assert!(data.action("STATES:startexecution").is_some(), "case-insensitive");
         assert!(data.action("logs:CreateLogDelivery").unwrap().no_resource, "log delivery takes no resource");
         assert!(!data.action("s3:GetObject").unwrap().no_resource);
-        assert!(data.services.len() > 400 && data.services.iter().map(|s| s.actions.len()).sum::<usize>() > 20_000);
+        assert!(data.services.len() > 400 && data.services.iter().map(|s| s.actions().len()).sum::<usize>() > 20_000);
         assert_eq!(DATE.len(), 10, "a YYYY-MM-DD date: {DATE}");
     }
 

@@ -99,7 +99,7 @@ pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterat
             path: TargetPath::text(String::new()),
             vars: Vec::new(),
         })),
-        TargetKind::IamStatement => Box::new(statements(root)),
+        TargetKind::IamStatement => Box::new(statements(model.policy())),
         TargetKind::CfnResource => Box::new(resources(root)),
     }
 }
@@ -125,33 +125,15 @@ fn states<'a>(machine: Option<&asl::StateMachine<'a>>) -> Vec<Target<'a>> {
 /// Elements that IAM allows as a string or a list; targets always see a list.
 const LIST_ELEMENTS: [&str; 4] = ["Action", "NotAction", "Resource", "NotResource"];
 
-/// Statements, with CloudFormation `Fn::If` resolved both ways: a conditional statement (or
-/// statement list) is checked in each branch, and a conditional `Action` contributes the values
-/// of both branches.
-fn statements(root: &Node) -> impl Iterator<Item = Target<'_>> {
-    let Some(statement) = root.get("Statement") else { return Vec::new().into_iter().map(statement_target) };
-    let mut list: Vec<(&Node, String)> = Vec::new();
-    for (i, alternative) in statement.alternatives().into_iter().enumerate() {
-        let prefix = if i == 0 { "Statement".to_string() } else { format!("Statement#{i}") };
-        match &alternative.value {
-            Value::Array(items) => {
-                for (j, item) in items.iter().enumerate() {
-                    // Named by its Sid where it has one: the route (and the fingerprint)
-                    // then survives a statement inserted before it.
-                    list.extend(item.alternatives().into_iter().map(|s| {
-                        let place = match s.get_str("Sid").filter(|sid| !sid.is_empty()) {
-                            Some(sid) => format!("{prefix}[Sid={}]", crate::finding::locator_part(sid)),
-                            None => format!("{prefix}[{j}]"),
-                        };
-                        (s, place)
-                    }));
-                }
-            }
-            _ => list.push((alternative, prefix)),
-        }
-    }
-    list.retain(|(s, _)| s.as_object().is_some());
-    list.into_iter().map(statement_target)
+/// Statements, from the artifact's policy view (`Fn::If` read both ways): a conditional
+/// statement (or statement list) is checked in each branch, and a conditional `Action`
+/// contributes the values of both branches.
+fn statements<'n>(policy: Option<&'n crate::model::iam::Policy<'n>>) -> impl Iterator<Item = Target<'n>> {
+    policy
+        .into_iter()
+        .flat_map(|p| p.statements.iter())
+        .filter(|s| s.node.as_object().is_some())
+        .map(|s| statement_target((s.node, s.path.clone())))
 }
 
 /// A statement as a target: `Action`/`Resource` and their negations made lists (a copy only

@@ -1,8 +1,10 @@
 //! Models of artifacts, built on first use and shared by the declarative targets and the
-//! analyzers of one artifact: the state machine's scopes and states ([`asl`]), symbolic paths
+//! analyzers of one artifact: the state machine's scopes and states ([`asl`]), a policy's
+//! statements ([`iam`]), symbolic paths
 //! ([`path`]), and the places of characters inside string values ([`Model::string_span`]).
 
 pub mod asl;
+pub mod iam;
 pub mod path;
 
 use std::cell::OnceCell;
@@ -16,12 +18,22 @@ use crate::source::Span;
 pub struct Model<'a, 'n> {
     pub artifact: &'a Artifact<'n>,
     machine: OnceCell<Option<asl::StateMachine<'a>>>,
+    policy: OnceCell<Option<iam::Policy<'a>>>,
 }
 
 impl<'a, 'n> Model<'a, 'n> {
     #[must_use]
     pub fn new(artifact: &'a Artifact<'n>) -> Self {
-        Self { artifact, machine: OnceCell::new() }
+        Self { artifact, machine: OnceCell::new(), policy: OnceCell::new() }
+    }
+
+    /// The policy view, when the artifact is a policy.
+    pub fn policy(&self) -> Option<&iam::Policy<'a>> {
+        self.policy
+            .get_or_init(|| {
+                (self.artifact.kind == ArtifactKind::Policy).then(|| iam::Policy::build(&self.artifact.root, self.artifact.policy_kind))
+            })
+            .as_ref()
     }
 
     /// The state machine view, when the artifact is a state machine.

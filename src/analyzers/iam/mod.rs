@@ -1,0 +1,55 @@
+//! IAM analyzers: what a policy's grammar and the action data say, over the policy view
+//! ([`crate::model::iam`]) of every policy the pipeline extracts (standalone, in templates, in
+//! plans).
+
+pub mod unknown_action;
+pub mod unknown_service;
+
+use crate::data::iam::{Actions, Service};
+use crate::model::iam::Policy;
+use crate::parse::Node;
+
+/// An action as a policy writes it, read against the action data.
+pub enum Reading<'d> {
+    /// `*`, a known action, or a wildcard that matches some.
+    Known,
+    /// No `service:` prefix at all.
+    NotAnAction,
+    /// A prefix no service has.
+    UnknownService { prefix: &'d str },
+    /// A known service without this action (or a wildcard that matches none of its actions).
+    UnknownAction { service: &'d Service, name: &'d str },
+}
+
+/// Reads one action value. Text that only deploy time knows (`${…}`) is taken as known.
+#[must_use]
+pub fn read<'d>(data: &'d Actions, text: &'d str) -> Reading<'d> {
+    if text == "*" || text.contains("${") {
+        return Reading::Known;
+    }
+    let Some((prefix, name)) = text.split_once(':') else { return Reading::NotAnAction };
+    if prefix.contains(['*', '?']) {
+        return if data.matching(text).next().is_some() { Reading::Known } else { Reading::UnknownService { prefix } };
+    }
+    let Some(service) = data.service(prefix) else { return Reading::UnknownService { prefix } };
+    let known = if name.contains(['*', '?']) {
+        service.actions().iter().any(|a| crate::data::iam::glob_match(name, a.name))
+    } else {
+        service.action(name).is_some()
+    };
+    if known { Reading::Known } else { Reading::UnknownAction { service, name } }
+}
+
+/// Every action value of a policy (`Action` and `NotAction` of every statement, plain text
+/// only: intrinsic functions are left to deploy time), with its route (`Statement[0].Action`).
+#[must_use]
+pub fn action_values<'n>(policy: &Policy<'n>) -> Vec<(&'n Node, &'n str, String)> {
+    let mut out = Vec::new();
+    for statement in &policy.statements {
+        for element in statement.action.iter().chain(&statement.not_action) {
+            let route = format!("{}.{}", statement.path, element.entry.key);
+            out.extend(element.strings().map(|(node, text)| (node, text, route.clone())));
+        }
+    }
+    out
+}
