@@ -87,7 +87,8 @@ fn decode_span_text(text: &str) -> Option<String> {
     if text.starts_with('"') {
         // A YAML double-quoted scalar may fold lines; JSON strings never contain raw newlines.
         let folded: String = text.split('\n').map(str::trim).collect::<Vec<_>>().join(" ");
-        return serde_json::from_str(&folded).ok();
+        // A JSON string inside a single-quoted YAML scalar has its `'` doubled there.
+        return serde_json::from_str::<String>(&folded).ok().map(|s| s.replace("''", "'"));
     }
     if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
         return Some(inner.replace("''", "'"));

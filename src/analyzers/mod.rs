@@ -47,6 +47,9 @@ pub static ALL: &[&Analyzer] = &[
     &asl::intrinsic_function::ANALYZER,
     &asl::jsonata::ANALYZER,
     &asl::variable::ANALYZER,
+    &iam::policy_element::ANALYZER,
+    &iam::statement_element::ANALYZER,
+    &iam::sid::ANALYZER,
     &iam::unknown_service::ANALYZER,
     &iam::unknown_action::ANALYZER,
 ];

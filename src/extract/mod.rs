@@ -236,7 +236,14 @@ pub fn is_state_machine(doc: &Node) -> bool {
 
 #[must_use]
 pub fn is_policy(doc: &Node) -> bool {
-    doc.get("Statement").is_some_and(|s| s.as_object().is_some() || s.as_array().is_some())
+    doc.get("Statement").is_some_and(|s| s.as_object().is_some() || s.as_array().is_some()) || is_policy_without_statement(doc)
+}
+
+/// `{"Version": "2012-10-17"}` and nothing but `Id` or `Statement` beside it: a policy that
+/// lost its statements (a policy language version is no other format's).
+fn is_policy_without_statement(doc: &Node) -> bool {
+    matches!(doc.get_str("Version"), Some("2012-10-17" | "2008-10-17"))
+        && doc.as_object().is_some_and(|entries| entries.iter().all(|e| matches!(&*e.key, "Version" | "Id" | "Statement")))
 }
 
 fn is_template(doc: &Node) -> bool {

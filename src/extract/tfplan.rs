@@ -229,7 +229,7 @@ fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
         "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
             vec![one("policy", ArtifactKind::Policy, PolicyKind::Identity)]
         }
-        kind if kind.starts_with("aws_") => {
+        kind if kind.starts_with("aws_") && !NOT_IAM_POLICIES.iter().any(|k| kind.contains(k)) => {
             let names = instance.values.as_object().unwrap_or(&[]).iter().map(|e| &*e.key);
             let unknown_names = instance.after_unknown.and_then(Node::as_object).unwrap_or(&[]).iter().map(|e| &*e.key);
             let mut found: Vec<&str> = names.chain(unknown_names).filter(|n| is_policy_attribute(n)).collect();
@@ -243,6 +243,19 @@ fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
 
 /// Resource-policy attributes of the AWS provider: `policy`, `access_policies`, `*_policy`
 /// (`aws_ecr_repository_policy.policy`, `aws_glacier_vault.access_policy`, …).
+/// Resource types whose `policy` attribute is no IAM policy document: lifecycle rules (ECR,
+/// DLM), scaling policies, CloudWatch Logs data protection, load balancer policies, Firewall
+/// Manager policies.
+const NOT_IAM_POLICIES: [&str; 7] = [
+    "lifecycle_policy",
+    "autoscaling_policy",
+    "data_protection_policy",
+    "load_balancer_policy",
+    "lb_ssl_negotiation_policy",
+    "fms_policy",
+    "lb_cookie_stickiness_policy",
+];
+
 fn is_policy_attribute(name: &str) -> bool {
     matches!(name, "policy" | "access_policies" | "policy_document" | "access_policy" | "key_policy" | "resource_policy")
 }

@@ -27,6 +27,10 @@ pub struct Statement<'n> {
     /// `Statement[2]`; `Statement` when the policy has one statement object; `Statement#1` for
     /// the second branch of an `Fn::If` over the whole list.
     pub path: String,
+    /// Which branch of an `Fn::If` over the whole list it is in (0 without one), and its
+    /// index in that list: the branches of a conditional statement share the index.
+    pub list: usize,
+    pub item: usize,
     pub sid: Option<&'n Entry>,
     pub effect: Option<&'n Entry>,
     pub action: Option<Element<'n>>,
@@ -75,11 +79,13 @@ impl<'n> Element<'n> {
 }
 
 impl<'n> Statement<'n> {
-    fn of(node: &'n Node, path: String) -> Self {
+    fn of(node: &'n Node, path: String, (list, item): (usize, usize)) -> Self {
         let entry = |key: &str| node.entry(key);
         Self {
             node,
             path,
+            list,
+            item,
             sid: entry("Sid"),
             effect: entry("Effect"),
             action: entry("Action").map(Element::of),
@@ -117,11 +123,11 @@ impl<'n> Policy<'n> {
                                     Some(sid) => format!("{prefix}[Sid={}]", crate::finding::locator_part(sid)),
                                     None => format!("{prefix}[{j}]"),
                                 };
-                                statements.push(Statement::of(node, path));
+                                statements.push(Statement::of(node, path, (i, j)));
                             }
                         }
                     }
-                    _ => statements.push(Statement::of(alternative, prefix)),
+                    _ => statements.push(Statement::of(alternative, prefix, (i, 0))),
                 }
             }
         }

@@ -2,12 +2,15 @@
 //! ([`crate::model::iam`]) of every policy the pipeline extracts (standalone, in templates, in
 //! plans).
 
+pub mod policy_element;
+pub mod sid;
+pub mod statement_element;
 pub mod unknown_action;
 pub mod unknown_service;
 
 use crate::data::iam::{Actions, Service};
 use crate::model::iam::Policy;
-use crate::parse::Node;
+use crate::parse::{Node, Value};
 
 /// An action as a policy writes it, read against the action data.
 pub enum Reading<'d> {
@@ -52,4 +55,25 @@ pub fn action_values<'n>(policy: &Policy<'n>) -> Vec<(&'n Node, &'n str, String)
         }
     }
     out
+}
+
+/// Whether only deploy time knows a value: an intrinsic function (`!Ref`, `!GetAtt`, `!Sub`),
+/// or text with a `${…}` placeholder.
+#[must_use]
+pub fn deploy_time(node: &Node) -> bool {
+    node.intrinsic().is_some() || matches!(&node.value, Value::String(s) if s.contains("${"))
+}
+
+/// `an object`, `a string`, … for messages.
+#[must_use]
+pub fn a(node: &Node) -> &'static str {
+    match node.value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+        Value::Tagged(..) => "a tagged value",
+    }
 }
