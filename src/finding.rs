@@ -56,6 +56,10 @@ pub struct Finding {
     /// The key or value the finding names (a state's name, a flagged action), as decoded text.
     /// Tests check that the span's source text is exactly this, through escapes.
     pub subject: Option<String>,
+    /// Every value a grouped finding names (the wildcard actions of one statement), in order;
+    /// empty when it names one or none ([`Finding::subject`]). Fingerprints and value-scoped
+    /// suppressions read these.
+    pub values: Vec<String>,
     /// Among findings of the same rule, file and locator, which one this is (0 for the first),
     /// so that fingerprints stay distinct (two parse errors in one file, say).
     pub occurrence: u32,
@@ -87,7 +91,8 @@ impl Finding {
     #[must_use]
     pub fn fingerprint_in(&self, project_path: &str) -> String {
         let occurrence = self.occurrence.to_string();
-        let subject = self.subject.as_deref().unwrap_or("");
+        let joined = self.values.join("\n");
+        let subject = if self.values.is_empty() { self.subject.as_deref().unwrap_or("") } else { &joined };
         let parts = [&*self.rule, project_path, &self.locator, subject, &occurrence];
         format!("{:016x}", fnv1a(parts.into_iter().flat_map(|part| part.bytes().chain([0u8]))))
     }
@@ -159,6 +164,7 @@ impl Finding {
             related: Vec::new(),
             locator: String::new(),
             subject: None,
+            values: Vec::new(),
             occurrence: 0,
             aws_code: None,
             suppressed: None,

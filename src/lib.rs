@@ -436,7 +436,8 @@ fn merge_outcomes(
         let name =
             names.entry(finding.source.path.clone()).or_insert_with(|| std::sync::Arc::from(projects.relative(&finding.source.path)));
         finding.project_path = name.clone();
-        let key = (finding.rule.clone(), name.clone(), finding.locator.clone(), finding.subject.clone());
+        let values = if finding.values.is_empty() { finding.subject.clone() } else { Some(finding.values.join("\n")) };
+        let key = (finding.rule.clone(), name.clone(), finding.locator.clone(), values);
         let count = seen.entry(key).or_default();
         finding.occurrence = *count;
         *count += 1;

@@ -338,3 +338,40 @@ fn human_report_hides_notes_unless_asked_and_can_be_quiet_or_statistics() {
     assert!(json.contains("deploylint/ignore-without-reason"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn wildcard_actions_are_one_finding_per_statement_with_a_severity_by_resource() {
+    let dir = temp_dir("wildcards");
+    let services: Vec<String> = (0..35).map(|i| format!("\"svc{i}:*\"")).collect();
+    let policy = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [
+  {{"Sid": "Many", "Effect": "Allow", "Action": [{}], "Resource": "*"}},
+  {{"Sid": "Named", "Effect": "Allow", "Action": ["sqs:*"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:orders", {{"Fn::GetAtt": ["Queue", "Arn"]}}]}},
+  {{"Sid": "Star", "Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::orders/*"}},
+  {{"Sid": "Every", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::*"}}
+]}}"#,
+        services.join(", ")
+    );
+    std::fs::write(dir.join("policy.json"), policy).unwrap();
+    let (json, _) = stdout_of(deploylint().current_dir(&dir).args([
+        "check",
+        "policy.json",
+        "--isolated",
+        "--format",
+        "json",
+        "--select",
+        "iam/wildcard-action",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let by_route = |route: &str| findings.iter().find(|f| f["route"] == route).unwrap_or_else(|| panic!("{route}: {findings:#?}"));
+    assert_eq!(findings.len(), 4, "one per statement");
+    let many = by_route("Statement[Sid=Many].Action");
+    assert_eq!(many["related"].as_array().unwrap().len(), 34);
+    assert!(many["message"].as_str().unwrap().contains("and 27 more"), "{}", many["message"]);
+    assert_eq!(many["severity"], "error", "on *");
+    assert_eq!(by_route("Statement[Sid=Named].Action")["severity"], "warning", "specific ARNs only");
+    assert_eq!(by_route("Statement[Sid=Star].Action")["severity"], "error", "`*` is an error on any resource");
+    assert_eq!(by_route("Statement[Sid=Every].Action")["severity"], "error", "arn:aws:s3:::* is not specific");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -61,7 +61,7 @@ impl fmt::Display for RuleError {
 #[derive(Debug, Clone)]
 enum Check {
     Require(Vec<Requirement>),
-    Each { select: Selector, filter: Option<Condition> },
+    Each { select: Selector, filter: Option<Condition>, group: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +86,8 @@ pub struct Rule {
     title: String,
     pub target: TargetKind,
     when: Option<Condition>,
+    /// Severities by context, the first whose condition holds for the target.
+    severity_when: Vec<(Severity, Condition)>,
     check: Check,
     at: Vec<Selector>,
     message: String,
@@ -134,6 +136,7 @@ impl Rule {
                 (Some(each), true) => Check::Each {
                     select: condition::selector(&each.select)?,
                     filter: each.filter.as_ref().map(Condition::compile).transpose()?,
+                    group: each.group,
                 },
                 (None, false) => Check::Require(
                     spec.require
@@ -152,11 +155,16 @@ impl Rule {
             if spec.message.is_empty() {
                 return Err(RuleError::plain("a rule needs a `message`".into()));
             }
-            let mode_variable = if matches!(check, Check::Each { .. }) { "value" } else { "missing" };
+            let mode_variables: &[&str] = match check {
+                Check::Each { group: true, .. } => &["value", "values", "count"],
+                Check::Each { .. } => &["value"],
+                Check::Require(_) => &["missing"],
+            };
             for name in placeholders(&spec.message) {
-                if name != mode_variable && !["path", "resource"].contains(&name) && !target.variables().contains(&name) {
+                if !mode_variables.contains(&name) && !["path", "resource"].contains(&name) && !target.variables().contains(&name) {
                     let mut known: Vec<&str> = target.variables().to_vec();
-                    known.extend(["path", "resource", mode_variable]);
+                    known.extend(["path", "resource"]);
+                    known.extend(mode_variables);
                     return Err(RuleError::plain(format!(
                         "message placeholder `{{{name}}}` is unknown here (known: {})",
                         known.join(", ")
@@ -170,6 +178,11 @@ impl Rule {
             title: spec.title.clone(),
             target,
             when: spec.when.as_ref().map(Condition::compile).transpose()?,
+            severity_when: spec
+                .severity_when
+                .iter()
+                .map(|s| Ok((s.severity, Condition::compile(&s.when)?)))
+                .collect::<Result<_, RuleError>>()?,
             check,
             at: spec.at.iter().map(condition::selector).collect::<Result<_, _>>()?,
             message: spec.message.clone(),
@@ -184,6 +197,7 @@ impl Rule {
             if self.when.as_ref().is_some_and(|w| !w.holds(&target.node)) {
                 continue;
             }
+            let severity = self.severity_when.iter().find(|(_, when)| when.holds(&target.node)).map_or(severity, |(s, _)| *s);
             match &self.check {
                 Check::Require(requirements) => {
                     let missing: Vec<&str> = requirements
@@ -202,7 +216,13 @@ impl Rule {
                         finding
                     });
                 }
-                Check::Each { select, filter } => {
+                Check::Each { select, filter, group: true } => {
+                    let picked: Vec<(&Node, String)> =
+                        select.select(&target.node).into_iter().filter(|(node, _)| filter.as_ref().is_none_or(|f| f.holds(node))).collect();
+                    let Some((first, path)) = picked.first() else { continue };
+                    out.push_with(&self.id, || self.grouped(artifact, target, severity, first, path, &picked));
+                }
+                Check::Each { select, filter, group: false } => {
                     for (node, path) in select.select(&target.node) {
                         if filter.as_ref().is_some_and(|f| !f.holds(node)) {
                             continue;
@@ -222,6 +242,40 @@ impl Rule {
                 }
             }
         }
+    }
+
+    /// One finding for all the nodes an `each` with `group` picked: at the first, the others
+    /// related; `{values}` lists them, and the finding names them all (a suppression or a
+    /// baseline entry of some of them does not cover a statement that grants more).
+    fn grouped(
+        &self,
+        artifact: &Artifact<'_>,
+        target: &Target<'_>,
+        severity: Severity,
+        first: &Node,
+        path: &str,
+        picked: &[(&Node, String)],
+    ) -> Finding {
+        let values: Vec<String> = picked.iter().map(|(n, _)| display_value(n)).collect();
+        let listed: Vec<String> = values.iter().map(|v| format!("`{}`", crate::finding::shortened(v, 80))).collect();
+        let listed = match listed.len() {
+            0..=8 => listed.join(", "),
+            n => format!("{} and {} more", listed[..8].join(", "), n - 8),
+        };
+        let mut message = self.render(artifact, target, Some(first), "");
+        message = message.replace("{values}", &listed).replace("{count}", &picked.len().to_string());
+        let dotted = query::dotted(path);
+        let mut finding = self.finding(artifact, target, severity, first.span, without_index(&dotted), message);
+        finding.subject = first.as_str().map(str::to_string);
+        for (node, _) in &picked[1..] {
+            finding.related.push(crate::finding::Label {
+                source: artifact.source.clone(),
+                span: node.span,
+                text: format!("also `{}`", crate::finding::shortened(&display_value(node), 80)),
+            });
+        }
+        finding.values = values;
+        finding
     }
 
     /// Where a `require` finding points: the first `at` selector that matches (at its key when
@@ -275,6 +329,8 @@ impl Rule {
                     let name = &after[..close];
                     let value = match name {
                         "value" => node.map(display_value).unwrap_or_default(),
+                        // Filled by `grouped`, which knows every node picked.
+                        "values" | "count" => format!("{{{name}}}"),
                         "missing" => missing.to_string(),
                         "path" => target.path.render(),
                         "resource" => artifact.resource.clone().unwrap_or_default(),

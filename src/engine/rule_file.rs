@@ -29,6 +29,10 @@ pub struct RuleFile {
     /// own anchor (a state's name, a resource's logical id, a statement's first byte).
     #[serde(default)]
     pub at: Vec<Spanned<String>>,
+    /// Severities by context: the first entry whose `when` holds for the target replaces
+    /// `severity` (a wildcard on specific resources is a warning, on `*` an error).
+    #[serde(default)]
+    pub severity_when: Vec<SeverityWhenSpec>,
     #[serde(default)]
     pub message: String,
     #[serde(default)]
@@ -50,10 +54,21 @@ pub struct RequirementSpec {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct SeverityWhenSpec {
+    pub severity: Severity,
+    pub when: ConditionSpec,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EachSpec {
     pub select: Spanned<String>,
     #[serde(rename = "where", default)]
     pub filter: Option<ConditionSpec>,
+    /// One finding per target for all the nodes picked, at the first (the others are related
+    /// places; `{values}` lists them), instead of one per node.
+    #[serde(default)]
+    pub group: bool,
 }
 
 /// One condition: a combinator (`all`, `any`, `not`) or a test on the nodes `path` selects
@@ -87,6 +102,11 @@ pub struct ConditionSpec {
     /// String comparisons ignore ASCII case.
     #[serde(default)]
     pub ignore_case: bool,
+    /// The node is a specific resource: an ARN with no wildcard before its last path part
+    /// (`table/Orders`, `bucket/prefix/*`), or a value only deploy time knows (`!GetAtt`,
+    /// `!Ref`, `${…}`); not `*` nor `arn:aws:s3:::*`.
+    #[serde(default)]
+    pub specific_arn: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

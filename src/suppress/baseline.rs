@@ -177,7 +177,11 @@ pub fn write(path: &Path, findings: &[Finding], previous: Option<&Baseline>, che
             file: f.project_path.to_string(),
             rule: f.rule.to_string(),
             route: f.locator.clone(),
-            value: f.subject.as_deref().map(|s| crate::finding::locator_part(s).into_owned()),
+            value: if f.values.is_empty() {
+                f.subject.as_deref().map(|s| crate::finding::locator_part(s).into_owned())
+            } else {
+                Some(crate::finding::locator_part(&f.values.join(", ")).into_owned())
+            },
             fingerprint: f.fingerprint.clone(),
         })
         .collect();

@@ -46,8 +46,15 @@ impl Selector {
     /// Whether it covers the finding: its rule (or family), and one of its values if it has any.
     #[must_use]
     pub fn matches(&self, finding: &Finding) -> bool {
+        let covered = |value: &str| self.values.iter().any(|v| v == value);
         crate::settings::matches_selector(&finding.rule, &self.rule)
-            && (self.values.is_empty() || finding.subject.as_deref().is_some_and(|s| self.values.iter().any(|v| v == s)))
+            && (self.values.is_empty()
+                || if finding.values.is_empty() {
+                    finding.subject.as_deref().is_some_and(covered)
+                } else {
+                    // A finding that names several values is covered only if all of them are.
+                    finding.values.iter().all(|v| covered(v))
+                })
     }
 
     /// Whether a selector's text is well formed, given which rule ids exist.
