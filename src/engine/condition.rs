@@ -25,6 +25,8 @@ pub enum Op {
     Matches(Regex),
     Type(String),
     SpecificArn(bool),
+    Grants(String),
+    AccessLevel(Vec<crate::data::iam::Level>),
 }
 
 /// Compiles a JSONPath written in a rule file, with its place for the error.
@@ -43,6 +45,8 @@ impl Condition {
             spec.is_type.is_some(),
             spec.count.is_some(),
             spec.specific_arn.is_some(),
+            spec.grants.is_some(),
+            spec.access_level.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -54,7 +58,7 @@ impl Condition {
         };
         if combinators + ops != 1 || (combinators == 1 && spec.path.is_some()) {
             return Err(fail(
-                "a condition needs exactly one of all, any, not, exists, equals, one_of, matches, type, count, specific_arn (and `path` only with a test)",
+                "a condition needs exactly one of all, any, not, exists, equals, one_of, matches, type, count, specific_arn, grants, access_level (and `path` only with a test)",
             ));
         }
         if let Some(list) = &spec.all {
@@ -83,6 +87,19 @@ impl Condition {
             Op::Matches(Regex::new(&text).map_err(|e| RuleError::at(pattern, format!("invalid regular expression: {e}")))?)
         } else if let Some(b) = spec.specific_arn {
             Op::SpecificArn(b)
+        } else if let Some(action) = &spec.grants {
+            Op::Grants(action.clone())
+        } else if let Some(levels) = &spec.access_level {
+            use crate::data::iam::Level;
+            let parsed: Option<Vec<Level>> = levels
+                .iter()
+                .map(|l| {
+                    [Level::List, Level::Read, Level::Write, Level::PermissionsManagement, Level::Tagging]
+                        .into_iter()
+                        .find(|k| k.as_str() == l)
+                })
+                .collect();
+            Op::AccessLevel(parsed.ok_or_else(|| fail("`access_level` names List, Read, Write, Permissions management or Tagging"))?)
         } else if let Some(t) = &spec.is_type {
             if !["string", "number", "boolean", "array", "object", "null", "intrinsic"].contains(&t.as_str()) {
                 return Err(fail("`type` is one of string, number, boolean, array, object, null, intrinsic"));
@@ -125,6 +142,10 @@ impl Op {
             Op::Matches(re) => pattern_text(node).is_some_and(|s| re.is_match(s)),
             Op::Type(t) => node.type_name() == t || (t == "intrinsic" && node.intrinsic().is_some()),
             Op::SpecificArn(b) => specific_arn(node) == *b,
+            Op::Grants(action) => node.as_str().is_some_and(|pattern| crate::data::iam::glob_match(pattern, action)),
+            Op::AccessLevel(levels) => node.as_str().is_some_and(|pattern| {
+                crate::data::iam::actions().matching(pattern).any(|(_, a)| !a.no_resource && levels.contains(&a.level))
+            }),
             Op::Exists(_) | Op::Count { .. } => true,
         }
     }

@@ -107,6 +107,15 @@ pub struct ConditionSpec {
     /// `!Ref`, `${…}`); not `*` nor `arn:aws:s3:::*`.
     #[serde(default)]
     pub specific_arn: Option<bool>,
+    /// The node is an action pattern (`iam:Pass*`, `iam:PassRole`) that grants this action,
+    /// as IAM matches them (wildcards, any letter case).
+    #[serde(default)]
+    pub grants: Option<String>,
+    /// The node is an action pattern that grants, per the IAM action data, at least one action
+    /// of one of these access levels that takes a resource type (`Write`, `Permissions
+    /// management`, `Tagging`, `Read`, `List`).
+    #[serde(default)]
+    pub access_level: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
