@@ -50,6 +50,7 @@ pub static ALL: &[&Analyzer] = &[
     &iam::policy_element::ANALYZER,
     &iam::statement_element::ANALYZER,
     &iam::sid::ANALYZER,
+    &iam::condition::ANALYZER,
     &iam::unknown_service::ANALYZER,
     &iam::unknown_action::ANALYZER,
 ];
