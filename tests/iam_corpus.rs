@@ -1,0 +1,131 @@
+//! The IAM corpus (../shared/corpus/iam, in the development workspace; elsewhere these tests
+//! print a note and pass): each parliament test policy gives the findings its `_expected.json`
+//! states, mapped to deploylint's rules by the table in docs/iam-corpus.md (kept in step with
+//! [`MAPPED`] and [`NOT_YET`]), and AWS's published examples give no grammar error.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use clap::Parser;
+use deploylint::cli::Cli;
+
+const IAM: &str = "../shared/corpus/iam";
+
+/// parliament's issue codes that deploylint reports, and by which rules.
+const MAPPED: [(&str, &[&str]); 10] = [
+    ("MALFORMED", &["iam/policy-element", "iam/statement-element"]),
+    ("MALFORMED_JSON", &["parse/syntax"]),
+    ("INVALID_SID", &["iam/sid"]),
+    ("DUPLICATE_SID", &["iam/sid"]),
+    ("UNKNOWN_ACTION", &["iam/unknown-action", "iam/unknown-service"]),
+    ("UNKNOWN_OPERATOR", &["iam/condition"]),
+    ("NOTRESOURCE_WITH_ALLOW", &["iam/notresource-allow"]),
+    ("NOTPRINCIPAL_WITH_ALLOW", &["iam/notprincipal-allow"]),
+    ("RESOURCE_STAR", &["iam/wildcard-resource-write", "iam/wildcard-action", "iam/passrole-wildcard"]),
+    ("MISMATCHED_TYPE", &["iam/condition"]),
+];
+
+/// Codes deploylint does not report yet (see the table in docs/iam-corpus.md), and files whose
+/// expectation it meets otherwise (a document IAM rejects, reported as what IAM says).
+const NOT_YET: [&str; 12] = [
+    "MISMATCHED_TYPE_BUT_USABLE",
+    "UNKNOWN_CONDITION_FOR_ACTION",
+    "RESOURCE_MISMATCH",
+    "INVALID_ARN",
+    "PERMISSIONS_MANAGEMENT_ACTIONS",
+    "PRIVILEGE_ESCALATION",
+    "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
+    "CREDENTIALS_EXPOSURE",
+    "SENSITIVE_ACCESS",
+    "BAD_PATTERN_FOR_MFA",
+    "RESOURCE_EFFECTIVELY_STAR",
+    "SINGLE_VALUE_CONDITION_TOO_PERMISSIVE",
+];
+
+/// (file, code, why deploylint reports otherwise or not yet).
+const EXCEPTIONS: [(&str, &str, &str); 3] = [
+    (
+        "formatting__condition_action_specific_bad_type.json",
+        "MISMATCHED_TYPE",
+        "needs the type of a service's condition key (s3:signatureage is numeric): condition key data, not yet",
+    ),
+    (
+        "formatting__condition_operator__3.json",
+        "MISMATCHED_TYPE",
+        "needs the type of a service's condition key (s3:prefix is text): condition key data, not yet",
+    ),
+    (
+        "advanced_policy_elements__notprincipal_allow__2.json",
+        "NOTPRINCIPAL_WITH_ALLOW",
+        "not JSON (a trailing comma, which IAM rejects): reported as parse/syntax",
+    ),
+];
+
+fn rules_of(file: &Path) -> BTreeSet<String> {
+    let cli = Cli::try_parse_from(["deploylint", "check", "--isolated", file.to_str().unwrap(), "--format", "json", "--fail-on", "never"])
+        .unwrap();
+    let outcome = deploylint::main_with(cli);
+    let report: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+    report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+}
+
+fn expectations(folder: &str) -> Option<Vec<serde_json::Value>> {
+    let path = Path::new(IAM).join(folder).join("_expected.json");
+    if !path.exists() {
+        println!("note: {} not found; IAM corpus checks skipped", path.display());
+        return None;
+    }
+    Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+}
+
+#[test]
+fn parliament_expectations_are_met() {
+    let Some(expected) = expectations("parliament") else { return };
+    let mut failures = Vec::new();
+    let mut met = 0;
+    for case in &expected {
+        let file = case["file"].as_str().unwrap();
+        let got = rules_of(&Path::new(IAM).join("parliament").join(file));
+        for code in case["expected_finding_ids"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()) {
+            if EXCEPTIONS.iter().any(|(f, c, _)| *f == file && *c == code) {
+                continue;
+            }
+            match MAPPED.iter().find(|(c, _)| *c == code) {
+                Some((_, rules)) if rules.iter().any(|r| got.contains(*r)) => met += 1,
+                Some((_, rules)) => failures.push(format!("{file}: {code} expected, as one of {rules:?}; got {got:?}")),
+                None => assert!(NOT_YET.contains(&code), "{file}: {code} is neither mapped nor listed as not yet"),
+            }
+        }
+        // A policy parliament finds nothing in gets no error of ours either.
+        if case["expected_finding_ids"].as_array().unwrap().is_empty() {
+            let errors: Vec<&String> = got.iter().filter(|r| r.starts_with("iam/") || r.starts_with("parse/")).collect();
+            if !errors.is_empty() {
+                failures.push(format!("{file}: parliament finds nothing, deploylint {errors:?}"));
+            }
+        }
+    }
+    println!("{met} parliament expectations met");
+    assert!(met >= 22, "only {met} met");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn aws_published_examples_have_no_grammar_errors() {
+    let Some(expected) = expectations("aws-iam-user-guide") else { return };
+    let grammar = ["iam/policy-element", "iam/statement-element", "iam/sid", "iam/condition"];
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in expected.iter().filter(|c| c["expected"].as_str().unwrap().starts_with("AWS-published example")) {
+        let file = case["file"].as_str().unwrap();
+        let got = rules_of(&Path::new(IAM).join("aws-iam-user-guide").join(file));
+        checked += 1;
+        let wrong: Vec<&String> = got.iter().filter(|r| grammar.contains(&r.as_str()) || r.starts_with("parse/")).collect();
+        if !wrong.is_empty() {
+            failures.push(format!("{file}: {wrong:?}"));
+        }
+    }
+    assert!(checked >= 250, "only {checked} examples");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
