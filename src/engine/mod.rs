@@ -87,7 +87,7 @@ pub struct Rule {
     pub target: TargetKind,
     when: Option<Condition>,
     /// Severities by context, the first whose condition holds for the target.
-    severity_when: Vec<(Severity, Condition)>,
+    severity_when: Vec<(Severity, Condition, bool)>,
     check: Check,
     at: Vec<Selector>,
     message: String,
@@ -181,7 +181,7 @@ impl Rule {
             severity_when: spec
                 .severity_when
                 .iter()
-                .map(|s| Ok((s.severity, Condition::compile(&s.when)?)))
+                .map(|s| Ok((s.severity, Condition::compile(&s.when)?, s.of_value)))
                 .collect::<Result<_, RuleError>>()?,
             check,
             at: spec.at.iter().map(condition::selector).collect::<Result<_, _>>()?,
@@ -197,7 +197,9 @@ impl Rule {
             if self.when.as_ref().is_some_and(|w| !w.holds(&target.node)) {
                 continue;
             }
-            let severity = self.severity_when.iter().find(|(_, when)| when.holds(&target.node)).map_or(severity, |(s, _)| *s);
+            let base = severity;
+            let severity =
+                self.severity_when.iter().find(|(_, when, of_value)| !of_value && when.holds(&target.node)).map_or(base, |(s, ..)| *s);
             match &self.check {
                 Check::Require(requirements) => {
                     let missing: Vec<&str> = requirements
@@ -227,6 +229,11 @@ impl Rule {
                         if filter.as_ref().is_some_and(|f| !f.holds(node)) {
                             continue;
                         }
+                        let severity = self
+                            .severity_when
+                            .iter()
+                            .find(|(_, when, of_value)| *of_value && when.holds(node))
+                            .map_or(severity, |(s, ..)| *s);
                         out.push_with(&self.id, || {
                             let message = self.render(artifact, target, Some(node), "");
                             // A flagged value is named by the value, not by its place in a

@@ -57,6 +57,9 @@ pub struct RequirementSpec {
 pub struct SeverityWhenSpec {
     pub severity: Severity,
     pub when: ConditionSpec,
+    /// `when` tests each flagged node of an `each` (not grouped) instead of the target.
+    #[serde(default)]
+    pub of_value: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
