@@ -16,13 +16,26 @@ pub enum Condition {
     Test { path: Option<Selector>, every: bool, op: Op },
 }
 
+/// A regular expression checked when its rule loads and compiled when first used.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| Regex::new(&self.pattern).ok()).as_ref()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Op {
     Exists(bool),
     Count { min: Option<usize>, max: Option<usize> },
     Equals(Scalar, bool),
     OneOf(Vec<Scalar>, bool),
-    Matches(Regex),
+    Matches(LazyRegex),
     Type(String),
     SpecificArn(bool),
     Grants(String),
@@ -84,7 +97,11 @@ impl Condition {
             Op::OneOf(list.clone(), spec.ignore_case)
         } else if let Some(pattern) = &spec.matches {
             let text = if spec.ignore_case { format!("(?i){}", pattern.value) } else { pattern.value.clone() };
-            Op::Matches(Regex::new(&text).map_err(|e| RuleError::at(pattern, format!("invalid regular expression: {e}")))?)
+            // Checked now (an error has the rule file's line), compiled on first use: a compiled
+            // pattern with Unicode classes takes megabytes, and most rules never meet their
+            // target in a given run.
+            regex_syntax::Parser::new().parse(&text).map_err(|e| RuleError::at(pattern, format!("invalid regular expression: {e}")))?;
+            Op::Matches(LazyRegex { pattern: text, compiled: std::sync::OnceLock::new() })
         } else if let Some(b) = spec.specific_arn {
             Op::SpecificArn(b)
         } else if let Some(action) = &spec.grants {
@@ -139,7 +156,7 @@ impl Op {
         match self {
             Op::Equals(v, ci) => scalar_eq(node, v, *ci),
             Op::OneOf(list, ci) => list.iter().any(|v| scalar_eq(node, v, *ci)),
-            Op::Matches(re) => pattern_text(node).is_some_and(|s| re.is_match(s)),
+            Op::Matches(re) => pattern_text(node).is_some_and(|s| re.get().is_some_and(|re| re.is_match(s))),
             Op::Type(t) => node.type_name() == t || (t == "intrinsic" && node.intrinsic().is_some()),
             Op::SpecificArn(b) => specific_arn(node) == *b,
             Op::Grants(action) => node.as_str().is_some_and(|pattern| crate::data::iam::glob_match(pattern, action)),
