@@ -1,6 +1,8 @@
 //! `iam/policy-element`: the policy document itself: an object with `Version` (`2012-10-17` or
 //! `2008-10-17`), an optional `Id`, and `Statement` (one statement object or a non-empty list),
-//! and nothing else. IAM rejects anything else as a malformed policy document.
+//! and nothing else. IAM rejects anything else as a malformed policy document. Policy
+//! variables (`${aws:username}`) need `Version: 2012-10-17`: without it IAM reads them as
+//! literal text, and the statement matches nothing.
 
 use super::{a, deploy_time};
 use crate::analyzers::{Analyzer, Emitter, Place};
@@ -60,6 +62,22 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             .emit();
         }
     }
+    let current = policy.version.is_some_and(|v| v.value.as_str() == Some("2012-10-17") || deploy_time(&v.value));
+    if !current && let Some((node, variable)) = first_variable(policy) {
+        let why = match policy.version {
+            Some(_) => "with `Version: 2008-10-17`",
+            None => "without a `Version`",
+        };
+        out.report(
+            Place::Value(node),
+            "",
+            format!(
+                "`{variable}` is a policy variable, but {why} IAM reads it as literal text: the statement matches nothing it was meant to"
+            ),
+        )
+        .help("Add \"Version\": \"2012-10-17\" at the top of the policy.")
+        .emit();
+    }
     let Some(statement) = policy.statement else {
         out.report(Place::Value(root), "", "the policy has no `Statement`: IAM rejects a policy without statements")
             .label("no Statement")
@@ -97,5 +115,58 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 .emit();
             }
         }
+    }
+}
+
+/// The first policy variable (`${aws:username}`, `${s3:prefix}`, `${*}`) in a statement's
+/// resources or conditions. CloudFormation's own `${Name}`, `${AWS::Region}` and
+/// `${Res.Attr}` are not policy variables.
+fn first_variable<'n>(policy: &crate::model::iam::Policy<'n>) -> Option<(&'n crate::parse::Node, String)> {
+    for statement in &policy.statements {
+        let mut pending: Vec<&crate::parse::Node> = Vec::new();
+        for element in [&statement.resource, &statement.not_resource].into_iter().flatten() {
+            pending.extend(element.values.iter().copied());
+        }
+        pending.extend(statement.condition.map(|c| &c.value));
+        while let Some(node) = pending.pop() {
+            match &node.value {
+                Value::String(text) => {
+                    if let Some(variable) = variable_in(text) {
+                        return Some((node, variable));
+                    }
+                }
+                Value::Array(items) => pending.extend(items),
+                Value::Object(entries) if node.intrinsic().is_none() => pending.extend(entries.iter().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+fn variable_in(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(open) = rest.find("${") {
+        let after = &rest[open + 2..];
+        let close = after.find('}')?;
+        let inner = &after[..close];
+        if matches!(inner, "*" | "?" | "$") || (inner.contains(':') && !inner.contains("::") && !inner.starts_with('!')) {
+            return Some(format!("${{{inner}}}"));
+        }
+        rest = &after[close + 1..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variable_in;
+
+    #[test]
+    fn policy_variables() {
+        assert_eq!(variable_in("arn:aws:s3:::bucket/home/${aws:username}/*").as_deref(), Some("${aws:username}"));
+        assert_eq!(variable_in("arn:aws:s3:::b/${*}").as_deref(), Some("${*}"));
+        assert_eq!(variable_in("arn:${AWS::Partition}:s3:::${Bucket}/${Fn.Arn}"), None);
+        assert_eq!(variable_in("${!aws:username}"), None);
     }
 }
