@@ -2,6 +2,7 @@
 //! ([`crate::model::iam`]) of every policy the pipeline extracts (standalone, in templates, in
 //! plans).
 
+pub mod arn;
 pub mod condition;
 pub mod policy_element;
 pub mod sid;
