@@ -122,31 +122,25 @@ fn states<'a>(machine: Option<&asl::StateMachine<'a>>) -> Vec<Target<'a>> {
     })
 }
 
-/// Elements that IAM allows as a string or a list; targets always see a list.
-const LIST_ELEMENTS: [&str; 4] = ["Action", "NotAction", "Resource", "NotResource"];
-
 /// Statements, from the artifact's policy view (`Fn::If` read both ways): a conditional
 /// statement (or statement list) is checked in each branch, and a conditional `Action`
 /// contributes the values of both branches.
 fn statements<'n>(policy: Option<&'n crate::model::iam::Policy<'n>>) -> impl Iterator<Item = Target<'n>> {
-    policy
-        .into_iter()
-        .flat_map(|p| p.statements.iter())
-        .filter(|s| s.node.as_object().is_some())
-        .map(|s| statement_target((s.node, s.path.clone())))
+    policy.into_iter().flat_map(|p| p.statements.iter()).filter(|s| s.node.as_object().is_some()).map(statement_target)
 }
 
-/// A statement as a target: `Action`/`Resource` and their negations made lists (a copy only
-/// when the document wrote a string or a conditional).
-fn statement_target((s, path): (&Node, String)) -> Target<'_> {
+/// A statement as a target: `Action`/`Resource` and their negations are lists of the values
+/// the view lists (a copy only when the document wrote a string or a conditional).
+fn statement_target<'n>(statement: &crate::model::iam::Statement<'n>) -> Target<'n> {
+    let s = statement.node;
+    let elements = [&statement.action, &statement.not_action, &statement.resource, &statement.not_resource];
     let listed = |v: &Node| v.as_array().is_some_and(|items| items.iter().all(|i| i.if_branches().is_none()));
-    let needs_lists = LIST_ELEMENTS.iter().any(|k| s.get(k).is_some_and(|v| !listed(v)));
-    let node = if needs_lists {
+    let node = if elements.iter().copied().flatten().any(|e| !listed(&e.entry.value)) {
         let mut owned = s.clone();
         if let Value::Object(entries) = &mut owned.value {
-            for entry in entries.iter_mut().filter(|e| LIST_ELEMENTS.contains(&&*e.key)) {
-                if !listed(&entry.value) {
-                    let items = flatten_values(&entry.value);
+            for element in elements.into_iter().flatten().filter(|e| !listed(&e.entry.value)) {
+                if let Some(entry) = entries.iter_mut().rev().find(|e| e.key == element.entry.key) {
+                    let items = element.values.iter().map(|v| (*v).clone()).collect();
                     entry.value = Node::new(Value::Array(items), entry.value.span);
                 }
             }
@@ -157,26 +151,13 @@ fn statement_target((s, path): (&Node, String)) -> Target<'_> {
     };
     let mut vars = vec![("sid", s.get_str("Sid").unwrap_or_default().to_string())];
     vars.push(("effect", s.get_str("Effect").unwrap_or_default().to_string()));
-    Target { node, anchor: Span { start: s.span.start, end: s.span.start + 1 }, anchor_text: None, path: TargetPath::text(path), vars }
-}
-
-/// A string-or-list element as the list of values it may hold, `Fn::If` branches included.
-fn flatten_values(value: &Node) -> Vec<Node> {
-    let mut out = Vec::new();
-    for alternative in value.alternatives() {
-        match &alternative.value {
-            Value::Array(items) => {
-                for item in items {
-                    out.extend(item.alternatives().into_iter().flat_map(|a| match &a.value {
-                        Value::Array(inner) => inner.clone(),
-                        _ => vec![a.clone()],
-                    }));
-                }
-            }
-            _ => out.push(alternative.clone()),
-        }
+    Target {
+        node,
+        anchor: Span { start: s.span.start, end: s.span.start + 1 },
+        anchor_text: None,
+        path: TargetPath::text(statement.path.clone()),
+        vars,
     }
-    out
 }
 
 fn resources(root: &Node) -> impl Iterator<Item = Target<'_>> {
