@@ -156,7 +156,7 @@ impl Op {
         match self {
             Op::Equals(v, ci) => scalar_eq(node, v, *ci),
             Op::OneOf(list, ci) => list.iter().any(|v| scalar_eq(node, v, *ci)),
-            Op::Matches(re) => pattern_text(node).is_some_and(|s| re.get().is_some_and(|re| re.is_match(s))),
+            Op::Matches(re) => pattern_text(node).is_some_and(|s| re.get().is_some_and(|re| re.is_match(&s))),
             Op::Type(t) => node.type_name() == t || (t == "intrinsic" && node.intrinsic().is_some()),
             Op::SpecificArn(b) => specific_arn(node) == *b,
             Op::Grants(action) => node.as_str().is_some_and(|pattern| crate::data::iam::glob_match(pattern, action)),
@@ -168,13 +168,15 @@ impl Op {
     }
 }
 
-/// The text a pattern is matched against: a string, or the template of a `Fn::Sub` (so
-/// `!Sub arn:${AWS::Partition}:states:::sqs:sendMessage.waitForTaskToken` is a callback task).
-fn pattern_text(node: &Node) -> Option<&str> {
-    node.as_str().or_else(|| match node.intrinsic()? {
-        ("Fn::Sub", arg) => arg.as_str().or_else(|| arg.as_array()?.first()?.as_str()),
-        _ => None,
-    })
+/// The text a pattern is matched against: a string, or what a `Fn::Sub` or `Fn::Join` spells
+/// with placeholders (so `!Sub arn:${AWS::Partition}:states:::sqs:sendMessage.waitForTaskToken`
+/// is a callback task, and `!Join [":", ["arn:aws:iam:", !Ref AWS::AccountId, root]]` the
+/// account's root).
+fn pattern_text(node: &Node) -> Option<std::borrow::Cow<'_, str>> {
+    match node.as_str() {
+        Some(text) => Some(std::borrow::Cow::Borrowed(text)),
+        None => crate::extract::intrinsic_text(node).map(std::borrow::Cow::Owned),
+    }
 }
 
 fn scalar_eq(node: &Node, value: &Scalar, ignore_case: bool) -> bool {

@@ -290,6 +290,15 @@ fn embedded_text(file_text: &str, node: &Node) -> Option<(EmbeddedText, bool)> {
     }
 }
 
+/// The text a `Fn::Sub` template or a `Fn::Join` resolves to, with `${Name}` for what only
+/// deploy time knows (`arn:aws:iam::${AWS::AccountId}:root`); what rules match patterns
+/// against. Built by [`embedded_text`] with no file to align to.
+#[must_use]
+pub fn intrinsic_text(node: &Node) -> Option<String> {
+    node.intrinsic()?;
+    embedded_text("", node).map(|(text, _)| text.text)
+}
+
 /// Appends a `Fn::Join`'s text: string pieces aligned with their source, nested joins and
 /// `Fn::Sub` templates in place, the first branch of a `Fn::If`, and a `${…}` placeholder for
 /// what stays unknown until deploy (`Ref`, `Fn::GetAtt`, …).

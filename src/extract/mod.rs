@@ -8,6 +8,7 @@
 //! not parse, a definition unknown at plan time) are findings.
 
 mod cfn;
+pub use cfn::intrinsic_text;
 mod tfplan;
 
 use std::borrow::Cow;
