@@ -375,3 +375,28 @@ fn wildcard_actions_are_one_finding_per_statement_with_a_severity_by_resource() 
     assert_eq!(by_route("Statement[Sid=Every].Action")["severity"], "error", "arn:aws:s3:::* is not specific");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn passrole_on_every_role_is_a_warning_only_when_limited_to_a_service() {
+    let dir = temp_dir("passrole");
+    let policy = r#"{"Version": "2012-10-17", "Statement": [
+  {"Sid": "Any", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+  {"Sid": "SageMaker", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+   "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}}
+]}"#;
+    std::fs::write(dir.join("policy.json"), policy).unwrap();
+    let (json, _) = stdout_of(deploylint().current_dir(&dir).args([
+        "check",
+        "policy.json",
+        "--isolated",
+        "--format",
+        "json",
+        "--select",
+        "iam/passrole-wildcard",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let severities: Vec<(&str, &str)> =
+        report["findings"].as_array().unwrap().iter().map(|f| (f["route"].as_str().unwrap(), f["severity"].as_str().unwrap())).collect();
+    assert_eq!(severities, [("Statement[Sid=Any].Action", "error"), ("Statement[Sid=SageMaker].Action", "warning")]);
+    std::fs::remove_dir_all(&dir).ok();
+}
