@@ -145,6 +145,10 @@ impl Actions {
         } else {
             self.service(prefix).into_iter().collect()
         };
+        if !name.contains(['*', '?']) {
+            // A plain name is one lookup, not a match against every action of the service.
+            return Box::new(services.into_iter().filter_map(move |s| s.action(name).map(|a| (s, a))));
+        }
         Box::new(services.into_iter().flat_map(move |s| s.actions().iter().filter(move |a| glob_match(name, a.name)).map(move |a| (s, a))))
     }
 }
