@@ -10,8 +10,9 @@ pub mod statement_element;
 pub mod unknown_action;
 pub mod unknown_service;
 
+use crate::analyzers::Emitter;
 use crate::data::iam::{Actions, Service};
-use crate::model::iam::Policy;
+use crate::model::Model;
 use crate::parse::{Node, Value};
 
 /// An action as a policy writes it, read against the action data.
@@ -45,18 +46,29 @@ pub fn read<'d>(data: &'d Actions, text: &'d str) -> Reading<'d> {
     if known { Reading::Known } else { Reading::UnknownAction { service, name } }
 }
 
-/// Every action value of a policy (`Action` and `NotAction` of every statement, plain text
-/// only: intrinsic functions are left to deploy time), with its route (`Statement[0].Action`).
-#[must_use]
-pub fn action_values<'n>(policy: &Policy<'n>) -> Vec<(&'n Node, &'n str, String)> {
-    let mut out = Vec::new();
+/// Calls `check` with every action value of the artifact's policy (`Action` and `NotAction`
+/// of every statement, plain text only: intrinsic functions are left to deploy time), its
+/// route (`Statement[0].Action`) and the action data, which is read only if there is a value.
+/// Stops once the rule is full.
+pub fn for_each_action(
+    model: &Model<'_, '_>,
+    out: &mut Emitter<'_, '_>,
+    mut check: impl FnMut(&mut Emitter<'_, '_>, &'static Actions, &Node, &str, &str),
+) {
+    let Some(policy) = model.policy() else { return };
+    let mut data = None;
     for statement in &policy.statements {
         for element in statement.action.iter().chain(&statement.not_action) {
             let route = format!("{}.{}", statement.path, element.entry.key);
-            out.extend(element.strings().map(|(node, text)| (node, text, route.clone())));
+            for (node, text) in element.strings() {
+                if out.is_full() {
+                    return;
+                }
+                let data = *data.get_or_insert_with(crate::data::iam::actions);
+                check(out, data, node, text, &route);
+            }
         }
     }
-    out
 }
 
 /// Whether only deploy time knows a value: an intrinsic function (`!Ref`, `!GetAtt`, `!Sub`),

@@ -10,22 +10,13 @@ use crate::model::Model;
 pub static ANALYZER: Analyzer = Analyzer { id: "iam/unknown-action", artifact: ArtifactKind::Policy, run };
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
-    let Some(policy) = model.policy() else { return };
-    let values = super::action_values(policy);
-    if values.is_empty() {
-        return;
-    }
-    let data = crate::data::iam::actions();
     let data_date = crate::data::iam::DATE;
-    for (node, text, route) in values {
-        if out.is_full() {
-            return;
-        }
+    super::for_each_action(model, out, |out, data, node, text, route| {
         let shown = crate::finding::shortened(text, 120);
         if text.trim() != text && !matches!(super::read(data, text.trim()), Reading::UnknownAction { .. } | Reading::NotAnAction) {
             let message = format!("`{shown}` has spaces around it: IAM compares actions exactly, so it matches no action");
-            out.report(Place::Value(node), &route, message).help(format!("Write `{}`.", text.trim())).emit();
-            continue;
+            out.report(Place::Value(node), route, message).help(format!("Write `{}`.", text.trim())).emit();
+            return;
         }
         let (message, help) = match super::read(data, text) {
             Reading::NotAnAction => (
@@ -61,8 +52,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                     ),
                 }
             }
-            Reading::Known | Reading::UnknownService { .. } => continue,
+            Reading::Known | Reading::UnknownService { .. } => return,
         };
-        out.report(Place::Value(node), &route, message).help(help).emit();
-    }
+        out.report(Place::Value(node), route, message).help(help).emit();
+    });
 }

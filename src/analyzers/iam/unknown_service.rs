@@ -10,17 +10,8 @@ use crate::model::Model;
 pub static ANALYZER: Analyzer = Analyzer { id: "iam/unknown-service", artifact: ArtifactKind::Policy, run };
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
-    let Some(policy) = model.policy() else { return };
-    let values = super::action_values(policy);
-    if values.is_empty() {
-        return;
-    }
-    let data = crate::data::iam::actions();
-    for (node, text, route) in values {
-        if out.is_full() {
-            return;
-        }
-        let Reading::UnknownService { prefix } = super::read(data, text) else { continue };
+    super::for_each_action(model, out, |out, data, node, text, route| {
+        let Reading::UnknownService { prefix } = super::read(data, text) else { return };
         // A misspelling, or an SDK client's name for the service (`bedrock-agent` is `bedrock`).
         let close = crate::finding::suggestion(prefix, data.services.iter().map(|s| s.prefix)).or_else(|| {
             let (head, _) = prefix.split_once('-')?;
@@ -37,7 +28,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 crate::data::iam::DATE
             ),
         };
-        let mut report = out.report(Place::Value(node), &route, message);
+        let mut report = out.report(Place::Value(node), route, message);
         if let Some(close) = close {
             let fixed = format!("{close}{}", &text[prefix.len()..]);
             report = report.help(format!("Write `{}`.", crate::finding::shortened(&fixed, 120)));
@@ -45,5 +36,5 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             report = report.help("Use the service prefix of the Service Authorization Reference (`states`, `s3`, `lambda`, …).");
         }
         report.emit();
-    }
+    });
 }
