@@ -106,6 +106,14 @@ impl<'n> Statement<'n> {
 }
 
 impl<'n> Policy<'n> {
+    /// A standalone policy (its kind unknown) that names no principal anywhere: an identity
+    /// policy to be attached, by inference. Rules hold it to identity policies' grammar, as
+    /// warnings.
+    #[must_use]
+    pub fn inferred_identity(&self) -> bool {
+        self.kind == PolicyKind::Unknown && self.statements.iter().all(|s| s.principal.is_none() && s.not_principal.is_none())
+    }
+
     #[must_use]
     pub fn build(root: &'n Node, kind: PolicyKind) -> Self {
         let statement = root.entry("Statement");

@@ -20,10 +20,7 @@ const PARTITIONS: [&str; 8] = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-is
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let Some(policy) = model.policy() else { return };
     let strict = matches!(policy.kind, PolicyKind::Identity | PolicyKind::Trust);
-    // A standalone policy that names no principal is an identity policy to be attached: a
-    // resource that is no ARN is a warning there (its kind is inferred).
-    let inferred =
-        policy.kind == PolicyKind::Unknown && policy.statements.iter().all(|s| s.principal.is_none() && s.not_principal.is_none());
+    let inferred = policy.inferred_identity();
     for statement in &policy.statements {
         if out.is_full() {
             return;
@@ -50,13 +47,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     }
 }
 
-/// Why a resource value is no valid resource, if it is not, and whether the part at fault is a
-/// placeholder word from documentation (`account-id`, `REGION`, `partition`).
-fn problem(text: &str, strict: bool) -> Option<(String, bool)> {
-    let why = judge(text, strict)?;
-    Some(why)
-}
-
 /// A documentation placeholder: upper case (`ACCOUNT-ID`, `REGION`), or a word such as
 /// `account-id`, `region`, `partition`.
 fn is_placeholder(part: &str) -> bool {
@@ -65,7 +55,9 @@ fn is_placeholder(part: &str) -> bool {
         || ["account", "region", "partition", "your", "my-"].iter().any(|w| lower.starts_with(w))
 }
 
-fn judge(text: &str, strict: bool) -> Option<(String, bool)> {
+/// Why a resource value is no valid resource, if it is not, and whether the part at fault is a
+/// placeholder word from documentation (`account-id`, `REGION`, `partition`).
+fn problem(text: &str, strict: bool) -> Option<(String, bool)> {
     let shown = crate::finding::shortened(text, 100);
     if text == "*" {
         return None;

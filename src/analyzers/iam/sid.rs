@@ -15,10 +15,9 @@ pub static ANALYZER: Analyzer = Analyzer { id: "iam/sid", artifact: ArtifactKind
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let Some(policy) = model.policy() else { return };
     let strict = matches!(policy.kind, PolicyKind::Identity | PolicyKind::Trust);
-    // A standalone policy that names no principal is an identity policy to be attached: its
-    // Sids are held to IAM's characters, as a warning (its kind is inferred).
-    let inferred =
-        policy.kind == PolicyKind::Unknown && policy.statements.iter().all(|s| s.principal.is_none() && s.not_principal.is_none());
+    let inferred = policy.inferred_identity();
+    // Held to IAM's grammar by inference only: warnings.
+    let severity = if strict { crate::finding::Severity::Error } else { crate::finding::Severity::Warning };
     // Sid → (its node, the list and index of its statement).
     let mut seen: HashMap<(usize, &str), (&crate::parse::Node, usize)> = HashMap::new();
     for statement in &policy.statements {
@@ -41,7 +40,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         if (strict || inferred)
             && let Some(bad) = text.chars().find(|c| !c.is_ascii_alphanumeric())
         {
-            let severity = if strict { crate::finding::Severity::Error } else { crate::finding::Severity::Warning };
             out.report(
                 Place::Value(value),
                 &statement.path,
@@ -60,7 +58,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         // templates deploy such bucket policies), and a standalone file may be either.
         match seen.get(&(statement.list, text)) {
             Some((first, item)) if *item != statement.item && policy.kind != PolicyKind::Resource => {
-                let severity = if strict { crate::finding::Severity::Error } else { crate::finding::Severity::Warning };
                 out.report(
                     Place::Value(value),
                     &statement.path,
