@@ -24,37 +24,29 @@ States:
     End: true
 ";
 
-fn run(args: &[&str]) -> (serde_json::Value, i32) {
-    let tag: String = args.concat().chars().filter(char::is_ascii_alphanumeric).collect();
+/// Checks `text` as the file `name` in a folder of its own, with `args`: (report, exit code).
+fn check_text(name: &str, text: &str, args: &[&str]) -> (serde_json::Value, i32) {
+    let tag: String = [name].iter().chain(args).flat_map(|a| a.chars()).filter(char::is_ascii_alphanumeric).collect();
     let dir = std::env::temp_dir().join(format!("deploylint-suppressions-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("flow.asl.yaml"), FLOW).unwrap();
-    let out = Command::cargo_bin("deploylint")
-        .unwrap()
-        .current_dir(&dir)
-        .args(["check", "flow.asl.yaml", "--isolated"])
-        .args(args)
-        .output()
-        .unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+    let out = Command::cargo_bin("deploylint").unwrap().current_dir(&dir).args(["check", name, "--isolated"]).args(args).output().unwrap();
     std::fs::remove_dir_all(&dir).ok();
     (serde_json::from_slice(&out.stdout).unwrap(), out.status.code().unwrap_or(-1))
+}
+
+fn run(args: &[&str]) -> (serde_json::Value, i32) {
+    check_text("flow.asl.yaml", FLOW, args)
+}
+
+fn check_file(name: &str, text: &str) -> (serde_json::Value, i32) {
+    check_text(name, text, &["--format", "json"])
 }
 
 #[test]
 fn suppressed_findings_are_marked_and_do_not_fail_the_run() {
     let (report, code) = run(&["--format", "json"]);
-    let rows: Vec<(u64, String, Option<String>)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["start"]["line"].as_u64().unwrap(),
-                f["rule"].as_str().unwrap().to_string(),
-                f["suppressed"]["kind"].as_str().map(str::to_string),
-            )
-        })
-        .collect();
+    let rows = rows(&report);
     let expect = |line: u64, rule: &str, kind: Option<&str>| rows.contains(&(line, rule.to_string(), kind.map(str::to_string)));
     assert!(expect(4, "asl/task-retry", Some("inline")), "same line: {rows:?}");
     assert!(expect(9, "asl/task-retry", Some("inline")), "line above: {rows:?}");
@@ -174,20 +166,6 @@ fn rows(report: &serde_json::Value) -> Vec<(u64, String, Option<String>)> {
             )
         })
         .collect()
-}
-
-fn check_file(name: &str, text: &str) -> (serde_json::Value, i32) {
-    let dir = std::env::temp_dir().join(format!("deploylint-suppressions-{}-{}", name.replace('.', "-"), std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), text).unwrap();
-    let out = Command::cargo_bin("deploylint")
-        .unwrap()
-        .current_dir(&dir)
-        .args(["check", name, "--isolated", "--format", "json"])
-        .output()
-        .unwrap();
-    std::fs::remove_dir_all(&dir).ok();
-    (serde_json::from_slice(&out.stdout).unwrap(), out.status.code().unwrap_or(-1))
 }
 
 #[test]
