@@ -48,10 +48,14 @@ impl<'r> RunContext<'r> {
         for registered in &registry.rules {
             let Some(severity) = active.get(&registered.meta.id).copied() else { continue };
             match &registered.implementation {
-                Implementation::Declarative(rule) => match rules_by_target.iter_mut().find(|(k, _)| *k == rule.target) {
-                    Some((_, rules)) => rules.push((rule, severity)),
-                    None => rules_by_target.push((rule.target, vec![(rule, severity)])),
-                },
+                Implementation::Declarative(rule) => {
+                    for &kind in &rule.targets {
+                        match rules_by_target.iter_mut().find(|(k, _)| *k == kind) {
+                            Some((_, rules)) => rules.push((rule, severity)),
+                            None => rules_by_target.push((kind, vec![(rule, severity)])),
+                        }
+                    }
+                }
                 Implementation::Analyzer(analyzer) => analyzers.push((*analyzer, severity, registered.meta.title.as_str())),
                 Implementation::Pipeline => {}
             }

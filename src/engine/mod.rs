@@ -61,7 +61,12 @@ impl fmt::Display for RuleError {
 #[derive(Debug, Clone)]
 enum Check {
     Require(Vec<Requirement>),
-    Each { select: Selector, filter: Option<Condition>, group: bool },
+    /// The selectors' picks are taken in order, as one list.
+    Each {
+        select: Vec<Selector>,
+        filter: Option<Condition>,
+        group: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -79,12 +84,18 @@ pub struct Loaded {
     pub rule: Option<Rule>,
 }
 
+/// What a list of selectors picks, in order.
+fn select_all<'n>(selectors: &[Selector], node: &'n Node) -> impl Iterator<Item = (&'n Node, String)> {
+    selectors.iter().flat_map(move |s| s.select(node))
+}
+
 /// A compiled declarative rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
     title: String,
-    pub target: TargetKind,
+    /// The target kinds it checks (one, or one per source: `cfn.resource` and `tf.resource`).
+    pub targets: Vec<TargetKind>,
     when: Option<Condition>,
     /// Severities by context, the first whose condition holds for the target.
     severity_when: Vec<(Severity, Condition, bool)>,
@@ -118,23 +129,39 @@ impl Rule {
             id: spec.id.clone(),
             title: spec.title.clone(),
             severity: spec.severity,
-            target: spec.target.clone(),
+            target: spec.target.as_slice().join(", "),
             kind,
             docs: spec.docs.clone(),
             examples: spec.examples.clone(),
             file: file.to_string(),
         };
-        if spec.target == "builtin" {
+        if spec.target.as_slice() == ["builtin"] {
             return Ok(Loaded { meta: meta(spec, RuleKind::Pipeline), rule: None });
         }
-        let (target, check) = {
-            let target = TargetKind::parse(&spec.target).ok_or_else(|| {
-                let known: Vec<&str> = TargetKind::ALL.iter().map(|k| k.name()).collect();
-                RuleError::plain(format!("unknown target `{}` (one of {}, builtin)", spec.target, known.join(", ")))
-            })?;
+        let (targets, check) = {
+            let targets = spec
+                .target
+                .as_slice()
+                .iter()
+                .map(|name| {
+                    TargetKind::parse(name).ok_or_else(|| {
+                        let known: Vec<&str> = TargetKind::ALL.iter().map(|k| k.name()).collect();
+                        RuleError::plain(format!("unknown target `{name}` (one of {}, builtin)", known.join(", ")))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if targets.is_empty() {
+                return Err(RuleError::plain("a rule needs a `target`".into()));
+            }
             let check = match (&spec.each, spec.require.is_empty()) {
                 (Some(each), true) => Check::Each {
-                    select: condition::selector(&each.select)?,
+                    select: each
+                        .select
+                        .value
+                        .as_slice()
+                        .iter()
+                        .map(|text| condition::selector(&Spanned::new(text.clone(), each.select.referenced, each.select.defined)))
+                        .collect::<Result<_, _>>()?,
                     filter: each.filter.as_ref().map(Condition::compile).transpose()?,
                     group: each.group,
                 },
@@ -160,9 +187,12 @@ impl Rule {
                 Check::Each { .. } => &["value"],
                 Check::Require(_) => &["missing"],
             };
+            // A placeholder must be one every target provides.
+            let variables: Vec<&str> =
+                targets[0].variables().iter().copied().filter(|v| targets.iter().all(|t| t.variables().contains(v))).collect();
             for name in placeholders(&spec.message) {
-                if !mode_variables.contains(&name) && !["path", "resource"].contains(&name) && !target.variables().contains(&name) {
-                    let mut known: Vec<&str> = target.variables().to_vec();
+                if !mode_variables.contains(&name) && !["path", "resource"].contains(&name) && !variables.contains(&name) {
+                    let mut known: Vec<&str> = variables.clone();
                     known.extend(["path", "resource"]);
                     known.extend(mode_variables);
                     return Err(RuleError::plain(format!(
@@ -171,12 +201,12 @@ impl Rule {
                     )));
                 }
             }
-            (target, check)
+            (targets, check)
         };
         let rule = Rule {
             id: spec.id.clone(),
             title: spec.title.clone(),
-            target,
+            targets,
             when: spec.when.as_ref().map(Condition::compile).transpose()?,
             severity_when: spec
                 .severity_when
@@ -220,12 +250,12 @@ impl Rule {
                 }
                 Check::Each { select, filter, group: true } => {
                     let picked: Vec<(&Node, String)> =
-                        select.select(&target.node).into_iter().filter(|(node, _)| filter.as_ref().is_none_or(|f| f.holds(node))).collect();
+                        select_all(select, &target.node).filter(|(node, _)| filter.as_ref().is_none_or(|f| f.holds(node))).collect();
                     let Some((first, path)) = picked.first() else { continue };
                     out.push_with(&self.id, || self.grouped(artifact, target, severity, first, path, &picked));
                 }
                 Check::Each { select, filter, group: false } => {
-                    for (node, path) in select.select(&target.node) {
+                    for (node, path) in select_all(select, &target.node) {
                         if filter.as_ref().is_some_and(|f| !f.holds(node)) {
                             continue;
                         }

@@ -13,9 +13,10 @@ pub struct RuleFile {
     pub id: String,
     pub title: String,
     pub severity: Severity,
-    /// `asl.state`, `asl.state_machine`, `iam.statement`, `iam.policy`, `cfn.resource`, or
-    /// `builtin` for a rule implemented in Rust (its file documents it).
-    pub target: String,
+    /// `asl.state`, `asl.state_machine`, `iam.statement`, `iam.policy`, `cfn.resource`,
+    /// `tf.resource`, a list of them (one rule over resources of both sources), or `builtin`
+    /// for a rule implemented in Rust (its file documents it).
+    pub target: OneOrMany<String>,
     /// Only targets for which this holds are checked.
     #[serde(default)]
     pub when: Option<ConditionSpec>,
@@ -65,7 +66,8 @@ pub struct SeverityWhenSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EachSpec {
-    pub select: Spanned<String>,
+    /// A JSONPath, or a list of them whose picks are taken in order.
+    pub select: Spanned<OneOrMany<String>>,
     #[serde(rename = "where", default)]
     pub filter: Option<ConditionSpec>,
     /// One finding per target for all the nodes picked, at the first (the others are related
@@ -119,6 +121,24 @@ pub struct ConditionSpec {
     /// management`, `Tagging`, `Read`, `List`).
     #[serde(default)]
     pub access_level: Option<Vec<String>>,
+}
+
+/// A value, or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    #[must_use]
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

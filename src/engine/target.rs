@@ -18,11 +18,18 @@ pub enum TargetKind {
     IamStatement,
     IamPolicy,
     CfnResource,
+    TfResource,
 }
 
 impl TargetKind {
-    pub const ALL: [TargetKind; 5] =
-        [TargetKind::AslState, TargetKind::AslStateMachine, TargetKind::IamStatement, TargetKind::IamPolicy, TargetKind::CfnResource];
+    pub const ALL: [TargetKind; 6] = [
+        TargetKind::AslState,
+        TargetKind::AslStateMachine,
+        TargetKind::IamStatement,
+        TargetKind::IamPolicy,
+        TargetKind::CfnResource,
+        TargetKind::TfResource,
+    ];
 
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -32,6 +39,7 @@ impl TargetKind {
             TargetKind::IamStatement => "iam.statement",
             TargetKind::IamPolicy => "iam.policy",
             TargetKind::CfnResource => "cfn.resource",
+            TargetKind::TfResource => "tf.resource",
         }
     }
 
@@ -39,7 +47,7 @@ impl TargetKind {
     #[must_use]
     pub fn variables(self) -> &'static [&'static str] {
         match self {
-            TargetKind::AslState | TargetKind::CfnResource => &["name", "type"],
+            TargetKind::AslState | TargetKind::CfnResource | TargetKind::TfResource => &["name", "type"],
             TargetKind::IamStatement => &["sid", "effect"],
             TargetKind::AslStateMachine | TargetKind::IamPolicy => &[],
         }
@@ -55,6 +63,7 @@ impl TargetKind {
             TargetKind::AslState | TargetKind::AslStateMachine => ArtifactKind::StateMachine,
             TargetKind::IamStatement | TargetKind::IamPolicy => ArtifactKind::Policy,
             TargetKind::CfnResource => ArtifactKind::Template,
+            TargetKind::TfResource => ArtifactKind::Plan,
         }
     }
 }
@@ -101,6 +110,13 @@ pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterat
         })),
         TargetKind::IamStatement => Box::new(statements(model.policy())),
         TargetKind::CfnResource => Box::new(resources(root)),
+        TargetKind::TfResource => Box::new(crate::extract::plan_resources(root).into_iter().map(|r| Target {
+            node: r.node,
+            anchor: r.address_span,
+            anchor_text: Some(r.address.to_string()),
+            path: TargetPath::text(crate::finding::locator_part(r.address).into_owned()),
+            vars: vec![("name", r.address.to_string()), ("type", r.kind.to_string())],
+        })),
     }
 }
 

@@ -10,6 +10,7 @@
 mod cfn;
 pub use cfn::intrinsic_text;
 mod tfplan;
+pub use tfplan::{PlanResource, resources as plan_resources};
 
 use std::borrow::Cow;
 use std::path::PathBuf;

@@ -43,20 +43,7 @@ enum PathStep {
 }
 
 pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
-    // A resource the plan deletes is still in `prior_state`; what it held is not deployed.
-    let deleted: BTreeSet<&str> = doc
-        .get("resource_changes")
-        .and_then(Node::as_array)
-        .unwrap_or(&[])
-        .iter()
-        .filter(|c| {
-            c.get("change")
-                .and_then(|c| c.get("actions"))
-                .and_then(Node::as_array)
-                .is_some_and(|a| a.len() == 1 && a[0].as_str() == Some("delete"))
-        })
-        .filter_map(|c| c.get_str("address"))
-        .collect();
+    let deleted = deleted(doc);
     let mut instances = Vec::new();
     if let Some(root) = doc.get("planned_values").and_then(|p| p.get("root_module")) {
         module_instances(root, &mut instances);
@@ -144,6 +131,87 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     }
 }
 
+/// A managed resource instance of a plan, as `tf.resource` rules see it: an object with
+/// `address`, `type` and `values` (what will be deployed: `planned_values`, else the change's
+/// `after`, else `prior_state` for what the plan leaves alone; never what it deletes).
+pub struct PlanResource<'a> {
+    pub node: Cow<'a, Node>,
+    pub address: &'a str,
+    pub address_span: Span,
+    pub kind: &'a str,
+}
+
+/// Every managed resource instance of a plan, once each, in plan order.
+#[must_use]
+pub fn resources(doc: &Node) -> Vec<PlanResource<'_>> {
+    fn from_modules<'a>(root: Option<&'a Node>, deleted: &BTreeSet<&str>, out: &mut Vec<PlanResource<'a>>, seen: &mut BTreeSet<&'a str>) {
+        let Some(root) = root.and_then(|v| v.get("root_module")) else { return };
+        for resource in managed_resources(root) {
+            if let (Some(entry), Some(kind)) = (resource.entry("address"), resource.get_str("type"))
+                && let Some(address) = entry.value.as_str()
+                && !deleted.contains(address)
+                && seen.insert(address)
+            {
+                out.push(PlanResource { node: Cow::Borrowed(resource), address, address_span: entry.value.span, kind });
+            }
+        }
+    }
+    let deleted = deleted(doc);
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    from_modules(doc.get("planned_values"), &deleted, &mut out, &mut seen);
+    for change in doc.get("resource_changes").and_then(Node::as_array).unwrap_or(&[]) {
+        let (Some(entry), Some(kind)) = (change.entry("address"), change.get_str("type")) else { continue };
+        let Some(address) = entry.value.as_str() else { continue };
+        if change.get_str("mode") == Some("data") || deleted.contains(address) || seen.contains(address) {
+            continue;
+        }
+        let Some(after) = change.get("change").and_then(|c| c.get("after")).filter(|a| a.as_object().is_some()) else { continue };
+        seen.insert(address);
+        // The shape of a `planned_values` resource, made of the change's parts.
+        let part = |key: &str, value: Node| crate::parse::Entry { key: key.into(), key_span: entry.key_span, value };
+        let type_node = change.get("type").cloned().unwrap_or_else(|| Node::new(Value::Null, entry.value.span));
+        let node = Node::new(
+            Value::Object(vec![part("address", entry.value.clone()), part("type", type_node), part("values", after.clone())]),
+            change.span,
+        );
+        out.push(PlanResource { node: Cow::Owned(node), address, address_span: entry.value.span, kind });
+    }
+    from_modules(doc.get("prior_state").and_then(|s| s.get("values")), &deleted, &mut out, &mut seen);
+    from_modules(doc.get("values"), &deleted, &mut out, &mut seen);
+    out
+}
+
+/// Addresses of the resources the plan deletes (they are still in `prior_state`; what they
+/// held is not deployed).
+fn deleted(doc: &Node) -> BTreeSet<&str> {
+    doc.get("resource_changes")
+        .and_then(Node::as_array)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|c| {
+            c.get("change")
+                .and_then(|c| c.get("actions"))
+                .and_then(Node::as_array)
+                .is_some_and(|a| a.len() == 1 && a[0].as_str() == Some("delete"))
+        })
+        .filter_map(|c| c.get_str("address"))
+        .collect()
+}
+
+/// The managed resources of a module and its child modules, in module order.
+fn managed_resources(module: &Node) -> Vec<&Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![module];
+    while let Some(module) = stack.pop() {
+        let resources = module.get("resources").and_then(Node::as_array).unwrap_or(&[]);
+        out.extend(resources.iter().filter(|r| r.get_str("mode") != Some("data")));
+        // Keep module order: push children reversed so the first child is visited first.
+        stack.extend(module.get("child_modules").and_then(Node::as_array).unwrap_or(&[]).iter().rev());
+    }
+    out
+}
+
 /// (resource address without instance keys, attribute) pairs the configuration sets.
 fn configured_attributes(doc: &Node) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
@@ -183,21 +251,9 @@ fn config_address(address: &str) -> String {
 }
 
 fn module_instances<'a>(module: &'a Node, out: &mut Vec<Instance<'a>>) {
-    let mut stack = vec![module];
-    while let Some(module) = stack.pop() {
-        for resource in module.get("resources").and_then(Node::as_array).unwrap_or(&[]) {
-            if resource.get_str("mode") == Some("data") {
-                continue;
-            }
-            let (Some(address), Some(kind), Some(values)) = (resource.get_str("address"), resource.get_str("type"), resource.get("values"))
-            else {
-                continue;
-            };
+    for resource in managed_resources(module) {
+        if let (Some(address), Some(kind), Some(values)) = (resource.get_str("address"), resource.get_str("type"), resource.get("values")) {
             out.push(Instance { address, kind, values, after_unknown: None });
-        }
-        // Keep module order: push children reversed so the first child is visited first.
-        for child in module.get("child_modules").and_then(Node::as_array).unwrap_or(&[]).iter().rev() {
-            stack.push(child);
         }
     }
 }
@@ -304,4 +360,46 @@ fn path_text(path: &[PathStep]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `tf.resource` sees each instance once, from the section that says what will be
+    /// deployed, and never one the plan deletes.
+    #[test]
+    fn plan_resources_are_what_will_be_deployed_once_each() {
+        let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {
+    "resources": [{"address": "aws_iam_role.a", "mode": "managed", "type": "aws_iam_role", "values": {"name": "planned"}},
+                  {"address": "data.aws_iam_policy_document.d", "mode": "data", "type": "aws_iam_policy_document", "values": {}}],
+    "child_modules": [{"resources": [{"address": "module.m.aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue", "values": {}}]}]}},
+  "resource_changes": [
+    {"address": "aws_iam_role.a", "mode": "managed", "type": "aws_iam_role", "change": {"actions": ["create"], "after": {"name": "after"}}},
+    {"address": "aws_iam_role.b", "mode": "managed", "type": "aws_iam_role", "change": {"actions": ["create"], "after": {"name": "b"}}},
+    {"address": "aws_iam_role.gone", "mode": "managed", "type": "aws_iam_role", "change": {"actions": ["delete"], "after": null}}],
+  "prior_state": {"values": {"root_module": {"resources": [
+    {"address": "aws_iam_role.gone", "mode": "managed", "type": "aws_iam_role", "values": {"name": "gone"}},
+    {"address": "aws_iam_role.kept", "mode": "managed", "type": "aws_iam_role", "values": {"name": "kept"}}]}}}
+}"#;
+        let doc = crate::parse::json::parse(plan, 0, crate::parse::json::Options::default()).unwrap().0;
+        let names: Vec<(&str, String)> = resources(&doc)
+            .iter()
+            .map(|r| (r.address, r.node.get("values").and_then(|v| v.get_str("name")).unwrap_or("-").to_string()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("aws_iam_role.a", "planned".to_string()),
+                ("module.m.aws_sqs_queue.q", "-".to_string()),
+                ("aws_iam_role.b", "b".to_string()),
+                ("aws_iam_role.kept", "kept".to_string()),
+            ]
+        );
+        let b = &resources(&doc)[2];
+        assert_eq!(b.node.get_str("type"), Some("aws_iam_role"));
+        assert_eq!(&plan[b.address_span.start()..b.address_span.end()], "\"aws_iam_role.b\"");
+    }
 }
