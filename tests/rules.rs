@@ -125,11 +125,18 @@ fn a_rule_file_error_names_file_line_and_column() {
         "id: team/mine\ntitle: t\nseverity: note\ntarget: builtin\ndocs: {summary: s, why: w, fix: f}\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.join("var.yaml"),
+        "id: team/var\ntitle: t\nseverity: note\ntarget: [cfn.resource, iam.statement]\nwhen:\n  var: kind\n  equals: trust\nrequire: [{label: l, holds: {path: $.Type, exists: true}}]\nmessage: m\ndocs: {summary: s, why: w, fix: f}\n",
+    )
+    .unwrap();
     let errors = Registry::load(&[&dir]).expect_err("bad rules must not load");
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(text.iter().any(|e| e.contains("bad.yaml:6:") && e.contains("invalid JSONPath")), "{text:?}");
     assert!(text.iter().any(|e| e.contains("typo.yaml") && e.contains("titel")), "{text:?}");
     assert!(text.iter().any(|e| e.contains("placeholder.yaml") && e.contains("{nmae}")), "{text:?}");
     assert!(text.iter().any(|e| e.contains("builtin.yaml") && e.contains("target: builtin")), "{text:?}");
+    // `kind` is a statement's variable, not a resource's: a rule over both cannot test it.
+    assert!(text.iter().any(|e| e.contains("var.yaml:6:") && e.contains("`var: kind` is not a variable")), "{text:?}");
     std::fs::remove_dir_all(&dir).ok();
 }

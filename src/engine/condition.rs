@@ -13,8 +13,20 @@ pub enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
-    Test { path: Option<Selector>, every: bool, op: Op },
+    Test {
+        path: Option<Selector>,
+        every: bool,
+        op: Op,
+    },
+    /// A test of one of the target's variables.
+    Var {
+        name: String,
+        op: Op,
+    },
 }
+
+/// The target's variables (`name`, `type`, `kind`, …) a condition may test.
+pub type Vars<'v> = &'v [(&'static str, String)];
 
 /// A regular expression checked when its rule loads and compiled when first used.
 #[derive(Debug, Clone)]
@@ -40,6 +52,7 @@ pub enum Op {
     SpecificArn(bool),
     Grants(String),
     AccessLevel(Vec<crate::data::iam::Level>),
+    ConditionKey(Vec<String>),
 }
 
 /// Compiles a JSONPath written in a rule file, with its place for the error.
@@ -60,19 +73,23 @@ impl Condition {
             spec.specific_arn.is_some(),
             spec.grants.is_some(),
             spec.access_level.is_some(),
+            spec.condition_key.is_some(),
         ]
         .iter()
         .filter(|b| **b)
         .count();
-        let place = spec.path.as_ref().or(spec.matches.as_ref());
+        let place = spec.path.as_ref().or(spec.var.as_ref()).or(spec.matches.as_ref());
         let fail = |message: &str| match place {
             Some(p) => RuleError::at(p, message.to_string()),
             None => RuleError::plain(message.to_string()),
         };
-        if combinators + ops != 1 || (combinators == 1 && spec.path.is_some()) {
+        if combinators + ops != 1 || (combinators == 1 && (spec.path.is_some() || spec.var.is_some())) {
             return Err(fail(
-                "a condition needs exactly one of all, any, not, exists, equals, one_of, matches, type, count, specific_arn, grants, access_level (and `path` only with a test)",
+                "a condition needs exactly one of all, any, not, exists, equals, one_of, matches, type, count, specific_arn, grants, access_level, condition_key (and `path` or `var` only with a test)",
             ));
+        }
+        if spec.path.is_some() && spec.var.is_some() {
+            return Err(fail("a condition tests a `path` or a `var`, not both"));
         }
         if let Some(list) = &spec.all {
             return list.iter().map(Condition::compile).collect::<Result<_, _>>().map(Condition::All);
@@ -84,6 +101,9 @@ impl Condition {
             return Ok(Condition::Not(Box::new(Condition::compile(inner)?)));
         }
         let path = spec.path.as_ref().map(selector).transpose()?;
+        if spec.var.is_some() && (spec.exists.is_some() || spec.count.is_some() || spec.every) {
+            return Err(fail("a `var` test is one of equals, one_of, matches"));
+        }
         let op = if let Some(b) = spec.exists {
             if path.is_none() {
                 return Err(fail("`exists` needs a `path`"));
@@ -117,6 +137,11 @@ impl Condition {
                 })
                 .collect();
             Op::AccessLevel(parsed.ok_or_else(|| fail("`access_level` names List, Read, Write, Permissions management or Tagging"))?)
+        } else if let Some(keys) = &spec.condition_key {
+            if keys.is_empty() {
+                return Err(fail("`condition_key` names at least one key"));
+            }
+            Op::ConditionKey(keys.clone())
         } else if let Some(t) = &spec.is_type {
             if !["string", "number", "boolean", "array", "object", "null", "intrinsic"].contains(&t.as_str()) {
                 return Err(fail("`type` is one of string, number, boolean, array, object, null, intrinsic"));
@@ -125,16 +150,31 @@ impl Condition {
         } else {
             return Err(fail("empty condition"));
         };
+        if let Some(name) = &spec.var {
+            return Ok(Condition::Var { name: name.value.clone(), op });
+        }
         Ok(Condition::Test { path, every: spec.every, op })
+    }
+
+    /// The target variables the condition tests, with their place in the rule file.
+    pub(super) fn vars<'s>(spec: &'s ConditionSpec, out: &mut Vec<&'s Spanned<String>>) {
+        out.extend(spec.var.as_ref());
+        for inner in spec.all.iter().chain(spec.any.iter()).flatten().chain(spec.not.as_deref()) {
+            Self::vars(inner, out);
+        }
     }
 
     /// Whether the condition holds for `subject`.
     #[must_use]
-    pub fn holds(&self, subject: &Node) -> bool {
+    pub fn holds(&self, subject: &Node, vars: Vars<'_>) -> bool {
         match self {
-            Condition::All(list) => list.iter().all(|c| c.holds(subject)),
-            Condition::Any(list) => list.iter().any(|c| c.holds(subject)),
-            Condition::Not(inner) => !inner.holds(subject),
+            Condition::All(list) => list.iter().all(|c| c.holds(subject, vars)),
+            Condition::Any(list) => list.iter().any(|c| c.holds(subject, vars)),
+            Condition::Not(inner) => !inner.holds(subject, vars),
+            Condition::Var { name, op } => vars
+                .iter()
+                .find(|(k, _)| k == name)
+                .is_some_and(|(_, v)| op.test(&Node::new(Value::String(v.as_str().into()), crate::source::Span::default()))),
             Condition::Test { path, every, op } => {
                 let nodes: Vec<&Node> = match path {
                     Some(selector) => selector.select(subject).into_iter().map(|(n, _)| n).collect(),
@@ -163,9 +203,25 @@ impl Op {
             Op::AccessLevel(levels) => node.as_str().is_some_and(|pattern| {
                 crate::data::iam::actions().matching(pattern).any(|(_, a)| !a.no_resource && levels.contains(&a.level))
             }),
+            Op::ConditionKey(keys) => restricts(node, keys),
             Op::Exists(_) | Op::Count { .. } => true,
         }
     }
+}
+
+/// Whether a statement's `Condition` requires a match on one of `keys` (see
+/// [`ConditionSpec::condition_key`](super::rule_file::ConditionSpec::condition_key)).
+fn restricts(statement: &Node, keys: &[String]) -> bool {
+    let operators = statement.get("Condition").and_then(Node::as_object).unwrap_or(&[]);
+    operators.iter().any(|operator| {
+        let name = operator.key.rsplit(':').next().unwrap_or_default();
+        let requires = !(name.contains("Not") || name.ends_with("IfExists") || name == "Null");
+        requires
+            && operator
+                .value
+                .as_object()
+                .is_some_and(|bound| bound.iter().any(|b| keys.iter().any(|k| crate::data::iam::glob_match(k, &b.key))))
+    })
 }
 
 /// The text a pattern is matched against: a string, or what a `Fn::Sub` or `Fn::Join` spells

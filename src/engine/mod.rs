@@ -201,6 +201,22 @@ impl Rule {
                     )));
                 }
             }
+            let mut tested = Vec::new();
+            for condition in spec
+                .when
+                .iter()
+                .chain(spec.require.iter().flat_map(|r| r.when.iter().chain([&r.holds])))
+                .chain(spec.each.iter().filter_map(|e| e.filter.as_ref()))
+                .chain(spec.severity_when.iter().map(|s| &s.when))
+            {
+                Condition::vars(condition, &mut tested);
+            }
+            if let Some(unknown) = tested.iter().find(|v| !variables.contains(&v.value.as_str())) {
+                return Err(RuleError::at(
+                    unknown,
+                    format!("`var: {}` is not a variable of this target (known: {})", unknown.value, variables.join(", ")),
+                ));
+            }
             (targets, check)
         };
         let rule = Rule {
@@ -224,17 +240,23 @@ impl Rule {
     /// Runs the rule on the targets of one artifact.
     pub fn check(&self, artifact: &Artifact<'_>, targets: &[Target<'_>], severity: Severity, out: &mut Sink) {
         for target in targets {
-            if self.when.as_ref().is_some_and(|w| !w.holds(&target.node)) {
+            if self.when.as_ref().is_some_and(|w| !w.holds(&target.node, &target.vars)) {
                 continue;
             }
             let base = severity;
-            let severity =
-                self.severity_when.iter().find(|(_, when, of_value)| !of_value && when.holds(&target.node)).map_or(base, |(s, ..)| *s);
+            let severity = self
+                .severity_when
+                .iter()
+                .find(|(_, when, of_value)| !of_value && when.holds(&target.node, &target.vars))
+                .map_or(base, |(s, ..)| *s);
             match &self.check {
                 Check::Require(requirements) => {
                     let missing: Vec<&str> = requirements
                         .iter()
-                        .filter(|r| r.when.as_ref().is_none_or(|w| w.holds(&target.node)) && !r.holds.holds(&target.node))
+                        .filter(|r| {
+                            r.when.as_ref().is_none_or(|w| w.holds(&target.node, &target.vars))
+                                && !r.holds.holds(&target.node, &target.vars)
+                        })
                         .map(|r| r.label.as_str())
                         .collect();
                     if missing.is_empty() {
@@ -249,20 +271,21 @@ impl Rule {
                     });
                 }
                 Check::Each { select, filter, group: true } => {
-                    let picked: Vec<(&Node, String)> =
-                        select_all(select, &target.node).filter(|(node, _)| filter.as_ref().is_none_or(|f| f.holds(node))).collect();
+                    let picked: Vec<(&Node, String)> = select_all(select, &target.node)
+                        .filter(|(node, _)| filter.as_ref().is_none_or(|f| f.holds(node, &target.vars)))
+                        .collect();
                     let Some((first, path)) = picked.first() else { continue };
                     out.push_with(&self.id, || self.grouped(artifact, target, severity, first, path, &picked));
                 }
                 Check::Each { select, filter, group: false } => {
                     for (node, path) in select_all(select, &target.node) {
-                        if filter.as_ref().is_some_and(|f| !f.holds(node)) {
+                        if filter.as_ref().is_some_and(|f| !f.holds(node, &target.vars)) {
                             continue;
                         }
                         let severity = self
                             .severity_when
                             .iter()
-                            .find(|(_, when, of_value)| *of_value && when.holds(node))
+                            .find(|(_, when, of_value)| *of_value && when.holds(node, &target.vars))
                             .map_or(severity, |(s, ..)| *s);
                         out.push_with(&self.id, || {
                             let message = self.render(artifact, target, Some(node), "");

@@ -89,6 +89,10 @@ pub struct ConditionSpec {
     pub not: Option<Box<ConditionSpec>>,
     #[serde(default)]
     pub path: Option<Spanned<String>>,
+    /// The test applies to a variable of the target (`kind` of a policy: `identity`,
+    /// `resource`, `trust`, `unknown`) instead of nodes.
+    #[serde(default)]
+    pub var: Option<Spanned<String>>,
     #[serde(default)]
     pub exists: Option<bool>,
     #[serde(default)]
@@ -121,6 +125,11 @@ pub struct ConditionSpec {
     /// management`, `Tagging`, `Read`, `List`).
     #[serde(default)]
     pub access_level: Option<Vec<String>>,
+    /// The node is a statement whose `Condition` restricts one of these condition keys (any
+    /// letter case; `*` and `?` wildcards, `*:sub`) with an operator that requires a match: not
+    /// a negated one (`StringNotEquals`), not `…IfExists`, not `Null`.
+    #[serde(default)]
+    pub condition_key: Option<Vec<String>>,
 }
 
 /// A value, or a list of them.

@@ -48,8 +48,9 @@ impl TargetKind {
     pub fn variables(self) -> &'static [&'static str] {
         match self {
             TargetKind::AslState | TargetKind::CfnResource | TargetKind::TfResource => &["name", "type"],
-            TargetKind::IamStatement => &["sid", "effect"],
-            TargetKind::AslStateMachine | TargetKind::IamPolicy => &[],
+            TargetKind::IamStatement => &["sid", "effect", "kind"],
+            TargetKind::IamPolicy => &["kind"],
+            TargetKind::AslStateMachine => &[],
         }
     }
 
@@ -106,7 +107,7 @@ pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterat
             anchor: Span { start: root.span.start, end: root.span.start + 1 },
             anchor_text: None,
             path: TargetPath::text(String::new()),
-            vars: Vec::new(),
+            vars: if kind == TargetKind::IamPolicy { vec![("kind", policy_kind(model.policy()).to_string())] } else { Vec::new() },
         })),
         TargetKind::IamStatement => Box::new(statements(model.policy())),
         TargetKind::CfnResource => Box::new(resources(root)),
@@ -142,12 +143,39 @@ fn states<'a>(machine: Option<&asl::StateMachine<'a>>) -> Vec<Target<'a>> {
 /// statement (or statement list) is checked in each branch, and a conditional `Action`
 /// contributes the values of both branches.
 fn statements<'n>(policy: Option<&'n crate::model::iam::Policy<'n>>) -> impl Iterator<Item = Target<'n>> {
-    policy.into_iter().flat_map(|p| p.statements.iter()).filter(|s| s.node.as_object().is_some()).map(statement_target)
+    let kind = policy_kind(policy);
+    policy.into_iter().flat_map(|p| p.statements.iter()).filter(|s| s.node.as_object().is_some()).map(move |s| statement_target(s, kind))
+}
+
+/// The `{kind}` of a policy: what the file attaches it to, or for a standalone document with a
+/// principal, `resource` (an identity policy names none).
+fn policy_kind(policy: Option<&crate::model::iam::Policy<'_>>) -> &'static str {
+    use crate::extract::PolicyKind;
+    match policy.map(|p| (p.kind, p.inferred_identity())) {
+        Some((PolicyKind::Identity, _) | (PolicyKind::Unknown, true)) => "identity",
+        Some((PolicyKind::Trust, _)) => "trust",
+        Some((PolicyKind::Resource, _)) => "resource",
+        Some((PolicyKind::Unknown, false)) => {
+            // A standalone document with a principal: a trust policy when it only lets
+            // principals assume roles, else a resource policy.
+            let assumes = policy.is_some_and(|p| {
+                !p.statements.is_empty()
+                    && p.statements.iter().all(|s| {
+                        s.action.as_ref().is_some_and(|a| {
+                            !a.values.is_empty()
+                                && a.values.iter().all(|v| v.as_str().is_some_and(|t| t.to_ascii_lowercase().starts_with("sts:assumerole")))
+                        })
+                    })
+            });
+            if assumes { "trust" } else { "resource" }
+        }
+        None => "unknown",
+    }
 }
 
 /// A statement as a target: `Action`/`Resource` and their negations are lists of the values
 /// the view lists (a copy only when the document wrote a string or a conditional).
-fn statement_target<'n>(statement: &crate::model::iam::Statement<'n>) -> Target<'n> {
+fn statement_target<'n>(statement: &crate::model::iam::Statement<'n>, kind: &'static str) -> Target<'n> {
     let s = statement.node;
     let elements = [&statement.action, &statement.not_action, &statement.resource, &statement.not_resource];
     let listed = |v: &Node| v.as_array().is_some_and(|items| items.iter().all(|i| i.if_branches().is_none()));
@@ -167,6 +195,7 @@ fn statement_target<'n>(statement: &crate::model::iam::Statement<'n>) -> Target<
     };
     let mut vars = vec![("sid", s.get_str("Sid").unwrap_or_default().to_string())];
     vars.push(("effect", s.get_str("Effect").unwrap_or_default().to_string()));
+    vars.push(("kind", kind.to_string()));
     Target {
         node,
         anchor: Span { start: s.span.start, end: s.span.start + 1 },
