@@ -14,7 +14,8 @@ use deploylint::cli::Cli;
 const IAM: &str = "../shared/corpus/iam";
 
 /// parliament's issue codes that deploylint reports, and by which rules.
-const MAPPED: [(&str, &[&str]); 11] = [
+const MAPPED: [(&str, &[&str]); 12] = [
+    ("PRIVILEGE_ESCALATION", &["iam/privilege-escalation"]),
     ("INVALID_ARN", &["iam/arn"]),
     ("MALFORMED", &["iam/policy-element", "iam/statement-element"]),
     ("MALFORMED_JSON", &["parse/syntax"]),
@@ -30,12 +31,11 @@ const MAPPED: [(&str, &[&str]); 11] = [
 
 /// Codes deploylint does not report yet (see the table in docs/iam-corpus.md), and files whose
 /// expectation it meets otherwise (a document IAM rejects, reported as what IAM says).
-const NOT_YET: [&str; 11] = [
+const NOT_YET: [&str; 10] = [
     "MISMATCHED_TYPE_BUT_USABLE",
     "UNKNOWN_CONDITION_FOR_ACTION",
     "RESOURCE_MISMATCH",
     "PERMISSIONS_MANAGEMENT_ACTIONS",
-    "PRIVILEGE_ESCALATION",
     "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
     "CREDENTIALS_EXPOSURE",
     "SENSITIVE_ACCESS",
@@ -153,4 +153,56 @@ fn aws_published_examples_have_no_grammar_errors() {
     }
     assert!(checked >= 250, "only {checked} examples");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// iam-vulnerable's policies: each names the pathfinding.cloud paths it exercises.
+#[test]
+fn iam_vulnerable_paths_are_found() {
+    let Some(expected) = expectations("iam-vulnerable") else { return };
+    let paths: std::collections::BTreeMap<&str, &[&str]> =
+        deploylint::data::privesc::paths().iter().map(|p| (p.id, p.required.as_slice())).collect();
+    let mut failures = Vec::new();
+    let mut found = 0;
+    for case in expected.iter().filter(|c| c["kind"] == "identity") {
+        let file = case["file"].as_str().unwrap();
+        let ids: Vec<&str> = case["pathfinding_ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
+        let report = findings_of(&Path::new(IAM).join("iam-vulnerable").join(file));
+        let reported: Vec<String> = report
+            .iter()
+            .filter(|f| f["rule"] == "iam/privilege-escalation")
+            .flat_map(|f| f["values"].as_array().cloned().unwrap_or_default())
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let wildcard_error = report.iter().any(|f| f["rule"] == "iam/wildcard-action" && f["severity"] == "error");
+        let false_positive_case = file.starts_with("fp") || file.contains("deny");
+        if false_positive_case {
+            if !reported.is_empty() {
+                failures.push(format!("{file}: a false-positive case, reported {reported:?}"));
+            }
+            continue;
+        }
+        if ids.is_empty() {
+            continue;
+        }
+        // The path itself, or one that needs only some of its actions.
+        let covers = |id: &String| {
+            ids.iter().any(|e| paths[e].iter().copied().collect::<BTreeSet<_>>().is_superset(&paths[id.as_str()].iter().copied().collect()))
+        };
+        if reported.iter().any(covers) || (reported.is_empty() && wildcard_error) {
+            found += 1;
+        } else {
+            failures.push(format!("{file}: expected {ids:?}, reported {reported:?}"));
+        }
+    }
+    println!("{found} iam-vulnerable paths found");
+    assert!(found >= 28, "only {found} found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn findings_of(file: &Path) -> Vec<serde_json::Value> {
+    let cli = Cli::try_parse_from(["deploylint", "check", "--isolated", file.to_str().unwrap(), "--format", "json", "--fail-on", "never"])
+        .unwrap();
+    let outcome = deploylint::main_with(cli);
+    let report: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+    report["findings"].as_array().unwrap().clone()
 }

@@ -54,6 +54,7 @@ pub static ALL: &[&Analyzer] = &[
     &iam::arn::ANALYZER,
     &iam::unknown_service::ANALYZER,
     &iam::unknown_action::ANALYZER,
+    &iam::privilege_escalation::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.
@@ -160,6 +161,13 @@ impl Report<'_, '_> {
     /// unknown one is a warning); a severity configured for the rule replaces it.
     pub fn severity(mut self, severity: Severity) -> Self {
         self.finding.severity = severity;
+        self
+    }
+
+    /// The values the finding names (its fingerprint and what a `rule[value]` suppression
+    /// matches): a grouped finding names them all.
+    pub fn values(mut self, values: Vec<String>) -> Self {
+        self.finding.values = values;
         self
     }
 

@@ -20,3 +20,4 @@ pub fn files() -> &'static [(&'static str, &'static str, &'static str)] {
 }
 
 pub mod iam;
+pub mod privesc;

@@ -198,7 +198,7 @@ impl Op {
             Op::OneOf(list, ci) => list.iter().any(|v| scalar_eq(node, v, *ci)),
             Op::Matches(re) => pattern_text(node).is_some_and(|s| re.get().is_some_and(|re| re.is_match(&s))),
             Op::Type(t) => node.type_name() == t || (t == "intrinsic" && node.intrinsic().is_some()),
-            Op::SpecificArn(b) => specific_arn(node) == *b,
+            Op::SpecificArn(b) => crate::model::iam::specific_resource(node) == *b,
             Op::Grants(action) => node.as_str().is_some_and(|pattern| crate::data::iam::glob_match(pattern, action)),
             Op::AccessLevel(levels) => node.as_str().is_some_and(|pattern| {
                 crate::data::iam::actions().matching(pattern).any(|(_, a)| !a.no_resource && levels.contains(&a.level))
@@ -248,77 +248,5 @@ fn scalar_eq(node: &Node, value: &Scalar, ignore_case: bool) -> bool {
         (Value::Number(a), Scalar::Number(b)) => a == b,
         (Value::Bool(a), Scalar::Bool(b)) => a == b,
         _ => false,
-    }
-}
-
-/// See [`ConditionSpec::specific_arn`](super::rule_file::ConditionSpec::specific_arn).
-fn specific_arn(node: &Node) -> bool {
-    if node.intrinsic().is_some() && !matches!(node.intrinsic(), Some(("Fn::Sub", _))) {
-        return true;
-    }
-    let Some(text) = pattern_text(node) else { return false };
-    let Some(rest) = text.strip_prefix("arn:") else { return false };
-    // arn:partition:service:region:account:resource — the resource part may hold `:` and `/`.
-    let mut parts = rest.splitn(5, ':');
-    let (Some(_partition), Some(service), Some(_region), Some(_account), Some(resource)) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    if service.contains('*') || resource.is_empty() {
-        return false;
-    }
-    // A placeholder names one thing. A wildcard is allowed only in the last part, after a
-    // specific name: the bucket in S3 (`bucket/prefix/*`), else what follows the resource type
-    // (`table/Orders/index/*` is specific, `table/*` is every table).
-    let resource = strip_placeholders(resource);
-    let mut parts: Vec<&str> = resource.split(['/', ':']).collect();
-    if service != "s3" && parts.len() >= 2 {
-        parts.remove(0);
-    }
-    let Some((last, head)) = parts.split_last() else { return false };
-    head.iter().all(|p| !p.contains(['*', '?'])) && (!head.is_empty() || !last.contains(['*', '?']))
-}
-
-/// `${Name}` placeholders stand for one specific name each.
-fn strip_placeholders(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("${") {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            rest = &rest[open..];
-            break;
-        };
-        out.push('x');
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn specific_resources() {
-        let node = |text: &str| Node::new(Value::String(text.into()), crate::source::Span::default());
-        for specific in [
-            "arn:aws:dynamodb:us-east-1:123456789012:table/Orders",
-            "arn:aws:s3:::bucket/prefix/*",
-            "arn:aws:s3:::orders",
-            "arn:aws:states:us-east-1:123456789012:stateMachine:Flow",
-            "arn:aws:lambda:*:123456789012:function:Fn",
-            "arn:${AWS::Partition}:s3:::${Bucket}/*",
-            "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/index/*",
-        ] {
-            assert!(specific_arn(&node(specific)), "{specific}");
-        }
-        for wide in
-            ["*", "arn:aws:s3:::*", "arn:aws:s3:::*/*", "arn:aws:dynamodb:us-east-1:123456789012:table/*", "arn:aws:*:*:*:*", "s3://bucket"]
-        {
-            assert!(!specific_arn(&node(wide)), "{wide}");
-        }
     }
 }

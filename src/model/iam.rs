@@ -142,3 +142,102 @@ impl<'n> Policy<'n> {
         Self { root, kind, version: root.entry("Version"), statement, statements }
     }
 }
+
+/// Whether a `Resource` value names one specific resource: an ARN with no wildcard before its
+/// last part, after the name (S3's bucket, else what follows the resource type: `table/Orders`
+/// and `bucket/prefix/*` are specific, `table/*`, `arn:aws:s3:::*` and `*` are not), or a value
+/// only deploy time knows (`!GetAtt`, `!Ref`, `${…}`, which name one resource each).
+#[must_use]
+pub fn specific_resource(node: &Node) -> bool {
+    if node.intrinsic().is_some() && !matches!(node.intrinsic(), Some(("Fn::Sub", _))) {
+        return true;
+    }
+    let text = match node.as_str() {
+        Some(text) => std::borrow::Cow::Borrowed(text),
+        None => match crate::extract::intrinsic_text(node) {
+            Some(text) => std::borrow::Cow::Owned(text),
+            None => return false,
+        },
+    };
+    // A placeholder names one thing (`${AWS::AccountId}`, `${Bucket}`), colons and all.
+    let placeholder_first = text.starts_with("${") && text.contains('}');
+    let text = strip_placeholders(&text);
+    if placeholder_first {
+        // `${Bucket.Arn}/*`: one resource's ARN, then a path in it.
+        let parts: Vec<&str> = text.split('/').collect();
+        return parts.split_last().is_some_and(|(_, head)| head.iter().all(|p| !p.contains(['*', '?'])));
+    }
+    let Some(rest) = text.strip_prefix("arn:") else { return false };
+    // arn:partition:service:region:account:resource — the resource part may hold `:` and `/`.
+    let mut parts = rest.splitn(5, ':');
+    let (Some(_partition), Some(service), Some(_region), Some(_account), Some(resource)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    if service.contains('*') || resource.is_empty() {
+        return false;
+    }
+    // A wildcard is allowed only in the last part, after a specific name: the bucket in S3
+    // (`bucket/prefix/*`), else what follows the resource type (`table/Orders/index/*` is
+    // specific, `table/*` is every table).
+    let mut parts: Vec<&str> = resource.split(['/', ':']).collect();
+    if service != "s3" && parts.len() >= 2 {
+        parts.remove(0);
+    }
+    let Some((last, head)) = parts.split_last() else { return false };
+    head.iter().all(|p| !p.contains(['*', '?'])) && (!head.is_empty() || !last.contains(['*', '?']))
+}
+
+/// `${Name}` placeholders stand for one specific name each.
+fn strip_placeholders(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("${") {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            rest = &rest[open..];
+            break;
+        };
+        out.push('x');
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specific_resources() {
+        let node = |text: &str| Node::new(Value::String(text.into()), crate::source::Span::default());
+        for specific in [
+            "arn:aws:dynamodb:us-east-1:123456789012:table/Orders",
+            "arn:aws:s3:::bucket/prefix/*",
+            "arn:aws:s3:::orders",
+            "arn:aws:states:us-east-1:123456789012:stateMachine:Flow",
+            "arn:aws:lambda:*:123456789012:function:Fn",
+            "arn:${AWS::Partition}:s3:::${Bucket}/*",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/index/*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/orders",
+            "${Bucket.Arn}/*",
+            "${TableArn}",
+        ] {
+            assert!(specific_resource(&node(specific)), "{specific}");
+        }
+        for wide in [
+            "*",
+            "arn:aws:s3:::*",
+            "arn:aws:s3:::*/*",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/*",
+            "arn:aws:*:*:*:*",
+            "s3://bucket",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*",
+            "${Prefix}*/x/*",
+        ] {
+            assert!(!specific_resource(&node(wide)), "{wide}");
+        }
+    }
+}

@@ -38,6 +38,9 @@ struct Item<'a> {
     /// The file relative to its project root, as the fingerprint and the baseline name it.
     project_path: &'a str,
     fingerprint: &'a str,
+    /// What a finding about several things names them by (actions of a statement, paths).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    values: &'a [String],
     /// The service's own code for the error the finding pre-empts.
     #[serde(skip_serializing_if = "Option::is_none")]
     aws_code: Option<&'static str>,
@@ -87,6 +90,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             route: &f.locator,
             project_path: &f.project_path,
             fingerprint: &f.fingerprint,
+            values: &f.values,
             aws_code: f.aws_code,
             suppressed: f.suppressed.as_ref().map(|s| Suppressed { kind: s.kind, reason: s.reason.as_deref() }),
             related: f
