@@ -202,6 +202,8 @@ pub struct Sink {
     dropped: std::collections::BTreeMap<Arc<str>, (usize, Finding)>,
     /// Rules that stopped looking once full (their count of findings left out is unknown).
     stopped: std::collections::BTreeSet<Arc<str>>,
+    /// Findings at this place are left out (see [`Sink::mute`]).
+    muted: Option<Span>,
 }
 
 impl Default for Sink {
@@ -219,10 +221,20 @@ impl Sink {
             kept: std::collections::HashMap::new(),
             dropped: std::collections::BTreeMap::new(),
             stopped: std::collections::BTreeSet::new(),
+            muted: None,
         }
     }
 
+    /// Leaves out the findings at `at` until unmuted: the place of what a document deploylint
+    /// wrote out holds that the file did not write ([`crate::extract::Artifact::written_for`]).
+    pub fn mute(&mut self, at: Option<Span>) {
+        self.muted = at;
+    }
+
     pub fn push(&mut self, finding: Finding) {
+        if self.muted == Some(finding.span) {
+            return;
+        }
         let kept = self.kept.get(&finding.rule).copied().unwrap_or(0);
         if kept < self.limits.per_rule && self.findings.len() < self.limits.per_file {
             self.kept.insert(finding.rule.clone(), kept + 1);
@@ -241,7 +253,8 @@ impl Sink {
     /// out: findings past the limit are only counted (building each one, its message and
     /// locator, is what makes a file with 100,000 findings slow).
     pub fn push_with(&mut self, rule: &str, build: impl FnOnce() -> Finding) {
-        if self.is_full(rule)
+        if self.muted.is_none()
+            && self.is_full(rule)
             && let Some((count, _)) = self.dropped.get_mut(rule)
         {
             *count += 1;

@@ -189,6 +189,7 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
         let extracted = extract::extract(doc, &extract_ctx, &mut |artifact| {
             outcome.artifacts.add(artifact.kind);
             let model = Model::new(&artifact);
+            sink.mute(artifact.written_for);
             for (kind, rules) in &ctx.rules_by_target {
                 // Targets in chunks: every rule of the kind sees each chunk, and the chunk's
                 // copies go before the next are made.
@@ -206,6 +207,7 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
             for (analyzer, severity, title) in &ctx.analyzers {
                 analyzers::run(analyzer, *severity, title, &model, &mut sink);
             }
+            sink.mute(None);
         });
         outcome.recognised |= extracted.recognised;
         sink.absorb(extracted.findings);

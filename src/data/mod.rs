@@ -21,3 +21,4 @@ pub fn files() -> &'static [(&'static str, &'static str, &'static str)] {
 
 pub mod iam;
 pub mod privesc;
+pub mod sam;

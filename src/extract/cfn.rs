@@ -184,8 +184,58 @@ fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, ou
     for (location, node) in items {
         if node.get("Statement").is_some() {
             push_document(ArtifactKind::Policy, PolicyKind::Identity, node, id, location, false, None, ctx, out);
+        } else if let Some([entry]) = node.as_object()
+            && let Some((definition, parameters)) = crate::data::sam::template(&entry.key)
+        {
+            out.push(Artifact {
+                kind: ArtifactKind::Policy,
+                root: Cow::Owned(expand_template(definition, &parameters, &entry.value, entry.key_span)),
+                source: ctx.source.clone(),
+                resource: Some(id.to_string()),
+                location: format!("{location}.{}", crate::finding::locator_part(&entry.key)),
+                policy_kind: PolicyKind::Identity,
+                embedded: None,
+                substitutions: Substitutions::Unknown,
+                substituted: Vec::new(),
+                written_for: Some(entry.key_span),
+            });
         }
     }
+}
+
+/// The policy a SAM policy template grants: its statements, with the values the template's
+/// entry gives for its parameters (`TableName: !Ref Orders`, with their own places) where the
+/// definition has `{"Ref": "TableName"}`, and everything else at the template's name. SAM puts
+/// the statements into a role policy of version 2012-10-17.
+fn expand_template(definition: &Node, parameters: &[&str], given: &Node, at: crate::source::Span) -> Node {
+    fn copy(node: &Node, parameters: &[&str], given: &Node, at: crate::source::Span) -> Node {
+        if let Some(("Ref", name)) = node.intrinsic()
+            && let Some(name) = name.as_str()
+            && parameters.contains(&name)
+            && let Some(value) = given.get(name)
+        {
+            return value.clone();
+        }
+        let value = match &node.value {
+            Value::Array(items) => Value::Array(items.iter().map(|i| copy(i, parameters, given, at)).collect()),
+            Value::Object(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| crate::parse::Entry { key: e.key.clone(), key_span: at, value: copy(&e.value, parameters, given, at) })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node::new(value, at)
+    }
+    let mut root = copy(definition, parameters, given, at);
+    if let Value::Object(entries) = &mut root.value
+        && !entries.iter().any(|e| &*e.key == "Version")
+    {
+        let version = Node::new(Value::String("2012-10-17".into()), at);
+        entries.insert(0, crate::parse::Entry { key: "Version".into(), key_span: at, value: version });
+    }
+    root
 }
 
 /// Adds the document a property holds: an object as it is, or a JSON string, `Fn::Sub` or
@@ -266,6 +316,7 @@ fn push_document<'a>(
         embedded,
         substitutions,
         substituted,
+        written_for: None,
     });
 }
 
@@ -293,10 +344,21 @@ fn embedded_text(file_text: &str, node: &Node) -> Option<(EmbeddedText, bool)> {
 /// The text a `Fn::Sub` template or a `Fn::Join` resolves to, with `${Name}` for what only
 /// deploy time knows (`arn:aws:iam::${AWS::AccountId}:root`); what rules match patterns
 /// against. Built by [`embedded_text`] with no file to align to.
+/// A `Fn::Sub` whose variable map gives a name a literal (`!Sub ["…table/${t}", {t: "*"}]`,
+/// as SAM's policy templates write) reads with the literal in its place.
 #[must_use]
 pub fn intrinsic_text(node: &Node) -> Option<String> {
     node.intrinsic()?;
-    embedded_text("", node).map(|(text, _)| text.text)
+    let text = embedded_text("", node).map(|(text, _)| text.text)?;
+    let Some(("Fn::Sub", arg)) = node.intrinsic() else { return Some(text) };
+    let Some([_, variables]) = arg.as_array() else { return Some(text) };
+    let mut text = text;
+    for entry in variables.unique_entries() {
+        if let Some(value) = entry.value.as_str() {
+            text = text.replace(&format!("${{{}}}", entry.key), value);
+        }
+    }
+    Some(text)
 }
 
 /// Appends a `Fn::Join`'s text: string pieces aligned with their source, nested joins and
@@ -421,6 +483,55 @@ fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A SAM policy template becomes the policy it grants: its statements at the template's
+    /// name, the parameter values the template gives where the definition refers to them.
+    #[test]
+    fn sam_policy_templates_expand_into_their_statements() {
+        let template = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies:
+        - DynamoDBCrudPolicy:
+            TableName: !Ref Orders
+        - NoSuchPolicy: {}
+";
+        let source = std::sync::Arc::new(crate::source::Source::new("t.yaml", template.to_string()));
+        let doc = &crate::parse::yaml::parse(template).unwrap().documents[0];
+        let ctx = Context::new(source, &[]);
+        let mut policies = Vec::new();
+        extract(
+            doc,
+            &ctx,
+            &mut Extraction {
+                emit: &mut |a: Artifact<'_>| policies.push((a.location.clone(), a.root.into_owned(), a.written_for)),
+                findings: crate::finding::Sink::default(),
+                recognised: true,
+                references: Vec::new(),
+            },
+        );
+        assert_eq!(policies.len(), 1, "an unknown template name expands to nothing");
+        let (location, root, written_for) = &policies[0];
+        assert_eq!(location, "Resources.Fn.Properties.Policies[0].DynamoDBCrudPolicy");
+        let at = template.find("DynamoDBCrudPolicy").unwrap();
+        assert_eq!(written_for.map(|s| s.start()), Some(at));
+        assert_eq!(root.get_str("Version"), Some("2012-10-17"));
+        let statement = &root.get("Statement").unwrap().as_array().unwrap()[0];
+        let action = &statement.get("Action").unwrap().as_array().unwrap()[0];
+        assert_eq!((action.as_str(), action.span.start()), (Some("dynamodb:GetItem"), at));
+        let resource = &statement.get("Resource").unwrap().as_array().unwrap()[0];
+        let table = resource.get("Fn::Sub").unwrap().as_array().unwrap()[1].get("tableName").unwrap();
+        assert_eq!(&template[table.span.start()..table.span.end()], "!Ref Orders");
+    }
+
+    #[test]
+    fn sub_variables_with_literal_values_are_read_in_place() {
+        let template = "A: !Sub [\"arn:${AWS::Partition}:dynamodb:*:*:table/${t}/index/${i}\", {t: \"*\", i: !Ref Index}]\n";
+        let doc = &crate::parse::yaml::parse(template).unwrap().documents[0];
+        assert_eq!(intrinsic_text(doc.get("A").unwrap()).as_deref(), Some("arn:${AWS::Partition}:dynamodb:*:*:table/*/index/${i}"));
+    }
 
     /// The join budget is charged with `join_length` before `push_join` builds the text: the
     /// two must agree on every kind of piece.

@@ -90,6 +90,11 @@ pub struct Artifact<'a> {
     /// Values into which `DefinitionSubstitutions` were put, by span: their text in the file
     /// is the placeholder, not the value.
     pub substituted: Vec<Span>,
+    /// For a document deploylint wrote out on the file's behalf (the statements a SAM policy
+    /// template grants): the place that stands for all the file did not write (the template's
+    /// name). Findings there are left out, since the file cannot change them; findings at the
+    /// values it gave (the template's parameters) are kept.
+    pub written_for: Option<Span>,
 }
 
 /// What the `${Name}` placeholders of a definition stand for.
@@ -228,6 +233,7 @@ fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artif
         embedded: None,
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
+        written_for: None,
     }
 }
 

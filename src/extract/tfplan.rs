@@ -98,6 +98,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                             embedded: Some(Box::new(text)),
                             substitutions: super::Substitutions::Unknown,
                             substituted: Vec::new(),
+                            written_for: None,
                         });
                     }
                 }
