@@ -516,7 +516,7 @@ Resources:
         let (location, root, written_for) = &policies[0];
         assert_eq!(location, "Resources.Fn.Properties.Policies[0].DynamoDBCrudPolicy");
         let at = template.find("DynamoDBCrudPolicy").unwrap();
-        assert_eq!(written_for.map(|s| s.start()), Some(at));
+        assert_eq!(written_for.map(crate::source::Span::start), Some(at));
         assert_eq!(root.get_str("Version"), Some("2012-10-17"));
         let statement = &root.get("Statement").unwrap().as_array().unwrap()[0];
         let action = &statement.get("Action").unwrap().as_array().unwrap()[0];
