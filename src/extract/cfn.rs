@@ -33,6 +33,8 @@ const POLICY_PROPERTIES: &[(&str, &str, PolicyKind)] = &[
     ("AWS::ApiGateway::RestApi", "Policy", PolicyKind::Resource),
     ("AWS::Backup::BackupVault", "AccessPolicy", PolicyKind::Resource),
     ("AWS::Lambda::LayerVersionPermission", "Policy", PolicyKind::Resource),
+    // Attached to certificates and things, like an identity policy to a user.
+    ("AWS::IoT::Policy", "PolicyDocument", PolicyKind::Identity),
 ];
 
 /// Resource types whose `Policies` property is a list of named inline policies.
@@ -78,6 +80,9 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
         }
         if SAM_POLICY_HOLDERS.contains(&kind) {
             sam_policies(id, props, &base, ctx, out);
+        }
+        if kind == "AWS::Lambda::Permission" {
+            lambda_permission(id, props, &base, ctx, out);
         }
     }
 }
@@ -201,6 +206,36 @@ fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, ou
             });
         }
     }
+}
+
+/// The statement an `AWS::Lambda::Permission` adds to its function's resource policy.
+fn lambda_permission(id: &str, props: &Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+    let given = |key: &str| props.entry(key).filter(|e| !matches!(e.value.value, Value::Null));
+    let conditions = [
+        ("ArnLike", "aws:SourceArn", "SourceArn"),
+        ("StringEquals", "aws:SourceAccount", "SourceAccount"),
+        ("StringEquals", "aws:PrincipalOrgID", "PrincipalOrgID"),
+        ("StringEquals", "lambda:FunctionUrlAuthType", "FunctionUrlAuthType"),
+    ];
+    let permission = super::Permission {
+        at: props.span,
+        action: given("Action"),
+        principal: given("Principal"),
+        function: given("FunctionName"),
+        conditions: conditions.iter().filter_map(|(op, key, property)| Some((*op, *key, given(property)?))).collect(),
+    };
+    out.push(Artifact {
+        kind: ArtifactKind::Policy,
+        root: Cow::Owned(permission.policy()),
+        source: ctx.source.clone(),
+        resource: Some(id.to_string()),
+        location: base.to_string(),
+        policy_kind: PolicyKind::Resource,
+        embedded: None,
+        substitutions: Substitutions::Unknown,
+        substituted: Vec::new(),
+        written_for: Some(props.span),
+    });
 }
 
 /// The policy a SAM policy template grants: its statements, with the values the template's

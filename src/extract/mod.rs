@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
-use crate::parse::{Node, json};
+use crate::parse::{Entry, Node, json};
 use crate::rule::builtin;
 use crate::source::{Source, Span};
 
@@ -262,6 +262,66 @@ fn is_template(doc: &Node) -> bool {
 fn is_plan(doc: &Node) -> bool {
     doc.get("format_version").is_some()
         && ["planned_values", "resource_changes", "prior_state", "values", "terraform_version"].iter().any(|k| doc.get(k).is_some())
+}
+
+/// A Lambda permission (`AWS::Lambda::Permission`, `aws_lambda_permission`): the statement
+/// Lambda adds to the function's resource policy, by the names each source gives its parts.
+pub(crate) struct Permission<'n> {
+    /// Where what the file does not write goes (the resource's properties): see
+    /// [`Artifact::written_for`].
+    pub at: Span,
+    pub action: Option<&'n Entry>,
+    pub principal: Option<&'n Entry>,
+    pub function: Option<&'n Entry>,
+    /// (operator, condition key, the value the file gives): `ArnLike aws:SourceArn`, …
+    pub conditions: Vec<(&'static str, &'static str, &'n Entry)>,
+}
+
+impl Permission<'_> {
+    /// The resource policy, as Lambda writes it: a `*` principal as is, a service principal
+    /// (`s3.amazonaws.com`) under `Service`, an account or ARN under `AWS`.
+    pub(crate) fn policy(&self) -> Node {
+        use crate::parse::{Entry, Value};
+        let at = self.at;
+        let text = |t: &str| Node::new(Value::String(t.into()), at);
+        let member = |key: &str, key_span: Span, value: Node| Entry { key: key.into(), key_span, value };
+        let object = |entries: Vec<Entry>| Node::new(Value::Object(entries), at);
+        let mut statement = vec![member("Effect", at, text("Allow"))];
+        if let Some(principal) = self.principal {
+            let value = &principal.value;
+            let wrapped = match value.as_str() {
+                Some("*") => value.clone(),
+                Some(t) if t.ends_with(".amazonaws.com") || t.ends_with(".amazonaws.com.cn") => {
+                    object(vec![member("Service", principal.key_span, value.clone())])
+                }
+                _ => object(vec![member("AWS", principal.key_span, value.clone())]),
+            };
+            statement.push(member("Principal", principal.key_span, wrapped));
+        }
+        if let Some(action) = self.action {
+            statement.push(member("Action", action.key_span, action.value.clone()));
+        }
+        let resource = match self.function.and_then(|f| f.value.as_str().filter(|t| t.starts_with("arn:")).map(|_| f)) {
+            Some(function) => member("Resource", function.key_span, function.value.clone()),
+            None => member("Resource", at, text("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Function}")),
+        };
+        statement.push(resource);
+        let mut operators: Vec<Entry> = Vec::new();
+        for (operator, key, given) in &self.conditions {
+            let bound = member(key, given.key_span, given.value.clone());
+            match operators.iter_mut().find(|o| &*o.key == *operator) {
+                Some(Entry { value: Node { value: Value::Object(keys), .. }, .. }) => keys.push(bound),
+                _ => operators.push(member(operator, at, object(vec![bound]))),
+            }
+        }
+        if !operators.is_empty() {
+            statement.push(member("Condition", at, object(operators)));
+        }
+        object(vec![
+            member("Version", at, text("2012-10-17")),
+            member("Statement", at, Node::new(Value::Array(vec![object(statement)]), at)),
+        ])
+    }
 }
 
 /// Parses an embedded JSON document, reporting a parse failure as a finding at the mapped span.

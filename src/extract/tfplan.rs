@@ -75,7 +75,21 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     let configured = configured_attributes(doc);
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut unknown: Vec<(String, Span)> = Vec::new();
+    // Policy texts already checked where a resource holds them: a policy document data source
+    // that renders the same text is the same policy.
+    let mut texts: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for instance in instances.iter().filter(|i| !deleted.contains(i.address)) {
+        if instance.kind == "aws_lambda_permission" {
+            let key = crate::finding::locator_part(instance.address).into_owned();
+            if done.insert(key.clone()) {
+                // `planned_values` comes first and does not say what is unknown; its change does.
+                let after_unknown = instance.after_unknown.or_else(|| {
+                    instances.iter().find(|i| i.address == instance.address && i.after_unknown.is_some()).and_then(|i| i.after_unknown)
+                });
+                lambda_permission(&Instance { after_unknown, ..*instance }, key, ctx, out);
+            }
+            continue;
+        }
         for attribute in attributes(instance) {
             let key = format!("{}.{}", crate::finding::locator_part(instance.address), path_text(&attribute.path));
             if done.contains(&key) {
@@ -84,6 +98,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             match lookup(instance.values, &attribute.path).filter(|n| !matches!(n.value, Value::Null)) {
                 Some(node) if node.as_str().is_some_and(|s| !s.trim().is_empty()) => {
                     done.insert(key.clone());
+                    texts.extend(node.as_str());
                     let mut text = EmbeddedText::new(node.span);
                     text.push_string_node(&ctx.source.text, node);
                     let what = format!("`{key}`");
@@ -114,6 +129,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             }
         }
     }
+    policy_documents(doc, &texts, ctx, out);
     let mut noted = BTreeSet::new();
     for (key, span) in unknown {
         if !done.contains(&key) && noted.insert(key.clone()) {
@@ -128,6 +144,100 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             );
             finding.locator = key;
             out.findings.push(finding);
+        }
+    }
+}
+
+/// The statement an `aws_lambda_permission` adds to its function's resource policy. A condition
+/// whose value is unknown until apply (a `source_arn` of a resource still to be made) is there,
+/// as a placeholder: it restricts as much as any.
+fn lambda_permission<'a>(instance: &Instance<'a>, location: String, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
+    let values = instance.values;
+    let given = |key: &str| values.entry(key).filter(|e| !matches!(e.value.value, Value::Null) && e.value.as_str() != Some(""));
+    let marked = |key: &str| instance.after_unknown.and_then(|u| u.entry(key)).filter(|e| e.value.value == Value::Bool(true));
+    if given("principal").is_none() {
+        return;
+    }
+    let mut placeholders: Vec<crate::parse::Entry> = Vec::new();
+    let conditions = [
+        ("ArnLike", "aws:SourceArn", "source_arn"),
+        ("StringEquals", "aws:SourceAccount", "source_account"),
+        ("StringEquals", "aws:PrincipalOrgID", "principal_org_id"),
+        ("StringEquals", "lambda:FunctionUrlAuthType", "function_url_auth_type"),
+    ];
+    for (_, _, attribute) in conditions {
+        if given(attribute).is_none()
+            && let Some(entry) = marked(attribute)
+        {
+            let value = Node::new(Value::String("${unknown until apply}".into()), entry.value.span);
+            placeholders.push(crate::parse::Entry { key: entry.key.clone(), key_span: entry.key_span, value });
+        }
+    }
+    let known = |attribute: &str| given(attribute).or_else(|| placeholders.iter().find(|p| &*p.key == attribute));
+    let permission = super::Permission {
+        at: values.span,
+        action: given("action"),
+        principal: given("principal"),
+        function: given("function_name"),
+        conditions: conditions.iter().filter_map(|(op, key, attribute)| Some((*op, *key, known(attribute)?))).collect(),
+    };
+    out.push(Artifact {
+        kind: ArtifactKind::Policy,
+        root: Cow::Owned(permission.policy()),
+        source: ctx.source.clone(),
+        resource: Some(instance.address.to_string()),
+        location,
+        policy_kind: PolicyKind::Resource,
+        embedded: None,
+        substitutions: super::Substitutions::Unknown,
+        substituted: Vec::new(),
+        written_for: Some(values.span),
+    });
+}
+
+/// `aws_iam_policy_document` data sources the plan read: the policy each renders (`json`),
+/// unless the configuration uses it in a resource or another document (it is checked there,
+/// where it is attached), or a resource holds the same text. What is left is a document the
+/// plan renders for something else (a module output, a resource whose value is unknown
+/// until apply); where it is attached is unknown here.
+fn policy_documents<'a>(doc: &'a Node, texts: &std::collections::HashSet<&str>, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
+    let used = referenced(doc);
+    let mut seen = BTreeSet::new();
+    let sections = [doc.get("planned_values"), doc.get("prior_state").and_then(|s| s.get("values")), doc.get("values")];
+    for root in sections.into_iter().flatten().filter_map(|v| v.get("root_module")) {
+        let mut stack = vec![root];
+        while let Some(module) = stack.pop() {
+            for resource in module.get("resources").and_then(Node::as_array).unwrap_or(&[]) {
+                let (Some("data"), Some("aws_iam_policy_document"), Some(address)) =
+                    (resource.get_str("mode"), resource.get_str("type"), resource.get_str("address"))
+                else {
+                    continue;
+                };
+                let Some(node) = resource.get("values").and_then(|v| v.get("json")) else { continue };
+                let Some(text) = node.as_str().filter(|t| !t.trim().is_empty()) else { continue };
+                if texts.contains(text) || used.contains(&config_address(address)) || !seen.insert(address) {
+                    continue;
+                }
+                let key = format!("{}.json", crate::finding::locator_part(address));
+                let mut embedded = EmbeddedText::new(node.span);
+                embedded.push_string_node(&ctx.source.text, node);
+                let what = format!("`{key}`");
+                if let Some(root) = parse_embedded(&embedded, false, (&what, &key), ctx, out) {
+                    out.push(Artifact {
+                        kind: ArtifactKind::Policy,
+                        root: Cow::Owned(root),
+                        source: ctx.source.clone(),
+                        resource: Some(address.to_string()),
+                        location: key,
+                        policy_kind: PolicyKind::Unknown,
+                        embedded: Some(Box::new(embedded)),
+                        substitutions: super::Substitutions::Unknown,
+                        substituted: Vec::new(),
+                        written_for: None,
+                    });
+                }
+            }
+            stack.extend(module.get("child_modules").and_then(Node::as_array).unwrap_or(&[]).iter().rev());
         }
     }
 }
@@ -213,6 +323,46 @@ fn managed_resources(module: &Node) -> Vec<&Node> {
     out
 }
 
+/// What the configuration's resources and data sources refer to, by address with its module
+/// (`module.a.data.aws_iam_policy_document.x`, without instance keys or attributes).
+fn referenced(doc: &Node) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Some(root) = doc.get("configuration").and_then(|c| c.get("root_module")) else { return out };
+    let mut stack = vec![(root, String::new())];
+    while let Some((module, prefix)) = stack.pop() {
+        for resource in module.get("resources").and_then(Node::as_array).unwrap_or(&[]) {
+            let mut nodes = vec![resource.get("expressions")];
+            while let Some(Some(node)) = nodes.pop() {
+                match &node.value {
+                    Value::Object(entries) => {
+                        for entry in entries {
+                            if &*entry.key == "references" {
+                                for reference in entry.value.as_array().unwrap_or(&[]).iter().filter_map(Node::as_str) {
+                                    // `data.aws_iam_policy_document.x.json` → `data.aws_iam_policy_document.x`
+                                    let parts: Vec<&str> = reference.split('.').collect();
+                                    if parts.len() >= 3 && parts[0] == "data" {
+                                        out.insert(format!("{prefix}{}", config_address(&parts[..3].join("."))));
+                                    }
+                                }
+                            } else {
+                                nodes.push(Some(&entry.value));
+                            }
+                        }
+                    }
+                    Value::Array(items) => nodes.extend(items.iter().map(Some)),
+                    _ => {}
+                }
+            }
+        }
+        for call in module.get("module_calls").map(Node::unique_entries).into_iter().flatten() {
+            if let Some(inner) = call.value.get("module") {
+                stack.push((inner, format!("{prefix}module.{}.", call.key)));
+            }
+        }
+    }
+    out
+}
+
 /// (resource address without instance keys, attribute) pairs the configuration sets.
 fn configured_attributes(doc: &Node) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
@@ -283,7 +433,7 @@ fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
             }
             attrs
         }
-        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" | "aws_iot_policy" => {
             vec![one("policy", ArtifactKind::Policy, PolicyKind::Identity)]
         }
         kind if kind.starts_with("aws_") && !NOT_IAM_POLICIES.iter().any(|k| kind.contains(k)) => {
