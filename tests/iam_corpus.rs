@@ -206,3 +206,36 @@ fn findings_of(file: &Path) -> Vec<serde_json::Value> {
     let report: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
     report["findings"].as_array().unwrap().clone()
 }
+
+/// Access Analyzer's CheckNoPublicAccess over terraform-iam-policy-validator's plan: every
+/// policy it finds public is an `iam/public-principal` finding, and nothing else is, but for a
+/// Lambda permission (`principal = "*"` with no source condition), which that check does not
+/// read as a resource policy and which anyone may indeed invoke.
+#[test]
+fn access_analyzer_public_access_findings_are_met() {
+    let folder = Path::new(IAM).join("terraform-iam-policy-validator/public_access");
+    let Ok(text) = std::fs::read_to_string(folder.join("public_access_findings.json")) else {
+        println!("note: {} not found; skipped", folder.display());
+        return;
+    };
+    let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let expected: BTreeSet<String> = ["BlockingFindings", "NonBlockingFindings"]
+        .iter()
+        .flat_map(|k| expected[*k].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["code"] == "policy-analysis-CheckNoPublicAccess")
+        .map(|f| f["policyName"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(expected.len(), 12);
+    let ours: BTreeSet<String> = findings_of(&folder.join("test_plan.json"))
+        .iter()
+        .filter(|f| f["rule"] == "iam/public-principal")
+        .map(|f| {
+            // `aws_sns_topic_policy.default.policy → Statement…` → `aws_sns_topic_policy.default`
+            let document = f["route"].as_str().unwrap().split(" → ").next().unwrap();
+            document.split('.').take(2).collect::<Vec<_>>().join(".")
+        })
+        .collect();
+    let missed: Vec<&String> = expected.difference(&ours).collect();
+    let more: Vec<&String> = ours.difference(&expected).filter(|a| !a.starts_with("aws_lambda_permission.")).collect();
+    assert!(missed.is_empty() && more.is_empty(), "missed {missed:?}, reported beyond Access Analyzer {more:?}");
+}
