@@ -66,6 +66,9 @@ pub struct Finding {
     /// The error code the service would answer with at deploy time (Step Functions'
     /// `MISSING_TRANSITION_TARGET`, say), so a user who met that error finds the rule.
     pub aws_code: Option<&'static str>,
+    /// The IAM Access Analyzer policy check issue code the finding corresponds to
+    /// (`INVALID_ACTION`, `PASS_ROLE_WITH_STAR_IN_RESOURCE`), where there is one.
+    pub access_analyzer: Option<&'static str>,
     /// Accepted by a suppression: kept in JSON and SARIF, left out of the other reports and of
     /// the exit code.
     pub suppressed: Option<Suppression>,
@@ -167,6 +170,7 @@ impl Finding {
             values: Vec::new(),
             occurrence: 0,
             aws_code: None,
+            access_analyzer: None,
             suppressed: None,
             project_path: Arc::from(""),
             fingerprint: String::new(),

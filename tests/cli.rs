@@ -400,3 +400,33 @@ fn passrole_on_every_role_is_a_warning_only_when_limited_to_a_service() {
     assert_eq!(severities, [("Statement[Sid=Any].Action", "error"), ("Statement[Sid=SageMaker].Action", "warning")]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// IAM findings name the IAM Access Analyzer check they match, in JSON and in SARIF.
+#[test]
+fn iam_findings_carry_the_access_analyzer_issue_code() {
+    let policy = r#"{"Version": "2012-10-17", "Statement": [
+  {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"},
+  {"Sid": "A", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}"#;
+    let dir = temp_dir("access-analyzer");
+    std::fs::write(dir.join("policy.json"), policy).unwrap();
+    let (out, _) = stdout_of(deploylint().arg("check").arg(dir.join("policy.json")).args(["--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let codes: Vec<(&str, &str)> =
+        report["findings"].as_array().unwrap().iter().filter_map(|f| Some((f["rule"].as_str()?, f["access_analyzer"].as_str()?))).collect();
+    for expected in [
+        ("iam/unknown-action", "INVALID_ACTION"),
+        ("iam/passrole-wildcard", "PASS_ROLE_WITH_STAR_IN_RESOURCE"),
+        ("iam/sid", "UNIQUE_SIDS_REQUIRED"),
+    ] {
+        assert!(codes.contains(&expected), "{expected:?} not in {codes:?}");
+    }
+    let (out, _) = stdout_of(deploylint().arg("check").arg(dir.join("policy.json")).args(["--format", "sarif"]));
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let codes: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["properties"]["accessAnalyzerIssueCode"].as_str())
+        .collect();
+    assert!(codes.contains(&"INVALID_ACTION") && codes.contains(&"PASS_ROLE_WITH_STAR_IN_RESOURCE"), "{codes:?}");
+}

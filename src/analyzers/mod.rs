@@ -55,6 +55,7 @@ pub static ALL: &[&Analyzer] = &[
     &iam::unknown_service::ANALYZER,
     &iam::unknown_action::ANALYZER,
     &iam::privilege_escalation::ANALYZER,
+    &iam::policy_size::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.
@@ -168,6 +169,12 @@ impl Report<'_, '_> {
     /// matches): a grouped finding names them all.
     pub fn values(mut self, values: Vec<String>) -> Self {
         self.finding.values = values;
+        self
+    }
+
+    /// The IAM Access Analyzer issue code of the check the finding corresponds to.
+    pub fn access_analyzer(mut self, code: &'static str) -> Self {
+        self.finding.access_analyzer = Some(code);
         self
     }
 

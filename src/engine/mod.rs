@@ -103,6 +103,7 @@ pub struct Rule {
     at: Vec<Selector>,
     message: String,
     help: Option<String>,
+    access_analyzer: Option<&'static str>,
 }
 
 impl Rule {
@@ -182,6 +183,13 @@ impl Rule {
             if spec.message.is_empty() {
                 return Err(RuleError::plain("a rule needs a `message`".into()));
             }
+            if let Some(code) = &spec.access_analyzer
+                && !(code.starts_with(|c: char| c.is_ascii_uppercase()) && code.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            {
+                return Err(RuleError::plain(format!(
+                    "`access_analyzer: {code}` is not an issue code such as `PASS_ROLE_WITH_STAR_IN_RESOURCE`"
+                )));
+            }
             let mode_variables: &[&str] = match check {
                 Check::Each { group: true, .. } => &["value", "values", "count"],
                 Check::Each { .. } => &["value"],
@@ -233,6 +241,8 @@ impl Rule {
             at: spec.at.iter().map(condition::selector).collect::<Result<_, _>>()?,
             message: spec.message.clone(),
             help: spec.help.clone(),
+            // A few bytes per rule, for the life of the run: findings carry `&'static str`.
+            access_analyzer: spec.access_analyzer.as_deref().map(|c| &*Box::leak(c.to_string().into_boxed_str())),
         };
         Ok(Loaded { meta: meta(spec, RuleKind::Declarative), rule: Some(rule) })
     }
@@ -373,6 +383,7 @@ impl Rule {
         finding.help.clone_from(&self.help);
         finding.locator = locator;
         finding.label.clone_from(&self.title);
+        finding.access_analyzer = self.access_analyzer;
         finding
     }
 

@@ -38,6 +38,9 @@ pub struct RuleFile {
     pub message: String,
     #[serde(default)]
     pub help: Option<String>,
+    /// The IAM Access Analyzer issue code its findings correspond to.
+    #[serde(default)]
+    pub access_analyzer: Option<String>,
     pub docs: DocsSpec,
     #[serde(default)]
     pub examples: ExamplesSpec,

@@ -57,7 +57,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
         }
         for (_, property, policy_kind) in POLICY_PROPERTIES.iter().filter(|(t, ..)| *t == kind) {
             if let Some(node) = props.get(property) {
-                push_document(ArtifactKind::Policy, *policy_kind, node, id, format!("{base}.{property}"), false, None, ctx, out);
+                push_document(ArtifactKind::Policy, *policy_kind, node, (id, kind), format!("{base}.{property}"), false, None, ctx, out);
             }
         }
         if INLINE_POLICY_HOLDERS.contains(&kind) {
@@ -68,7 +68,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                         ArtifactKind::Policy,
                         PolicyKind::Identity,
                         node,
-                        id,
+                        (id, kind),
                         format!("{base}.Policies[{i}].PolicyDocument"),
                         false,
                         None,
@@ -79,7 +79,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             }
         }
         if SAM_POLICY_HOLDERS.contains(&kind) {
-            sam_policies(id, props, &base, ctx, out);
+            sam_policies((id, kind), props, &base, ctx, out);
         }
         if kind == "AWS::Lambda::Permission" {
             lambda_permission(id, props, &base, ctx, out);
@@ -93,7 +93,17 @@ fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Co
     for property in ["Definition", "DefinitionString"] {
         if let Some(node) = props.get(property) {
             let location = format!("{base}.{property}");
-            push_document(ArtifactKind::StateMachine, PolicyKind::Unknown, node, id, location, placeholders, Some(&given), ctx, out);
+            push_document(
+                ArtifactKind::StateMachine,
+                PolicyKind::Unknown,
+                node,
+                (id, kind),
+                location,
+                placeholders,
+                Some(&given),
+                ctx,
+                out,
+            );
         }
     }
     if kind == "AWS::Serverless::StateMachine"
@@ -180,7 +190,7 @@ fn substitute(root: &Node, map: &BTreeMap<String, Option<String>>, file_text: Op
 }
 
 /// SAM `Policies`: a string (managed policy), a document, a SAM policy template, or a list of those.
-fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
+fn sam_policies<'a>((id, kind): (&str, &str), props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     let Some(policies) = props.get("Policies") else { return };
     let items: Vec<(String, &Node)> = match policies.as_array() {
         Some(items) => items.iter().flat_map(Node::alternatives).enumerate().map(|(i, n)| (format!("{base}.Policies[{i}]"), n)).collect(),
@@ -188,7 +198,7 @@ fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, ou
     };
     for (location, node) in items {
         if node.get("Statement").is_some() {
-            push_document(ArtifactKind::Policy, PolicyKind::Identity, node, id, location, false, None, ctx, out);
+            push_document(ArtifactKind::Policy, PolicyKind::Identity, node, (id, kind), location, false, None, ctx, out);
         } else if let Some([entry]) = node.as_object()
             && let Some((definition, parameters)) = crate::data::sam::template(&entry.key)
         {
@@ -197,6 +207,7 @@ fn sam_policies<'a>(id: &str, props: &'a Node, base: &str, ctx: &Context<'_>, ou
                 root: Cow::Owned(expand_template(definition, &parameters, &entry.value, entry.key_span)),
                 source: ctx.source.clone(),
                 resource: Some(id.to_string()),
+                resource_type: Some(kind.to_string()),
                 location: format!("{location}.{}", crate::finding::locator_part(&entry.key)),
                 policy_kind: PolicyKind::Identity,
                 embedded: None,
@@ -229,6 +240,7 @@ fn lambda_permission(id: &str, props: &Node, base: &str, ctx: &Context<'_>, out:
         root: Cow::Owned(permission.policy()),
         source: ctx.source.clone(),
         resource: Some(id.to_string()),
+        resource_type: Some("AWS::Lambda::Permission".to_string()),
         location: base.to_string(),
         policy_kind: PolicyKind::Resource,
         embedded: None,
@@ -280,7 +292,7 @@ fn push_document<'a>(
     kind: ArtifactKind,
     policy_kind: PolicyKind,
     node: &'a Node,
-    id: &str,
+    (id, resource_type): (&str, &str),
     location: String,
     placeholders: bool,
     given: Option<&Substitutions>,
@@ -290,7 +302,7 @@ fn push_document<'a>(
     if node.if_branches().is_some() {
         // Alternatives still conditional past the expansion bound are left unchecked.
         for (i, branch) in node.alternatives().into_iter().filter(|b| b.if_branches().is_none()).enumerate() {
-            push_document(kind, policy_kind, branch, id, format!("{location}.Fn::If#{i}"), placeholders, given, ctx, out);
+            push_document(kind, policy_kind, branch, (id, resource_type), format!("{location}.Fn::If#{i}"), placeholders, given, ctx, out);
         }
         return;
     }
@@ -346,6 +358,7 @@ fn push_document<'a>(
         root,
         source: ctx.source.clone(),
         resource: Some(id.to_string()),
+        resource_type: Some(resource_type.to_string()),
         location,
         policy_kind,
         embedded,

@@ -79,6 +79,8 @@ pub struct Artifact<'a> {
     pub source: Arc<Source>,
     /// The resource that holds it: a logical id or a Terraform address.
     pub resource: Option<String>,
+    /// That resource's type (`AWS::IAM::ManagedPolicy`, `aws_iam_role`), where one holds it.
+    pub resource_type: Option<String>,
     /// Where in the file: `Resources.Flow.Properties.DefinitionString`, empty when standalone.
     pub location: String,
     pub policy_kind: PolicyKind,
@@ -228,6 +230,7 @@ fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artif
         root: Cow::Borrowed(doc),
         source: ctx.source.clone(),
         resource: None,
+        resource_type: None,
         location: String::new(),
         policy_kind: PolicyKind::Unknown,
         embedded: None,

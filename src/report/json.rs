@@ -44,6 +44,9 @@ struct Item<'a> {
     /// The service's own code for the error the finding pre-empts.
     #[serde(skip_serializing_if = "Option::is_none")]
     aws_code: Option<&'static str>,
+    /// The IAM Access Analyzer issue code the finding corresponds to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_analyzer: Option<&'static str>,
     /// Accepted by a suppression: its kind and reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Suppressed<'a>>,
@@ -92,6 +95,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             fingerprint: &f.fingerprint,
             values: &f.values,
             aws_code: f.aws_code,
+            access_analyzer: f.access_analyzer,
             suppressed: f.suppressed.as_ref().map(|s| Suppressed { kind: s.kind, reason: s.reason.as_deref() }),
             related: f
                 .related

@@ -102,11 +102,15 @@ struct SarifSuppression {
     justification: Option<String>,
 }
 
-/// Result properties: the service's code for the error the finding pre-empts.
+/// Result properties: the service's code for the error the finding pre-empts, and the IAM
+/// Access Analyzer issue code it corresponds to.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResultProperties {
-    aws_code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aws_code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_analyzer_issue_code: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -152,7 +156,8 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             locations: vec![location(&f.source, f.span, None)],
             related_locations: f.related.iter().map(|l| location(&l.source, l.span, Some(l.text.clone()))).collect(),
             partial_fingerprints: serde_json::json!({ "deploylintFingerprint/v1": f.fingerprint }),
-            properties: f.aws_code.map(|aws_code| ResultProperties { aws_code }),
+            properties: (f.aws_code.is_some() || f.access_analyzer.is_some())
+                .then_some(ResultProperties { aws_code: f.aws_code, access_analyzer_issue_code: f.access_analyzer }),
             suppressions: f
                 .suppressed
                 .iter()

@@ -31,7 +31,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 if deploy_time(node) && !text.starts_with("arn:") {
                     continue;
                 }
-                if let Some((why, placeholder)) = problem(text, strict || inferred) {
+                if let Some((why, placeholder, code)) = problem(text, strict || inferred) {
                     let not_an_arn = !text.starts_with("arn:");
                     let mut report = out.report(Place::Value(node), &route, why).help(
                         "A resource is `*` or an ARN: `arn:aws:s3:::bucket/key`, `arn:aws:dynamodb:us-east-1:123456789012:table/Orders`.",
@@ -40,7 +40,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                     if placeholder || (not_an_arn && !strict) {
                         report = report.severity(Severity::Warning);
                     }
-                    report.emit();
+                    report.access_analyzer(code).emit();
                 }
             }
         }
@@ -57,14 +57,19 @@ fn is_placeholder(part: &str) -> bool {
 
 /// Why a resource value is no valid resource, if it is not, and whether the part at fault is a
 /// placeholder word from documentation (`account-id`, `REGION`, `partition`).
-fn problem(text: &str, strict: bool) -> Option<(String, bool)> {
+fn problem(text: &str, strict: bool) -> Option<(String, bool, &'static str)> {
     let shown = crate::finding::shortened(text, 100);
     if text == "*" {
         return None;
     }
     let Some(rest) = text.strip_prefix("arn:") else {
-        return (strict && !text.contains("${"))
-            .then(|| (format!("`{shown}` is not an ARN: a resource is `*` or `arn:partition:service:region:account:resource`"), false));
+        return (strict && !text.contains("${")).then(|| {
+            (
+                format!("`{shown}` is not an ARN: a resource is `*` or `arn:partition:service:region:account:resource`"),
+                false,
+                "INVALID_ARN_PREFIX",
+            )
+        });
     };
     // The resource part may hold `:`; placeholders may too (`${AWS::Region}`), so split on the
     // colons outside `${…}`.
@@ -73,6 +78,7 @@ fn problem(text: &str, strict: bool) -> Option<(String, bool)> {
         return Some((
             format!("`{shown}` has {} of the six parts of an ARN (`arn:partition:service:region:account:resource`)", parts.len() + 1),
             false,
+            "MISSING_ARN_FIELD",
         ));
     }
     let (partition, service, region, account) = (parts[0], parts[1], parts[2], parts[3]);
@@ -82,21 +88,28 @@ fn problem(text: &str, strict: bool) -> Option<(String, bool)> {
         return Some((
             format!("`{shown}`: `{}` is no AWS partition (`aws`, `aws-cn`, `aws-us-gov`, …)", crate::finding::shortened(partition, 40)),
             is_placeholder(partition),
+            "INVALID_PARTITION",
         ));
     }
     if service.is_empty() {
-        return Some((format!("`{shown}` names no service (the third part of an ARN)"), false));
+        return Some((format!("`{shown}` names no service (the third part of an ARN)"), false, "MISSING_ARN_FIELD"));
     }
     if !open(service) && !service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.') {
         return Some((
             format!("`{shown}`: `{}` is no service prefix (lower-case letters, digits and `-`)", crate::finding::shortened(service, 40)),
             is_placeholder(service),
+            if service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+                "INVALID_ARN_SERVICE_CASE"
+            } else {
+                "INVALID_SERVICE"
+            },
         ));
     }
     if !open(region) && !region.is_empty() && !is_region(region) {
         return Some((
             format!("`{shown}`: `{}` is no region name (such as `us-east-1`)", crate::finding::shortened(region, 40)),
             is_placeholder(region),
+            "INVALID_ARN_REGION",
         ));
     }
     let account_ok =
@@ -105,10 +118,11 @@ fn problem(text: &str, strict: bool) -> Option<(String, bool)> {
         return Some((
             format!("`{shown}`: `{}` is no account id (12 digits)", crate::finding::shortened(account, 40)),
             is_placeholder(account),
+            "INVALID_ARN_ACCOUNT",
         ));
     }
     if resource.is_empty() {
-        return Some((format!("`{shown}` names no resource (the part after the account)"), false));
+        return Some((format!("`{shown}` names no resource (the part after the account)"), false, "MISSING_ARN_FIELD"));
     }
     None
 }

@@ -120,8 +120,10 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                         continue;
                     }
                     Err(why) => {
+                        let code = if why.starts_with("`Null`") { "NULL_WITH_IF_EXISTS" } else { "INVALID_CONDITION_OPERATOR" };
                         out.report(Place::Key(entry), &route, why)
                             .help("Condition operators are case-sensitive; see the IAM User Guide's list of condition operators.")
+                            .access_analyzer(code)
                             .emit();
                         continue;
                     }
@@ -140,16 +142,29 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                     continue;
                 };
                 if keys.is_empty() {
-                    out.report(Place::Value(&entry.value), &route, format!("`{}` names no condition key", entry.key)).emit();
+                    out.report(Place::Value(&entry.value), &route, format!("`{}` names no condition key", entry.key))
+                        .access_analyzer("EMPTY_OBJECT_CONDITION")
+                        .emit();
                 }
                 for key in keys {
                     for value in values(&key.value) {
                         if let Some(why) = mismatch(kind, value) {
+                            let code = match kind {
+                                _ if !matches!(value.value, Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+                                    "INVALID_CONDITION_DATA_TYPE"
+                                }
+                                Kind::Bool | Kind::Null => "TYPE_MISMATCH_BOOLEAN",
+                                Kind::Numeric => "TYPE_MISMATCH_NUMBER",
+                                Kind::Date => "TYPE_MISMATCH_DATE",
+                                Kind::Ip => "TYPE_MISMATCH_IP_RANGE",
+                                _ => "TYPE_MISMATCH",
+                            };
                             out.report(
                                 Place::Value(value),
                                 &format!("{route}.{}", crate::finding::locator_part(&entry.key)),
                                 format!("`{}` of `{}`: {why}", crate::finding::shortened(&key.key, 80), entry.key),
                             )
+                            .access_analyzer(code)
                             .emit();
                         }
                     }
@@ -163,6 +178,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                                 entry.key
                             ),
                         )
+                        .access_analyzer("EMPTY_ARRAY_CONDITION")
                         .emit();
                     }
                 }

@@ -5,6 +5,7 @@
 pub mod arn;
 pub mod condition;
 pub mod policy_element;
+pub mod policy_size;
 pub mod privilege_escalation;
 pub mod sid;
 pub mod statement_element;

@@ -43,6 +43,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             ),
         )
         .help("Element names are case-sensitive; remove the element or move it into a statement.")
+        .access_analyzer("INVALID_POLICY_ELEMENT")
         .emit();
     }
     if let Some(version) = policy.version {
@@ -59,6 +60,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 format!("`Version` is {shown}: IAM accepts only `2012-10-17` (current) and `2008-10-17`"),
             )
             .help("Write \"Version\": \"2012-10-17\" (the date of the policy language, not of your policy).")
+            .access_analyzer("INVALID_VERSION")
             .emit();
         }
     }
@@ -76,11 +78,13 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             ),
         )
         .help("Add \"Version\": \"2012-10-17\" at the top of the policy.")
+        .access_analyzer("VARIABLE_UNSUPPORTED_IN_VERSION")
         .emit();
     }
     let Some(statement) = policy.statement else {
         out.report(Place::Value(root), "", "the policy has no `Statement`: IAM rejects a policy without statements")
             .label("no Statement")
+            .access_analyzer("MISSING_STATEMENT")
             .emit();
         return;
     };

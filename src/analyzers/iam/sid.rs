@@ -30,7 +30,9 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             continue;
         }
         let Some(text) = value.as_str() else {
-            out.report(Place::Value(value), &statement.path, format!("`Sid` is {}: a statement id is text", a(value))).emit();
+            out.report(Place::Value(value), &statement.path, format!("`Sid` is {}: a statement id is text", a(value)))
+                .access_analyzer("DATA_TYPE_MISMATCH")
+                .emit();
             continue;
         };
         // Terraform's `aws_iam_policy_document` writes `"Sid": ""` for statements without one.
@@ -51,6 +53,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             )
             .help(format!("Write `{}`.", text.chars().filter(char::is_ascii_alphanumeric).collect::<String>()))
             .severity(severity)
+            .access_analyzer("UNSUPPORTED_SID")
             .emit();
         }
         // The branches of a conditional statement (one index) are one statement. IAM rejects a
@@ -68,6 +71,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 )
                 .related(&Place::Value(first), "first used here")
                 .severity(severity)
+                .access_analyzer("UNIQUE_SIDS_REQUIRED")
                 .emit();
             }
             Some(_) => {}

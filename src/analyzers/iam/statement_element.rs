@@ -35,6 +35,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             let hint = close.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
             out.report(Place::Key(entry), path, format!("`{}` is no element of a statement{hint}", crate::finding::shortened(&entry.key, 80)))
                 .help("A statement takes Sid, Effect, Principal or NotPrincipal, Action or NotAction, Resource or NotResource, and Condition (names are case-sensitive).")
+                .access_analyzer("INVALID_POLICY_ELEMENT")
                 .emit();
         }
         effect(statement, path, out);
@@ -49,6 +50,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                         format!("a trust policy takes no `{}`: the role it belongs to is the resource", element.entry.key),
                     )
                     .help("Remove the element (IAM rejects it: \"Has prohibited field Resource\").")
+                    .access_analyzer("UNSUPPORTED_ELEMENT_COMBINATION")
                     .emit();
                 }
             }
@@ -78,6 +80,7 @@ fn effect(statement: &Statement<'_>, path: &str, out: &mut Emitter<'_, '_>) {
     let Some(entry) = statement.effect else {
         out.report(Place::Value(statement.node), path, "the statement has no `Effect`: IAM needs `\"Effect\": \"Allow\"` or `\"Deny\"`")
             .label("no Effect")
+            .access_analyzer("MISSING_EFFECT")
             .emit();
         return;
     };
@@ -91,6 +94,7 @@ fn effect(statement: &Statement<'_>, path: &str, out: &mut Emitter<'_, '_>) {
                 let fixed = if text.eq_ignore_ascii_case("allow") { "Allow" } else { "Deny" };
                 out.report(Place::Value(value), path, format!("`Effect` is `{text}`: IAM takes `{fixed}`, with that capital letter"))
                     .help(format!("Write \"Effect\": \"{fixed}\"."))
+                    .access_analyzer("INVALID_EFFECT")
                     .emit();
             }
             Some(text) => {
@@ -99,10 +103,13 @@ fn effect(statement: &Statement<'_>, path: &str, out: &mut Emitter<'_, '_>) {
                     path,
                     format!("`Effect` is `{}`: IAM takes only `Allow` or `Deny`", crate::finding::shortened(text, 60)),
                 )
+                .access_analyzer("INVALID_EFFECT")
                 .emit();
             }
             None => {
-                out.report(Place::Value(value), path, format!("`Effect` is {}: IAM takes the text `Allow` or `Deny`", a(value))).emit();
+                out.report(Place::Value(value), path, format!("`Effect` is {}: IAM takes the text `Allow` or `Deny`", a(value)))
+                    .access_analyzer("DATA_TYPE_MISMATCH")
+                    .emit();
             }
         }
     }
@@ -122,11 +129,13 @@ fn pair(
         (Some(_), Some(second)) => {
             out.report(Place::Key(second.entry), path, format!("the statement has both `{name}` and `{not_name}`: IAM takes one of them"))
                 .related(&Place::Key(positive.as_ref().map_or(second.entry, |p| p.entry)), format!("`{name}` is here"))
+                .access_analyzer("UNSUPPORTED_ELEMENT_COMBINATION")
                 .emit();
         }
         (None, None) if required => {
             out.report(Place::Value(statement.node), path, format!("the statement has no `{name}` (or `{not_name}`): IAM rejects it"))
                 .label(format!("no {name}"))
+                .access_analyzer(if name == "Action" { "MISSING_ACTION" } else { "MISSING_RESOURCE" })
                 .emit();
         }
         _ => {}
@@ -140,6 +149,7 @@ fn principal(statement: &Statement<'_>, path: &str, kind: PolicyKind, out: &mut 
             for entry in &given {
                 out.report(Place::Key(entry), path, format!("an identity policy takes no `{}`: the role, user or group it is attached to is the principal", entry.key))
                     .help("Remove the element (IAM rejects it: \"Policy document should not specify a principal\"); to let others in, use a resource policy or a trust policy.")
+                    .access_analyzer("UNSUPPORTED_PRINCIPAL")
                     .emit();
             }
             return;
@@ -148,12 +158,15 @@ fn principal(statement: &Statement<'_>, path: &str, kind: PolicyKind, out: &mut 
             let what = if kind == PolicyKind::Trust { "a trust policy" } else { "a resource policy" };
             out.report(Place::Value(statement.node), path, format!("the statement has no `Principal`: {what} must say who it applies to"))
                 .label("no Principal")
+                .access_analyzer("MISSING_PRINCIPAL")
                 .emit();
         }
         _ => {}
     }
     if given.len() == 2 {
-        out.report(Place::Key(given[1]), path, "the statement has both `Principal` and `NotPrincipal`: IAM takes one of them").emit();
+        out.report(Place::Key(given[1]), path, "the statement has both `Principal` and `NotPrincipal`: IAM takes one of them")
+            .access_analyzer("UNSUPPORTED_ELEMENT_COMBINATION")
+            .emit();
     }
     for entry in given {
         for value in entry.value.alternatives() {
@@ -162,6 +175,7 @@ fn principal(statement: &Statement<'_>, path: &str, kind: PolicyKind, out: &mut 
                 Value::String(text) if text.as_str() == "*" => {}
                 Value::String(text) => {
                     out.report(Place::Value(value), path, format!("`{}` is `{}`: a principal is `\"*\"` or an object such as `{{\"AWS\": \"arn:…\"}}` or `{{\"Service\": \"states.amazonaws.com\"}}`", entry.key, crate::finding::shortened(text, 80)))
+                        .access_analyzer("INVALID_PRINCIPAL_FORMAT")
                         .emit();
                 }
                 Value::Object(keys) => {
@@ -176,6 +190,7 @@ fn principal(statement: &Statement<'_>, path: &str, kind: PolicyKind, out: &mut 
                                 crate::finding::shortened(&key.key, 60)
                             ),
                         )
+                        .access_analyzer("INVALID_PRINCIPAL_KEY")
                         .emit();
                     }
                     for key in keys.iter().filter(|k| PRINCIPAL_KEYS.contains(&&*k.key)) {
@@ -185,6 +200,7 @@ fn principal(statement: &Statement<'_>, path: &str, kind: PolicyKind, out: &mut 
                                 path,
                                 format!("`{}.{}` is an empty list: name at least one principal", entry.key, key.key),
                             )
+                            .access_analyzer("EMPTY_ARRAY_PRINCIPAL")
                             .emit();
                         }
                     }
@@ -195,6 +211,7 @@ fn principal(statement: &Statement<'_>, path: &str, kind: PolicyKind, out: &mut 
                         path,
                         format!("`{}` is {}: a principal is `\"*\"` or an object such as `{{\"AWS\": \"arn:…\"}}`", entry.key, a(value)),
                     )
+                    .access_analyzer("INVALID_PRINCIPAL_FORMAT")
                     .emit();
                 }
             }
@@ -209,6 +226,7 @@ fn empty_list(element: &Element<'_>, path: &str, out: &mut Emitter<'_, '_>) {
             path,
             format!("`{}` is an empty list: IAM rejects a statement that names nothing", element.entry.key),
         )
+        .access_analyzer(if element.entry.key.contains("Action") { "EMPTY_ARRAY_ACTION" } else { "EMPTY_ARRAY_RESOURCE" })
         .emit();
     }
 }

@@ -15,7 +15,10 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         let shown = crate::finding::shortened(text, 120);
         if text.trim() != text && !matches!(super::read(data, text.trim()), Reading::UnknownAction { .. } | Reading::NotAnAction) {
             let message = format!("`{shown}` has spaces around it: IAM compares actions exactly, so it matches no action");
-            out.report(Place::Value(node), route, message).help(format!("Write `{}`.", text.trim())).emit();
+            out.report(Place::Value(node), route, message)
+                .help(format!("Write `{}`.", text.trim()))
+                .access_analyzer("INVALID_ACTION")
+                .emit();
             return;
         }
         let (message, help) = match super::read(data, text) {
@@ -54,6 +57,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             }
             Reading::Known | Reading::UnknownService { .. } => return,
         };
-        out.report(Place::Value(node), route, message).help(help).emit();
+        out.report(Place::Value(node), route, message).help(help).access_analyzer("INVALID_ACTION").emit();
     });
 }

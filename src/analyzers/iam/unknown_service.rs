@@ -35,6 +35,6 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         } else {
             report = report.help("Use the service prefix of the Service Authorization Reference (`states`, `s3`, `lambda`, …).");
         }
-        report.emit();
+        report.access_analyzer("INVALID_SERVICE_IN_ACTION").emit();
     });
 }
