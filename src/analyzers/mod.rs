@@ -51,6 +51,7 @@ pub static ALL: &[&Analyzer] = &[
     &iam::statement_element::ANALYZER,
     &iam::sid::ANALYZER,
     &iam::condition::ANALYZER,
+    &iam::condition_key::ANALYZER,
     &iam::arn::ANALYZER,
     &iam::unknown_service::ANALYZER,
     &iam::unknown_action::ANALYZER,

@@ -19,6 +19,7 @@ pub fn files() -> &'static [(&'static str, &'static str, &'static str)] {
     embedded::DATA_FILES
 }
 
+pub mod condition_keys;
 pub mod iam;
 pub mod privesc;
 pub mod sam;

@@ -14,7 +14,7 @@ pub static ANALYZER: Analyzer = Analyzer { id: "iam/condition", artifact: Artifa
 
 /// The value type an operator compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     String,
     Numeric,
     Date,
@@ -62,7 +62,7 @@ const OPERATORS: [(&str, Kind); 27] = [
 const CASE_ONLY: &str = "case";
 
 /// An operator's name read: its kind, or why it is none.
-fn operator(name: &str) -> Result<Kind, String> {
+pub(super) fn operator(name: &str) -> Result<Kind, String> {
     let base = name.strip_prefix("ForAllValues:").or_else(|| name.strip_prefix("ForAnyValue:")).unwrap_or(name);
     let (base, if_exists) = match base.strip_suffix("IfExists") {
         Some(b) => (b, true),

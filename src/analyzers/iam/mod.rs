@@ -4,6 +4,7 @@
 
 pub mod arn;
 pub mod condition;
+pub mod condition_key;
 pub mod policy_element;
 pub mod policy_size;
 pub mod privilege_escalation;
