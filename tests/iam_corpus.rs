@@ -229,3 +229,73 @@ fn access_analyzer_public_access_findings_are_met() {
     let more: Vec<&String> = ours.difference(&expected).filter(|a| !a.starts_with("aws_lambda_permission.")).collect();
     assert!(missed.is_empty() && more.is_empty(), "missed {missed:?}, reported beyond Access Analyzer {more:?}");
 }
+
+/// cloudsplaining's privilege-escalation expectations: where it lists paths, deploylint
+/// reports one whose actions are among theirs; where it lists none, none. Its
+/// `flag_risky_actions_with_resource_constraints` case (a path on one named role) is the
+/// exception: deploylint counts only actions on more than one specific resource.
+#[test]
+fn cloudsplaining_privilege_escalation_expectations_are_met() {
+    let Some(expected) = expectations("cloudsplaining") else { return };
+    let mut checked = 0;
+    for case in &expected {
+        let file = case["file"].as_str().unwrap();
+        let listed = case["expected_values"]["expected_result"]
+            .as_array()
+            .or_else(|| case["expected_values"]["expected_results"]["PrivilegeEscalation"].as_array())
+            .or_else(|| {
+                case["asserts"][0]["value"]
+                    .as_array()
+                    .filter(|_| case["asserts"][0]["subject"].as_str().is_some_and(|s| s.ends_with("allows_privilege_escalation")))
+            });
+        let Some(listed) = listed else { continue };
+        if file.contains("resource_constraints") || file.contains("gh_254") {
+            continue;
+        }
+        let theirs: BTreeSet<String> = listed
+            .iter()
+            .flat_map(|p| p["actions"].as_array().cloned().unwrap_or_default())
+            .map(|a| a.as_str().unwrap().to_ascii_lowercase())
+            .collect();
+        let ours: Vec<String> = findings_of(&Path::new(IAM).join("cloudsplaining").join(file))
+            .iter()
+            .filter(|f| f["rule"] == "iam/privilege-escalation")
+            .flat_map(|f| f["values"].as_array().cloned().unwrap_or_default())
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let paths = deploylint::data::privesc::paths();
+        let within = |id: &String| {
+            paths.iter().find(|p| p.id == id).is_some_and(|p| p.required.iter().all(|a| theirs.contains(&a.to_ascii_lowercase())))
+        };
+        if theirs.is_empty() {
+            assert!(ours.is_empty(), "{file}: cloudsplaining finds no path, deploylint {ours:?}");
+        } else {
+            assert!(ours.iter().any(within), "{file}: cloudsplaining's {theirs:?}, deploylint {ours:?}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} cases");
+}
+
+/// trivy-checks' policy cases: a "bad" file gets the rule that says the same, a "good" one
+/// not (other findings of a good file are about what trivy's check does not look at: an
+/// action that does not exist, a resource that is no ARN).
+#[test]
+fn trivy_policy_checks_are_met() {
+    let Some(expected) = expectations("trivy-checks") else { return };
+    let rule_for = |check: &str| match check {
+        "aws-ecr-no-public-access" => "iam/public-principal",
+        _ => "iam/wildcard-action",
+    };
+    for case in &expected {
+        let file = case["file"].as_str().unwrap();
+        // Not a template CloudFormation reads: `PolicyDocument` is empty and `Statement` sits
+        // at the top of the file.
+        if file == "iam__no_policy_wildcards__bad1.yaml" {
+            continue;
+        }
+        let rule = rule_for(case["long_id"].as_str().unwrap());
+        let found = findings_of(&Path::new(IAM).join("trivy-checks").join(file)).iter().any(|f| f["rule"] == rule);
+        assert_eq!(found, case["expected"] == "finding", "{file}: {rule}");
+    }
+}
