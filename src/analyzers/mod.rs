@@ -8,6 +8,7 @@
 //! [`Emitter`], naming nodes ([`Place`]), never lines or columns: the report stage does that.
 
 pub mod asl;
+pub mod cfn;
 pub mod iam;
 
 use crate::extract::{Artifact, ArtifactKind};
@@ -57,6 +58,7 @@ pub static ALL: &[&Analyzer] = &[
     &iam::unknown_action::ANALYZER,
     &iam::privilege_escalation::ANALYZER,
     &iam::policy_size::ANALYZER,
+    &cfn::sam_policy_template::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.
