@@ -65,15 +65,18 @@ impl Registry {
         for (path, yaml, json) in embedded::RULE_FILES {
             let file = format!("rules/{path}");
             match Rule::from_embedded(&file, yaml, json) {
-                Ok(loaded) => match Registered::new(loaded) {
-                    Some(rule) => rules.push(rule),
-                    None => errors.push(RuleError {
-                        file,
-                        line: 0,
-                        column: 0,
-                        message: "`target: builtin` names no analyzer or pipeline rule".into(),
-                    }),
-                },
+                Ok(mut loaded) => {
+                    loaded.meta.url = Some(crate::report::docs_url(&loaded.meta.id));
+                    match Registered::new(loaded) {
+                        Some(rule) => rules.push(rule),
+                        None => errors.push(RuleError {
+                            file,
+                            line: 0,
+                            column: 0,
+                            message: "`target: builtin` names no analyzer or pipeline rule".into(),
+                        }),
+                    }
+                }
                 Err(err) => errors.push(err),
             }
         }

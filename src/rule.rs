@@ -72,6 +72,11 @@ pub struct RuleMeta {
     pub examples: ExamplesSpec,
     /// The rule file, as embedded (`asl/task-retry.yaml`) or as found on disk.
     pub file: String,
+    /// Kinds of problem it finds (`security`, `correctness`, `reliability`).
+    pub tags: Vec<String>,
+    /// Its documentation's address: docs/rules/ for a bundled rule, the rule file's own `url`
+    /// (or none) for a user rule.
+    pub url: Option<String>,
 }
 
 /// How a rule is implemented: what `target` names in its file.

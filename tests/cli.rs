@@ -430,3 +430,40 @@ fn iam_findings_carry_the_access_analyzer_issue_code() {
         .collect();
     assert!(codes.contains(&"INVALID_ACTION") && codes.contains(&"PASS_ROLE_WITH_STAR_IN_RESOURCE"), "{codes:?}");
 }
+
+/// SARIF paths are relative to the repository root, wherever the check runs from inside it, as
+/// code scanning resolves them; a file outside the repository is an absolute `file:` URI.
+#[test]
+fn sarif_uris_are_relative_to_the_repository_root() {
+    let repo = temp_dir("sarif-root");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("infra/policies")).unwrap();
+    std::fs::write(repo.join("infra/policies/wide.json"), WIDE_POLICY).unwrap();
+    let outside = temp_dir("sarif-outside");
+    std::fs::write(outside.join("other.json"), WIDE_POLICY).unwrap();
+    let (out, _) = stdout_of(
+        deploylint()
+            .current_dir(repo.join("infra"))
+            .args(["check", "policies/wide.json"])
+            .arg(outside.join("other.json"))
+            .args(["--format", "sarif"]),
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let run = &sarif["runs"][0];
+    let locations: Vec<&serde_json::Value> =
+        run["results"].as_array().unwrap().iter().map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"]).collect();
+    assert!(locations.iter().any(|l| l["uri"] == "infra/policies/wide.json" && l["uriBaseId"] == "%SRCROOT%"), "{locations:?}");
+    assert!(
+        locations.iter().any(|l| l["uri"].as_str().unwrap().starts_with("file:///")
+            && l["uri"].as_str().unwrap().ends_with("other.json")
+            && l["uriBaseId"].is_null()),
+        "{locations:?}"
+    );
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap();
+    assert!(root.starts_with("file:///") && root.contains("sarif-root") && root.ends_with('/'), "{root}");
+    assert_eq!(run["automationDetails"]["id"], "deploylint/");
+    // Security rules are security alerts, with a severity code scanning reads.
+    let rule = run["tool"]["driver"]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "iam/wildcard-action").unwrap();
+    assert_eq!(rule["properties"]["security-severity"], "8.0");
+    assert!(rule["properties"]["tags"].as_array().unwrap().iter().any(|t| t == "security"));
+}

@@ -135,6 +135,8 @@ impl Rule {
             docs: spec.docs.clone(),
             examples: spec.examples.clone(),
             file: file.to_string(),
+            tags: spec.tags.clone(),
+            url: spec.url.clone(),
         };
         if spec.target.as_slice() == ["builtin"] {
             return Ok(Loaded { meta: meta(spec, RuleKind::Pipeline), rule: None });

@@ -41,6 +41,13 @@ pub struct RuleFile {
     /// The IAM Access Analyzer issue code its findings correspond to.
     #[serde(default)]
     pub access_analyzer: Option<String>,
+    /// Kinds of problem the rule finds: `security` (SARIF marks its findings as security
+    /// alerts), `correctness` (AWS rejects it or it fails at run time), `reliability`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Where a user rule's documentation lives (bundled rules link to docs/rules/).
+    #[serde(default)]
+    pub url: Option<String>,
     pub docs: DocsSpec,
     #[serde(default)]
     pub examples: ExamplesSpec,
