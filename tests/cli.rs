@@ -224,6 +224,18 @@ fn junit_has_a_case_per_rule_per_file() {
     assert!(out.contains("<failure"));
 }
 
+/// A note is no failure: a case with only notes passes and says them in its output.
+#[test]
+fn junit_notes_do_not_fail_a_case() {
+    let dir = temp_dir("junit-notes");
+    let trust = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}"#;
+    std::fs::write(dir.join("trust.json"), trust).unwrap();
+    let (out, code) = stdout_of(deploylint().arg("check").arg(dir.join("trust.json")).args(["--format", "junit"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("name=\"iam/trust-policy-condition\">\n      <system-out>"), "{out}");
+    assert!(out.contains("failures=\"0\"") && !out.contains("<failure"), "{out}");
+}
+
 #[test]
 fn human_report_shows_snippet_rule_help_and_summary() {
     let out = example_report("human");

@@ -1,5 +1,6 @@
 //! `--format junit`: one test suite per file, one test case per rule that ran on it; a case
-//! fails with the rule's findings in that file.
+//! fails with the rule's errors and warnings in that file. Notes do not fail a case: they are
+//! its `system-out`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,11 +22,12 @@ pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std:
         by_file.entry(path_text(&f.source.path)).or_default().entry(&f.rule).or_default().push(f);
     }
     let tests: usize = by_file.values().map(BTreeMap::len).sum();
-    let failures: usize = by_file.values().flat_map(BTreeMap::values).filter(|v| !v.is_empty()).count();
+    let fails = |findings: &Vec<&Finding>| findings.iter().any(|f| f.severity != crate::finding::Severity::Note);
+    let failures: usize = by_file.values().flat_map(BTreeMap::values).filter(|v| fails(v)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, "<testsuites name=\"deploylint\" tests=\"{tests}\" failures=\"{failures}\">");
     for (file, cases) in &by_file {
-        let failed = cases.values().filter(|v| !v.is_empty()).count();
+        let failed = cases.values().filter(|v| fails(v)).count();
         let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">", xml(&escape_control(file)), cases.len());
         for (rule, findings) in cases {
             let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(&escape_control(file)), xml(rule));
@@ -48,14 +50,20 @@ pub(super) fn render(report: &Report<'_>, sink: &mut dyn std::io::Write) -> std:
                     escape_control(&f.message)
                 );
             }
-            let first = &findings[0];
-            let _ = writeln!(
-                out,
-                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                first.severity,
-                xml(&escape_control(&first.message)),
-                xml(&body)
-            );
+            match findings.iter().find(|f| f.severity != crate::finding::Severity::Note) {
+                Some(first) => {
+                    let _ = writeln!(
+                        out,
+                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                        first.severity,
+                        xml(&escape_control(&first.message)),
+                        xml(&body)
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&body));
+                }
+            }
             out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");
