@@ -195,3 +195,31 @@ fn zizmor_finds_nothing_in_the_action_and_the_workflows() {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && text.contains("No findings"), "{text}");
 }
+
+/// action.yml has the inputs and outputs the README documents, pins every action it uses by
+/// commit SHA, uploads with a category, and never puts an expression into a shell script:
+/// inputs reach the shell through `env:` only.
+#[test]
+fn action_yml_pins_its_actions_and_keeps_inputs_out_of_scripts() {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let action: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    for input in ["paths", "config", "fail-on", "version", "sarif-file", "annotations", "upload"] {
+        assert!(action["inputs"][input]["description"].is_string(), "input {input}");
+    }
+    for output in ["sarif-file", "findings", "errors"] {
+        assert!(action["outputs"][output]["value"].is_string(), "output {output}");
+    }
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    for step in steps {
+        if let Some(uses) = step["uses"].as_str() {
+            let (_, rev) = uses.split_once('@').unwrap();
+            assert!(rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()), "{uses} is not pinned by commit SHA");
+        }
+        if let Some(run) = step["run"].as_str() {
+            assert!(!run.contains("${{"), "an expression in a script: {run}");
+        }
+    }
+    let upload = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))).unwrap();
+    assert_eq!(upload["with"]["category"], "deploylint");
+    assert_eq!(steps.last().unwrap()["name"], "Verdict", "the verdict comes after the upload");
+}
