@@ -172,3 +172,22 @@ fn the_wheel_installs_and_the_mirror_hook_runs_it() {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success() && text.contains("iam/wildcard-action"), "the mirror's hook runs the wheel's deploylint\n{text}");
 }
+
+/// `cargo install --locked --path .`, as the README says, installs a working binary.
+#[test]
+fn cargo_install_locked_works() {
+    // A full release build: run where the other tools run (.ci/run), not on every `cargo test`.
+    if tool("PRE_COMMIT").is_none() {
+        return;
+    }
+    let root = scratch("cargo-install");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = run(Command::new(cargo)
+        .current_dir(repo_root())
+        .args(["install", "--locked", "--quiet", "--path", ".", "--root"])
+        .arg(&root)
+        .env("CARGO_TARGET_DIR", repo_root().join("target").join("hooks")));
+    assert!(out.status.success(), "cargo install: {}", String::from_utf8_lossy(&out.stderr));
+    let out = run(Command::new(root.join("bin/deploylint")).arg("--version"));
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
