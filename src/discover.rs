@@ -113,11 +113,40 @@ fn globs(globs: &[String]) -> Result<Option<GlobSet>, String> {
     builder.build().map(Some).map_err(|e| e.to_string())
 }
 
+/// Files a walk saw and did not read, by kind: what the summary names when nothing was checked.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Terraform configuration (`.tf`, `.tfvars`, `.hcl`).
+    pub terraform: Vec<PathBuf>,
+    /// Templates for `templatefile()` (`.tftpl`, `.tpl`).
+    pub templates: Vec<PathBuf>,
+    /// Anything else.
+    pub other: usize,
+}
+
+impl Skipped {
+    fn note(&mut self, path: &Path) {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("tf" | "tfvars" | "hcl") => self.terraform.push(path.to_path_buf()),
+            Some("tftpl" | "tpl") => self.templates.push(path.to_path_buf()),
+            _ => self.other += 1,
+        }
+    }
+}
+
 /// Walks the roots. Results are sorted and without duplicates.
 #[must_use]
 pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<WalkError>) {
+    let (files, errors, _) = discover_all(roots, filters);
+    (files, errors)
+}
+
+/// [`discover`], and the files the walks saw but do not read.
+#[must_use]
+pub fn discover_all(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<WalkError>, Skipped) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut skipped = Skipped::default();
     for root in roots {
         match std::fs::metadata(root) {
             Err(err) => errors.push(WalkError { path: root.clone(), message: io_message(&err), io: true }),
@@ -127,7 +156,7 @@ pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Wa
                     files.push(Candidate { path: root.clone(), explicit });
                 }
             }
-            Ok(_) => walk(root, filters, &mut files, &mut errors),
+            Ok(_) => walk(root, filters, &mut files, &mut errors, &mut skipped),
         }
     }
     for file in &mut files {
@@ -142,10 +171,10 @@ pub fn discover(roots: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Wa
             false
         }
     });
-    (files, errors)
+    (files, errors, skipped)
 }
 
-fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) {
+fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut Vec<WalkError>, skipped: &mut Skipped) {
     let root_absolute = filters.anchored.as_ref().and_then(|_| std::fs::canonicalize(root).ok());
     let walker = ignore::WalkBuilder::new(root).follow_links(false).require_git(false).build();
     for entry in walker {
@@ -161,6 +190,8 @@ fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut
                 let absolute = root_absolute.as_ref().map(|r| r.join(relative));
                 if wanted && filters.keeps(relative, absolute.as_deref()) {
                     files.push(Candidate { path: path.to_path_buf(), explicit: false });
+                } else if !wanted {
+                    skipped.note(path);
                 }
             }
             Err(err) => {

@@ -129,13 +129,30 @@ impl Finding {
                 Span::new(prefix.text.len(), prefix.text.len()),
             ),
         };
-        Self::new(crate::rule::builtin::PARSE_ENCODING, Severity::Error, prefix, span, message)
+        let mut finding = Self::new(crate::rule::builtin::PARSE_ENCODING, Severity::Error, prefix, span, message);
+        // `terraform plan -out` writes a zip archive; what deploylint reads is its JSON form.
+        if prefix.text.starts_with("PK\u{3}\u{4}") {
+            finding.help = Some(
+                "This is a binary Terraform plan (`terraform plan -out=plan.out`): check its JSON form, `terraform show -json plan.out > plan.json`."
+                    .into(),
+            );
+        }
+        finding
     }
 
     /// A syntax or limit error from a parser.
     #[must_use]
     pub fn parse_error(source: &Arc<Source>, err: &crate::parse::ParseError) -> Self {
-        Self::new(crate::rule::builtin::for_parse_error(err.kind), Severity::Error, source, err.span, err.message.clone())
+        let mut finding =
+            Self::new(crate::rule::builtin::for_parse_error(err.kind), Severity::Error, source, err.span, err.message.clone());
+        // hashicorp/setup-terraform's wrapper echoes the command before the plan's JSON.
+        if source.text.starts_with("[command]") {
+            finding.help = Some(
+                "The first line is setup-terraform's wrapper echoing the command: set `terraform_wrapper: false` on hashicorp/setup-terraform, or write the plan with `terraform show -json plan.out > plan.json`."
+                    .into(),
+            );
+        }
+        finding
     }
 
     /// A duplicate key, at the second occurrence with the first as a related label.

@@ -213,7 +213,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         }
     }
     let mut stderr = String::new();
-    let (candidates, walk_errors) = discover::discover(&roots, &filters);
+    let (candidates, walk_errors, skipped) = discover::discover_all(&roots, &filters);
     // DefinitionUri may read files below the roots and the working directory, nowhere else.
     let mut allowed: Vec<PathBuf> =
         roots.iter().map(|r| if r.is_file() { r.parent().map(PathBuf::from).unwrap_or_default() } else { r.clone() }).collect();
@@ -251,7 +251,9 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let anchors: Vec<PathBuf> =
         settings.config.iter().chain(settings.write_baseline.as_ref().or(settings.baseline.as_ref())).map(|f| folder(f)).collect();
     let mut projects = discover::ProjectPaths::new(&anchors.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    let unread: Vec<PathBuf> = outcomes.iter().filter(|(_, o)| !o.recognised).map(|(c, _)| c.path.clone()).collect();
     let (all, files, artifacts) = merge_outcomes(outcomes, &active, &overridden, &settings.per_path_matcher(), &mut projects, &mut stderr);
+    let nothing_checked = files.is_empty().then(|| nothing_checked(&unread, &skipped));
     let mut all = all;
     if let Err(outcome) = apply_baseline(&settings, &active, &files, &mut projects, &mut all, &mut stderr) {
         return outcome;
@@ -281,6 +283,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
             note_rules: settings.select.iter().chain(&settings.extend_select).filter(|s| s.contains('/')).cloned().collect(),
             quiet: args.quiet,
             statistics: args.statistics,
+            nothing_checked,
         },
     };
     let written = if let Some(path) = &args.output {
@@ -357,6 +360,73 @@ fn apply_baseline(
         findings.extend(notes);
     }
     Ok(())
+}
+
+/// Why a run checked nothing: the kinds of files it saw, and why each was not read.
+fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
+    let name = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let some = |paths: &[&PathBuf]| {
+        let mut names: Vec<String> =
+            paths.iter().take(3).map(|p| report::escape_control(&discover::display_path(p).display().to_string()).into_owned()).collect();
+        if paths.len() > 3 {
+            names.push(format!("{} more", paths.len() - 3));
+        }
+        names.join(", ")
+    };
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let terraform_file = |p: &PathBuf| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "tf" | "tfvars" | "hcl"));
+    let terraform: Vec<&PathBuf> = skipped.terraform.iter().chain(unread.iter().filter(|p| terraform_file(p))).collect();
+    let unread: Vec<&PathBuf> = unread.iter().filter(|p| !terraform_file(p)).collect();
+    let serverless: Vec<&PathBuf> = unread.iter().copied().filter(|p| name(p).starts_with("serverless.")).collect();
+    let cdk: Vec<&PathBuf> = unread
+        .iter()
+        .copied()
+        .filter(|p| matches!(name(p).as_str(), "manifest.json" | "tree.json" | "cdk.json") || name(p).ends_with(".assets.json"))
+        .collect();
+    let other: Vec<&PathBuf> = unread.iter().copied().filter(|p| !serverless.contains(p) && !cdk.contains(p)).collect();
+    let mut parts = Vec::new();
+    if !terraform.is_empty() {
+        parts.push(format!(
+            "{} ({}): deploylint reads Terraform plans, not .tf files yet; check `terraform plan -out=plan.out && terraform show -json plan.out > plan.json`",
+            count(terraform.len(), "Terraform file", "Terraform files"),
+            some(&terraform)
+        ));
+    }
+    if !serverless.is_empty() {
+        parts.push(format!(
+            "{} ({}): not read yet; check the CloudFormation it packages: `serverless package`, then `deploylint check .serverless/`",
+            count(serverless.len(), "Serverless Framework file", "Serverless Framework files"),
+            some(&serverless)
+        ));
+    }
+    if !cdk.is_empty() {
+        parts.push(format!(
+            "{} ({}): CDK metadata; the synthesized `*.template.json` files are what deploylint checks",
+            count(cdk.len(), "CDK file", "CDK files"),
+            some(&cdk)
+        ));
+    }
+    if !skipped.templates.is_empty() {
+        parts.push(format!(
+            "{} ({}): not read yet",
+            count(skipped.templates.len(), "Terraform template", "Terraform templates"),
+            some(&skipped.templates.iter().collect::<Vec<_>>())
+        ));
+    }
+    if !other.is_empty() {
+        parts.push(format!(
+            "{} ({}): none is a state machine, CloudFormation/SAM template, Terraform plan or IAM policy",
+            count(other.len(), "other JSON/YAML file", "other JSON/YAML files"),
+            some(&other)
+        ));
+    }
+    if skipped.other > 0 {
+        parts.push(format!("{} of other types", count(skipped.other, "file", "files")));
+    }
+    if parts.is_empty() {
+        return "no files found".into();
+    }
+    format!("no file here is one deploylint reads.\n  - {}", parts.join("\n  - "))
 }
 
 /// Files named by checked files (SAM `DefinitionUri`) that the walk did not check: each once,

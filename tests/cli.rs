@@ -479,3 +479,41 @@ fn sarif_uris_are_relative_to_the_repository_root() {
     assert_eq!(rule["properties"]["security-severity"], "8.0");
     assert!(rule["properties"]["tags"].as_array().unwrap().iter().any(|t| t == "security"));
 }
+
+/// A run that recognises no file says what it saw and why it read none of it, and passes.
+#[test]
+fn a_run_that_checks_nothing_says_why() {
+    let dir = temp_dir("nothing");
+    std::fs::write(dir.join("main.tf"), "resource \"aws_iam_policy\" \"p\" {\n  policy = \"{}\"\n}\n").unwrap();
+    std::fs::write(dir.join("serverless.yml"), "service: api\nprovider:\n  name: aws\n").unwrap();
+    std::fs::write(dir.join("package.json"), "{\"name\": \"app\"}\n").unwrap();
+    std::fs::write(dir.join("README.txt"), "hello\n").unwrap();
+    let (out, code) = stdout_of(deploylint().arg("check").arg(&dir));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Nothing checked"), "{out}");
+    assert!(out.contains("1 Terraform file") && out.contains("main.tf") && out.contains("terraform show -json"), "{out}");
+    assert!(out.contains("1 Serverless Framework file") && out.contains("serverless.yml"), "{out}");
+    assert!(out.contains("1 other JSON/YAML file") && out.contains("package.json"), "{out}");
+    assert!(out.contains("1 file of other types"), "{out}");
+    assert!(!out.contains("No problems found"), "no silent zero: {out}");
+}
+
+/// A binary plan and the output of setup-terraform's wrapper get a hint of their own.
+#[test]
+fn misfiled_plans_get_a_hint() {
+    let dir = temp_dir("plans");
+    std::fs::write(dir.join("plan.json"), b"PK\x03\x04\x14\x00\x00\x00\x08\x00binary").unwrap();
+    std::fs::write(
+        dir.join("wrapped.json"),
+        "[command]/home/runner/work/_temp/terraform-bin show -json plan.out\n{\"format_version\": \"1.2\", \"planned_values\": {}}\n",
+    )
+    .unwrap();
+    let (out, code) = stdout_of(deploylint().arg("check").arg(&dir).args(["--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let help = |file: &str| {
+        report["findings"].as_array().unwrap().iter().find(|f| f["file"].as_str().unwrap().ends_with(file)).map(|f| f["help"].to_string())
+    };
+    assert!(help("plan.json").is_some_and(|h| h.contains("terraform show -json plan.out")), "{out}");
+    assert!(help("wrapped.json").is_some_and(|h| h.contains("terraform_wrapper: false")), "{out}");
+}

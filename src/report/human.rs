@@ -62,7 +62,11 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         a.plans,
         plural(a.plans)
     )?;
-    if report.findings.is_empty() {
+    if report.findings.is_empty()
+        && let Some(why) = &options.nothing_checked
+    {
+        writeln!(out, "Nothing checked ({} ms): {why}", report.elapsed_ms)
+    } else if report.findings.is_empty() {
         writeln!(
             out,
             "No problems found in {} checked file{}{} ({} ms).",

@@ -47,6 +47,9 @@ pub struct HumanOptions {
     pub quiet: bool,
     /// Counts per rule instead of the findings.
     pub statistics: bool,
+    /// When no file was one deploylint reads: what it saw instead, and why it skipped it (no
+    /// silent "no problems in 0 files").
+    pub nothing_checked: Option<String>,
 }
 
 impl HumanOptions {
