@@ -517,3 +517,26 @@ fn misfiled_plans_get_a_hint() {
     assert!(help("plan.json").is_some_and(|h| h.contains("terraform show -json plan.out")), "{out}");
     assert!(help("wrapped.json").is_some_and(|h| h.contains("terraform_wrapper: false")), "{out}");
 }
+
+/// CDK: `cdk.out` is usually git-ignored, so a walk of the project skips it, and naming it
+/// walks it anyway (`cdk synth && deploylint check cdk.out`); the assembly's manifest and tree
+/// are not reported.
+#[test]
+fn a_cdk_assembly_is_checked_when_named() {
+    let dir = temp_dir("cdk");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("cdk.out")).unwrap();
+    std::fs::write(dir.join(".gitignore"), "cdk.out\n").unwrap();
+    let template =
+        format!(r#"{{"Resources": {{"P": {{"Type": "AWS::IAM::ManagedPolicy", "Properties": {{"PolicyDocument": {WIDE_POLICY}}}}}}}}}"#);
+    std::fs::write(dir.join("cdk.out/AppStack.template.json"), template).unwrap();
+    std::fs::write(dir.join("cdk.out/manifest.json"), r#"{"version": "36.0.0", "artifacts": {}}"#).unwrap();
+    std::fs::write(dir.join("cdk.out/tree.json"), r#"{"version": "tree-0.1", "tree": {"id": "App"}}"#).unwrap();
+    let (out, code) = stdout_of(deploylint().current_dir(&dir).args(["check", ".", "--format", "json"]));
+    assert_eq!(code, 0, "the ignored assembly is not walked: {out}");
+    let (out, code) = stdout_of(deploylint().current_dir(&dir).args(["check", "cdk.out", "--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let files: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert!(!files.is_empty() && files.iter().all(|f| f.ends_with("AppStack.template.json")), "{files:?}");
+}
