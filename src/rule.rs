@@ -26,6 +26,7 @@ pub mod builtin {
     pub const PARSE_DUPLICATE_KEY: &str = "parse/duplicate-key";
     pub const PARSE_IO: &str = "parse/io";
     pub const TF_UNKNOWN_AT_PLAN: &str = "tf/unknown-at-plan";
+    pub const TF_UNFILLED_PLACEHOLDER: &str = "tf/unfilled-placeholder";
 
     pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
     pub const TOO_MANY_FINDINGS: &str = crate::finding::TOO_MANY_FINDINGS;
@@ -34,7 +35,7 @@ pub mod builtin {
     pub const IGNORE_WITHOUT_REASON: &str = "deploylint/ignore-without-reason";
     pub const STALE_BASELINE_ENTRY: &str = "deploylint/stale-baseline-entry";
 
-    pub const ALL: [&str; 12] = [
+    pub const ALL: [&str; 13] = [
         PARSE_SYNTAX,
         PARSE_ENCODING,
         PARSE_LIMIT,
@@ -42,6 +43,7 @@ pub mod builtin {
         PARSE_IO,
         PARSE_UNRESOLVED_EMBEDDED,
         TF_UNKNOWN_AT_PLAN,
+        TF_UNFILLED_PLACEHOLDER,
         TOO_MANY_FINDINGS,
         UNUSED_IGNORE,
         INVALID_IGNORE,

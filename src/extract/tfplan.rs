@@ -102,6 +102,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                     let mut text = EmbeddedText::new(node.span);
                     text.push_string_node(&ctx.source.text, node);
                     let what = format!("`{key}`");
+                    unfilled_placeholders(&text, &key, ctx, out);
                     if let Some(root) = parse_embedded(&text, false, (&what, &key), ctx, out) {
                         out.push(Artifact {
                             kind: attribute.kind,
@@ -147,6 +148,46 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             out.findings.push(finding);
         }
     }
+}
+
+/// A `${Name}` left in a document of the plan goes to AWS as those characters (`file()` does
+/// no substitution; a `templatefile()` variable spelt `$${…}`): one error per document, at the
+/// first, naming them all. IAM policy variables (`${aws:username}`, `${s3:prefix}`, `${*}`,
+/// `${?}`, `${$}`) are deployed literally on purpose.
+fn unfilled_placeholders(text: &EmbeddedText, key: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+    let doc = text.text.as_str();
+    let mut found: Vec<(usize, usize, &str)> = Vec::new();
+    let mut from = 0;
+    while let Some(open) = doc[from..].find("${").map(|i| from + i) {
+        let Some(close) = doc[open..].find('}').map(|i| open + i) else { break };
+        let name = &doc[open + 2..close];
+        let policy_variable = name.contains(':') || matches!(name, "*" | "?" | "$");
+        if !policy_variable && !name.is_empty() && !name.contains(['"', '{', '\\', '\n']) && name.len() <= 200 {
+            found.push((open, close + 1, name));
+        }
+        from = close + 1;
+    }
+    let Some(&(start, end, first)) = found.first() else { return };
+    let mut names: Vec<&str> = found.iter().map(|(_, _, n)| *n).collect();
+    names.dedup();
+    let listed: Vec<String> = names.iter().take(5).map(|n| format!("`${{{}}}`", crate::finding::shortened(n, 60))).collect();
+    let more = if names.len() > 5 { format!(" and {} more", names.len() - 5) } else { String::new() };
+    let mut finding = Finding::new(
+        builtin::TF_UNFILLED_PLACEHOLDER,
+        Severity::Error,
+        &ctx.source,
+        text.map_span(Span::new(start, end)),
+        format!(
+            "`{key}` still holds {}{more}: Terraform deploys the text as written, so AWS sees `${{{}}}`, not a value",
+            listed.join(", "),
+            crate::finding::shortened(first, 60)
+        ),
+    );
+    finding.help = Some(
+        "Fill it in Terraform: `templatefile(\"x.json.tftpl\", { Name = … })` instead of `file()`, or `jsonencode()` with the value; `$${…}` is how a template keeps `${…}` literal.".into(),
+    );
+    finding.locator = key.to_string();
+    out.findings.push(finding);
 }
 
 /// The statement an `aws_lambda_permission` adds to its function's resource policy. A condition
