@@ -59,6 +59,7 @@ pub static ALL: &[&Analyzer] = &[
     &iam::privilege_escalation::ANALYZER,
     &iam::policy_size::ANALYZER,
     &cfn::sam_policy_template::ANALYZER,
+    &cfn::unfilled_substitution::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.

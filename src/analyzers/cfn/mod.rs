@@ -2,3 +2,4 @@
 //! documents they hold.
 
 pub mod sam_policy_template;
+pub mod unfilled_substitution;
