@@ -235,19 +235,7 @@ fn lambda_permission(id: &str, props: &Node, base: &str, ctx: &Context<'_>, out:
         function: given("FunctionName"),
         conditions: conditions.iter().filter_map(|(op, key, property)| Some((*op, *key, given(property)?))).collect(),
     };
-    out.push(Artifact {
-        kind: ArtifactKind::Policy,
-        root: Cow::Owned(permission.policy()),
-        source: ctx.source.clone(),
-        resource: Some(id.to_string()),
-        resource_type: Some("AWS::Lambda::Permission".to_string()),
-        location: base.to_string(),
-        policy_kind: PolicyKind::Resource,
-        embedded: None,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: Some(props.span),
-    });
+    permission.push((id, "AWS::Lambda::Permission"), base.to_string(), ctx, out);
 }
 
 /// The policy a SAM policy template grants: its statements, with the values the template's

@@ -138,6 +138,45 @@ impl Substitutions {
     }
 }
 
+/// The `${Name}` placeholders of a text (CloudFormation `Fn::Sub` and `DefinitionSubstitutions`,
+/// Terraform templates): byte offsets of each `${…}` and the name inside. Names with quotes,
+/// braces, backslashes or white space, and names over 200 bytes, are not placeholders.
+pub fn placeholders(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let open = from + text.get(from..)?.find("${")?;
+            let close = open + text[open..].find('}')?;
+            from = close + 1;
+            let name = &text[open + 2..close];
+            if !name.is_empty() && name.len() <= 200 && !name.contains(['"', '{', '\\']) && !name.contains(char::is_whitespace) {
+                return Some((open, close + 1, name));
+            }
+        }
+    })
+}
+
+/// The text with each `${…}` replaced by `with` (a placeholder stands for one value).
+#[must_use]
+pub fn strip_placeholders<'t>(text: &'t str, with: &str) -> Cow<'t, str> {
+    if !text.contains("${") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("${") {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            rest = &rest[open..];
+            break;
+        };
+        out.push_str(with);
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Text that `Fn::Join`s of one file may resolve to, beyond the file's own size: a join
 /// repeats its delimiter between pieces, so a small template can spell gigabytes. Four times
 /// the largest definition Step Functions accepts (1 MiB).
@@ -281,6 +320,24 @@ pub(crate) struct Permission<'n> {
 }
 
 impl Permission<'_> {
+    /// The policy artifact, held by the permission resource `(id, type)` at `location`;
+    /// findings at what the file did not write (`at`) are left out.
+    pub(crate) fn push(&self, (id, resource_type): (&str, &str), location: String, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+        out.push(Artifact {
+            kind: ArtifactKind::Policy,
+            root: Cow::Owned(self.policy()),
+            source: ctx.source.clone(),
+            resource: Some(id.to_string()),
+            resource_type: Some(resource_type.to_string()),
+            location,
+            policy_kind: PolicyKind::Resource,
+            embedded: None,
+            substitutions: Substitutions::Unknown,
+            substituted: Vec::new(),
+            written_for: Some(self.at),
+        });
+    }
+
     /// The resource policy, as Lambda writes it: a `*` principal as is, a service principal
     /// (`s3.amazonaws.com`) under `Service`, an account or ARN under `AWS`.
     pub(crate) fn policy(&self) -> Node {
@@ -386,5 +443,21 @@ fn parse_embedded_document(text: &EmbeddedText, placeholders: bool, what: &str, 
             out.push(finding);
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::{placeholders, strip_placeholders};
+
+    #[test]
+    fn placeholders_are_found_and_stripped() {
+        let text = "é${A}-${aws:username}${ x }${\"q\"}${B.Arn}${unclosed";
+        let names: Vec<&str> = placeholders(text).map(|(_, _, n)| n).collect();
+        assert_eq!(names, ["A", "aws:username", "B.Arn"]);
+        let (start, end, _) = placeholders(text).next().unwrap();
+        assert_eq!(&text[start..end], "${A}");
+        assert_eq!(strip_placeholders("arn:${AWS::Partition}:s3:::${B}/*", "x"), "arn:x:s3:::x/*");
+        assert_eq!(strip_placeholders("a${b", ""), "a${b");
     }
 }

@@ -155,18 +155,8 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
 /// first, naming them all. IAM policy variables (`${aws:username}`, `${s3:prefix}`, `${*}`,
 /// `${?}`, `${$}`) are deployed literally on purpose.
 fn unfilled_placeholders(text: &EmbeddedText, key: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
-    let doc = text.text.as_str();
-    let mut found: Vec<(usize, usize, &str)> = Vec::new();
-    let mut from = 0;
-    while let Some(open) = doc[from..].find("${").map(|i| from + i) {
-        let Some(close) = doc[open..].find('}').map(|i| open + i) else { break };
-        let name = &doc[open + 2..close];
-        let policy_variable = name.contains(':') || matches!(name, "*" | "?" | "$");
-        if !policy_variable && !name.is_empty() && !name.contains(['"', '{', '\\', '\n']) && name.len() <= 200 {
-            found.push((open, close + 1, name));
-        }
-        from = close + 1;
-    }
+    let found: Vec<(usize, usize, &str)> =
+        super::placeholders(&text.text).filter(|(_, _, name)| !(name.contains(':') || matches!(*name, "*" | "?" | "$"))).collect();
     let Some(&(start, end, first)) = found.first() else { return };
     let mut names: Vec<&str> = found.iter().map(|(_, _, n)| *n).collect();
     names.dedup();
@@ -223,19 +213,7 @@ fn lambda_permission<'a>(instance: &Instance<'a>, location: String, ctx: &Contex
         function: given("function_name"),
         conditions: conditions.iter().filter_map(|(op, key, attribute)| Some((*op, *key, known(attribute)?))).collect(),
     };
-    out.push(Artifact {
-        kind: ArtifactKind::Policy,
-        root: Cow::Owned(permission.policy()),
-        source: ctx.source.clone(),
-        resource: Some(instance.address.to_string()),
-        resource_type: Some(instance.kind.to_string()),
-        location,
-        policy_kind: PolicyKind::Resource,
-        embedded: None,
-        substitutions: super::Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: Some(values.span),
-    });
+    permission.push((instance.address, instance.kind), location, ctx, out);
 }
 
 /// `aws_iam_policy_document` data sources the plan read: the policy each renders (`json`),

@@ -161,7 +161,8 @@ pub fn specific_resource(node: &Node) -> bool {
     };
     // A placeholder names one thing (`${AWS::AccountId}`, `${Bucket}`), colons and all.
     let placeholder_first = text.starts_with("${") && text.contains('}');
-    let text = strip_placeholders(&text);
+    // A placeholder stands for one specific name.
+    let text = crate::extract::strip_placeholders(&text, "x");
     if placeholder_first {
         // `${Bucket.Arn}/*`: one resource's ARN, then a path in it.
         let parts: Vec<&str> = text.split('/').collect();
@@ -187,23 +188,6 @@ pub fn specific_resource(node: &Node) -> bool {
     }
     let Some((last, head)) = parts.split_last() else { return false };
     head.iter().all(|p| !p.contains(['*', '?'])) && (!head.is_empty() || !last.contains(['*', '?']))
-}
-
-/// `${Name}` placeholders stand for one specific name each.
-fn strip_placeholders(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("${") {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            rest = &rest[open..];
-            break;
-        };
-        out.push('x');
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

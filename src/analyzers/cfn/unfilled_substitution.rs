@@ -23,7 +23,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     while let Some((node, route)) = stack.pop() {
         match &node.value {
             Value::String(text) => {
-                for (start, end, name) in placeholders(text) {
+                for (start, end, name) in crate::extract::placeholders(text) {
                     if map.contains_key(name) || out.is_full() || reported >= 100 {
                         continue;
                     }
@@ -68,19 +68,4 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             _ => {}
         }
     }
-}
-
-/// The `${Name}` placeholders of a string: (start, end) byte offsets and the name.
-fn placeholders(text: &str) -> Vec<(usize, usize, &str)> {
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(open) = text[from..].find("${").map(|i| from + i) {
-        let Some(close) = text[open..].find('}').map(|i| open + i) else { break };
-        let name = &text[open + 2..close];
-        if !name.is_empty() && name.len() <= 200 && !name.contains(['"', '{', ' ']) {
-            found.push((open, close + 1, name));
-        }
-        from = close + 1;
-    }
-    found
 }

@@ -88,7 +88,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
 /// The fewest characters the policy can have as JSON without white space: text that only
 /// deploy time fills in (`${AWS::AccountId}`, `!GetAtt`) counts nothing.
 fn least_size(node: &Node) -> usize {
-    let text = |s: &str| strip_placeholders(s).chars().filter(|c| !c.is_whitespace()).count() + 2;
+    let text = |s: &str| crate::extract::strip_placeholders(s, "").chars().filter(|c| !c.is_whitespace()).count() + 2;
     match &node.value {
         Value::String(s) => text(s),
         Value::Number(n) => n.to_string().len(),
@@ -106,30 +106,11 @@ fn least_size(node: &Node) -> usize {
 /// What an intrinsic function adds at least: the literal text of a `Fn::Sub` or `Fn::Join`.
 fn least_intrinsic(node: &Node) -> usize {
     match node.intrinsic() {
-        Some(("Fn::Sub" | "Fn::Join", _)) => {
-            crate::extract::intrinsic_text(node).map_or(0, |t| strip_placeholders(&t).chars().filter(|c| !c.is_whitespace()).count() + 2)
-        }
+        Some(("Fn::Sub" | "Fn::Join", _)) => crate::extract::intrinsic_text(node)
+            .map_or(0, |t| crate::extract::strip_placeholders(&t, "").chars().filter(|c| !c.is_whitespace()).count() + 2),
         Some(("Fn::If", _)) => node.if_branches().map_or(0, |[a, b]| least_size(a).min(least_size(b))),
         _ => 0,
     }
-}
-
-fn strip_placeholders(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("${") {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("${") {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            rest = &rest[open..];
-            break;
-        };
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
