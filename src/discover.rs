@@ -1,7 +1,8 @@
 //! Discovery: the paths a user names → the files to check.
 //!
 //! Directories are walked gitignore-aware (ignore crate: `.gitignore`, `.ignore`, hidden files
-//! skipped), keeping `.json`, `.yaml`, `.yml` and `.template` files that pass the include and
+//! skipped), keeping `.json`, `.yaml`, `.yml`, `.template` and `.tf` files and Terraform templates
+//! (`*.tftpl`, `*.json.tpl`) that pass the include and
 //! exclude globs. A file named explicitly is always checked. Symbolic links are not followed,
 //! so a walk never leaves the roots it was given.
 
@@ -12,7 +13,14 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 /// Files larger than this are not read (a finding says so).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-const EXTENSIONS: [&str; 4] = ["json", "yaml", "yml", "template"];
+const EXTENSIONS: [&str; 5] = ["json", "yaml", "yml", "template", "tf"];
+
+/// Whether a walk reads the file: by its extension, or as a Terraform template that renders
+/// JSON (`*.tftpl`, `*.json.tpl`).
+fn wanted(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        || path.file_name().and_then(|n| n.to_str()).is_some_and(crate::parse::is_template_name)
+}
 
 /// A file to check.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,7 +80,7 @@ impl Filters {
     /// Whether a named file is checked, and as an explicit file; `None` when it is filtered out.
     fn named(&self, path: &Path) -> Option<bool> {
         let Some(base) = &self.force_base else { return Some(true) };
-        let wanted = path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        let wanted = wanted(path);
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.clone());
         let relative = absolute.strip_prefix(&base).map_or_else(|_| path.to_path_buf(), Path::to_path_buf);
@@ -116,9 +124,9 @@ fn globs(globs: &[String]) -> Result<Option<GlobSet>, String> {
 /// Files a walk saw and did not read, by kind: what the summary names when nothing was checked.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    /// Terraform configuration (`.tf`, `.tfvars`, `.hcl`).
+    /// Terraform variables and settings (`.tfvars`, `.hcl`), read with a folder's `.tf` files.
     pub terraform: Vec<PathBuf>,
-    /// Templates for `templatefile()` (`.tftpl`, `.tpl`).
+    /// Templates other than `*.tftpl` and `*.json.tpl` (`user_data.tpl`).
     pub templates: Vec<PathBuf>,
     /// Anything else.
     pub other: usize,
@@ -127,8 +135,8 @@ pub struct Skipped {
 impl Skipped {
     fn note(&mut self, path: &Path) {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("tf" | "tfvars" | "hcl") => self.terraform.push(path.to_path_buf()),
-            Some("tftpl" | "tpl") => self.templates.push(path.to_path_buf()),
+            Some("tfvars" | "hcl") => self.terraform.push(path.to_path_buf()),
+            Some("tpl") => self.templates.push(path.to_path_buf()),
             _ => self.other += 1,
         }
     }
@@ -184,8 +192,7 @@ fn walk(root: &Path, filters: &Filters, files: &mut Vec<Candidate>, errors: &mut
                     continue;
                 }
                 let path = entry.path();
-                let wanted =
-                    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+                let wanted = wanted(path);
                 let relative = path.strip_prefix(root).unwrap_or(path);
                 let absolute = root_absolute.as_ref().map(|r| r.join(relative));
                 if wanted && filters.keeps(relative, absolute.as_deref()) {

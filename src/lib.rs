@@ -232,7 +232,17 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         progress.tick();
         (c.clone(), outcome)
     };
-    let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = candidates.par_iter().map(check).collect();
+    // Terraform configurations first: the templates they render with their variables are not
+    // checked again on their own.
+    let (configurations, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
+        candidates.into_iter().partition(|c| c.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")));
+    let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = configurations.par_iter().map(check).collect();
+    let claimed: std::collections::BTreeSet<PathBuf> =
+        outcomes.iter().flat_map(|(_, o)| o.claimed.iter().map(|r| r.canonical.clone())).collect();
+    let (done, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
+        others.into_iter().partition(|c| !claimed.is_empty() && c.path.canonicalize().is_ok_and(|p| claimed.contains(&p)));
+    outcomes.extend(done.into_iter().map(|c| (c, pipeline::FileOutcome { recognised: true, ..pipeline::FileOutcome::default() })));
+    outcomes.extend(others.par_iter().map(check).collect::<Vec<_>>());
     let referenced = referenced_files(&outcomes);
     outcomes.extend(referenced.par_iter().map(check).collect::<Vec<_>>());
     drop(progress);
@@ -374,7 +384,7 @@ fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
         names.join(", ")
     };
     let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let terraform_file = |p: &PathBuf| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "tf" | "tfvars" | "hcl"));
+    let terraform_file = |p: &PathBuf| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "tfvars" | "hcl"));
     let terraform: Vec<&PathBuf> = skipped.terraform.iter().chain(unread.iter().filter(|p| terraform_file(p))).collect();
     let unread: Vec<&PathBuf> = unread.iter().filter(|p| !terraform_file(p)).collect();
     let serverless: Vec<&PathBuf> = unread.iter().copied().filter(|p| name(p).starts_with("serverless.")).collect();
@@ -383,11 +393,14 @@ fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
         .copied()
         .filter(|p| matches!(name(p).as_str(), "manifest.json" | "tree.json" | "cdk.json") || name(p).ends_with(".assets.json"))
         .collect();
-    let other: Vec<&PathBuf> = unread.iter().copied().filter(|p| !serverless.contains(p) && !cdk.contains(p)).collect();
+    let templates: Vec<&PathBuf> =
+        skipped.templates.iter().chain(unread.iter().copied().filter(|p| parse::is_template_name(&name(p)))).collect();
+    let other: Vec<&PathBuf> =
+        unread.iter().copied().filter(|p| !serverless.contains(p) && !cdk.contains(p) && !templates.contains(p)).collect();
     let mut parts = Vec::new();
     if !terraform.is_empty() {
         parts.push(format!(
-            "{} ({}): deploylint reads Terraform plans, not .tf files yet; check `terraform plan -out=plan.out && terraform show -json plan.out > plan.json`",
+            "{} ({}): variables and settings, read with the `.tf` files of their folder (there are none here); a plan is read too: `terraform plan -out=plan.out && terraform show -json plan.out > plan.json`",
             count(terraform.len(), "Terraform file", "Terraform files"),
             some(&terraform)
         ));
@@ -406,11 +419,11 @@ fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
             some(&cdk)
         ));
     }
-    if !skipped.templates.is_empty() {
+    if !templates.is_empty() {
         parts.push(format!(
-            "{} ({}): not read yet",
-            count(skipped.templates.len(), "Terraform template", "Terraform templates"),
-            some(&skipped.templates.iter().collect::<Vec<_>>())
+            "{} ({}): none renders a state machine or policy; deploylint reads `*.tftpl` and `*.json.tpl` templates that render JSON",
+            count(templates.len(), "template", "templates"),
+            some(&templates)
         ));
     }
     if !other.is_empty() {

@@ -36,6 +36,8 @@ pub struct RunContext<'r> {
     /// Every rule id (a suppression may name only these), and those that run.
     known: Vec<&'r str>,
     active: &'r HashMap<String, Severity>,
+    /// Terraform modules, each read once in the run.
+    modules: extract::Modules,
 }
 
 impl<'r> RunContext<'r> {
@@ -61,7 +63,16 @@ impl<'r> RunContext<'r> {
             }
         }
         let known = registry.rules.iter().map(|r| r.meta.id.as_str()).collect();
-        Self { roots, limits: Limits::default(), budget: ByteBudget::default(), rules_by_target, analyzers, known, active }
+        Self {
+            roots,
+            limits: Limits::default(),
+            budget: ByteBudget::default(),
+            rules_by_target,
+            analyzers,
+            known,
+            active,
+            modules: extract::Modules::default(),
+        }
     }
 }
 
@@ -75,6 +86,9 @@ pub struct FileOutcome {
     pub artifacts: extract::ArtifactCounts,
     /// Files this one names (a SAM `DefinitionUri`), to be checked once each in this run.
     pub references: Vec<Reference>,
+    /// Files this one checked itself (a `templatefile()` template, with its variables), which
+    /// the run does not check again.
+    pub claimed: Vec<Reference>,
 }
 
 impl FileOutcome {
@@ -184,34 +198,56 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
         }
     };
     let parsed = parse_source(&source);
-    let extract_ctx = Context::new(source.clone(), ctx.roots);
-    for doc in &parsed.documents {
-        let extracted = extract::extract(doc, &extract_ctx, &mut |artifact| {
-            outcome.artifacts.add(artifact.kind);
-            let model = Model::new(&artifact);
-            sink.mute(artifact.written_for);
-            for (kind, rules) in &ctx.rules_by_target {
-                // Targets in chunks: every rule of the kind sees each chunk, and the chunk's
-                // copies go before the next are made.
-                let mut all = targets(*kind, &model);
-                loop {
-                    let chunk: Vec<Target<'_>> = all.by_ref().take(TARGET_CHUNK).collect();
-                    if chunk.is_empty() {
-                        break;
-                    }
-                    for (rule, severity) in rules {
-                        rule.check(&artifact, &chunk, *severity, &mut sink);
-                    }
+    let extract_ctx = Context::new(source.clone(), ctx.roots).with_modules(&ctx.modules);
+    let mut artifacts = extract::ArtifactCounts::default();
+    let mut check = |artifact: extract::Artifact<'_>| {
+        artifacts.add(artifact.kind);
+        let model = Model::new(&artifact);
+        sink.mute(artifact.written_for);
+        for (kind, rules) in &ctx.rules_by_target {
+            // Targets in chunks: every rule of the kind sees each chunk, and the chunk's
+            // copies go before the next are made.
+            let mut all = targets(*kind, &model);
+            loop {
+                let chunk: Vec<Target<'_>> = all.by_ref().take(TARGET_CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                for (rule, severity) in rules {
+                    rule.check(&artifact, &chunk, *severity, &mut sink);
                 }
             }
-            for (analyzer, severity, title) in &ctx.analyzers {
-                analyzers::run(analyzer, *severity, title, &model, &mut sink);
-            }
-            sink.mute(None);
-        });
+        }
+        for (analyzer, severity, title) in &ctx.analyzers {
+            analyzers::run(analyzer, *severity, title, &model, &mut sink);
+        }
+        sink.mute(None);
+    };
+    let mut extracted = Vec::new();
+    if let Some(body) = &parsed.hcl {
+        extracted.push(extract::extract_configuration(body, &extract_ctx, &mut check));
+    }
+    for doc in &parsed.documents {
+        extracted.push(extract::extract(doc, &extract_ctx, &mut check));
+    }
+    outcome.artifacts = artifacts;
+    for extracted in extracted {
         outcome.recognised |= extracted.recognised;
         sink.absorb(extracted.findings);
         outcome.references.extend(extracted.references);
+    }
+    outcome.claimed = extract_ctx.claimed.take();
+    if let Some(at) = parsed.unchecked_template
+        && (explicit || looks_like_ours(&source.text))
+    {
+        sink.push(Finding::new(
+            crate::rule::builtin::TF_UNCHECKED_TEMPLATE,
+            Severity::Note,
+            &source,
+            at,
+            "this template is not checked: with this directive's first branch it does not render JSON, so what it renders depends on values known only to Terraform".into(),
+        ));
+        outcome.recognised = true;
     }
     if let Some(err) = &parsed.error {
         // In a directory walk a broken file is reported only if it looks like one of ours

@@ -27,6 +27,8 @@ pub mod builtin {
     pub const PARSE_IO: &str = "parse/io";
     pub const TF_UNKNOWN_AT_PLAN: &str = "tf/unknown-at-plan";
     pub const TF_UNFILLED_PLACEHOLDER: &str = "tf/unfilled-placeholder";
+    pub const TF_UNCHECKED_TEMPLATE: &str = "tf/unchecked-template";
+    pub const TF_UNKNOWN_IN_CONFIGURATION: &str = "tf/unknown-in-configuration";
 
     pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
     pub const TOO_MANY_FINDINGS: &str = crate::finding::TOO_MANY_FINDINGS;
@@ -35,7 +37,7 @@ pub mod builtin {
     pub const IGNORE_WITHOUT_REASON: &str = "deploylint/ignore-without-reason";
     pub const STALE_BASELINE_ENTRY: &str = "deploylint/stale-baseline-entry";
 
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 15] = [
         PARSE_SYNTAX,
         PARSE_ENCODING,
         PARSE_LIMIT,
@@ -44,6 +46,8 @@ pub mod builtin {
         PARSE_UNRESOLVED_EMBEDDED,
         TF_UNKNOWN_AT_PLAN,
         TF_UNFILLED_PLACEHOLDER,
+        TF_UNCHECKED_TEMPLATE,
+        TF_UNKNOWN_IN_CONFIGURATION,
         TOO_MANY_FINDINGS,
         UNUSED_IGNORE,
         INVALID_IGNORE,

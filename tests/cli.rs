@@ -484,15 +484,17 @@ fn sarif_uris_are_relative_to_the_repository_root() {
 #[test]
 fn a_run_that_checks_nothing_says_why() {
     let dir = temp_dir("nothing");
-    std::fs::write(dir.join("main.tf"), "resource \"aws_iam_policy\" \"p\" {\n  policy = \"{}\"\n}\n").unwrap();
+    std::fs::write(dir.join("terraform.tfvars"), "region = \"eu-west-1\"\n").unwrap();
+    std::fs::write(dir.join("user_data.tftpl"), "#!/bin/sh\necho ${name}\n").unwrap();
     std::fs::write(dir.join("serverless.yml"), "service: api\nprovider:\n  name: aws\n").unwrap();
     std::fs::write(dir.join("package.json"), "{\"name\": \"app\"}\n").unwrap();
     std::fs::write(dir.join("README.txt"), "hello\n").unwrap();
     let (out, code) = stdout_of(deploylint().arg("check").arg(&dir));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Nothing checked"), "{out}");
-    assert!(out.contains("1 Terraform file") && out.contains("main.tf") && out.contains("terraform show -json"), "{out}");
+    assert!(out.contains("1 Terraform file") && out.contains("terraform.tfvars") && out.contains("terraform show -json"), "{out}");
     assert!(out.contains("1 Serverless Framework file") && out.contains("serverless.yml"), "{out}");
+    assert!(out.contains("1 template (") && out.contains("user_data.tftpl"), "{out}");
     assert!(out.contains("1 other JSON/YAML file") && out.contains("package.json"), "{out}");
     assert!(out.contains("1 file of other types"), "{out}");
     assert!(!out.contains("No problems found"), "no silent zero: {out}");

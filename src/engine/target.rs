@@ -59,12 +59,14 @@ impl TargetKind {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    fn artifact_kind(self) -> ArtifactKind {
+    /// Whether targets of this kind are found in artifacts of `kind` (a plan's resources and a
+    /// configuration's are read alike).
+    fn reads(self, kind: ArtifactKind) -> bool {
         match self {
-            TargetKind::AslState | TargetKind::AslStateMachine => ArtifactKind::StateMachine,
-            TargetKind::IamStatement | TargetKind::IamPolicy => ArtifactKind::Policy,
-            TargetKind::CfnResource => ArtifactKind::Template,
-            TargetKind::TfResource => ArtifactKind::Plan,
+            TargetKind::AslState | TargetKind::AslStateMachine => kind == ArtifactKind::StateMachine,
+            TargetKind::IamStatement | TargetKind::IamPolicy => kind == ArtifactKind::Policy,
+            TargetKind::CfnResource => kind == ArtifactKind::Template,
+            TargetKind::TfResource => matches!(kind, ArtifactKind::Plan | ArtifactKind::Configuration),
         }
     }
 }
@@ -96,7 +98,7 @@ impl Target<'_> {
 #[must_use]
 pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterator<Item = Target<'n>> + 'n> {
     let artifact = model.artifact;
-    if artifact.kind != kind.artifact_kind() {
+    if !kind.reads(artifact.kind) {
         return Box::new(std::iter::empty());
     }
     let root: &Node = &artifact.root;

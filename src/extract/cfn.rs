@@ -326,7 +326,7 @@ fn push_document<'a>(
             }
             let Some((text, sub)) = embedded_text(&ctx.source.text, node) else { return };
             let what = format!("{location} of resource `{id}`");
-            match parse_embedded(&text, placeholders || sub, (&what, &location), ctx, out) {
+            match parse_embedded(&text, placeholders || sub, (&what, &location), &ctx.source, out) {
                 Some(parsed) => (Cow::Owned(parsed), Some(Box::new(text))),
                 None => return,
             }

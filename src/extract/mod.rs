@@ -9,6 +9,8 @@
 
 mod cfn;
 pub use cfn::intrinsic_text;
+mod tfconfig;
+pub use tfconfig::Modules;
 mod tfplan;
 pub use tfplan::{PlanResource, resources as plan_resources};
 
@@ -29,6 +31,14 @@ pub struct ArtifactCounts {
     pub policies: usize,
     pub templates: usize,
     pub plans: usize,
+    /// Terraform configuration files (`.tf`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub configurations: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ArtifactCounts {
@@ -37,6 +47,7 @@ impl ArtifactCounts {
         self.policies += other.policies;
         self.templates += other.templates;
         self.plans += other.plans;
+        self.configurations += other.configurations;
     }
 
     pub fn add(&mut self, kind: ArtifactKind) {
@@ -45,6 +56,7 @@ impl ArtifactCounts {
             ArtifactKind::Policy => self.policies += 1,
             ArtifactKind::Template => self.templates += 1,
             ArtifactKind::Plan => self.plans += 1,
+            ArtifactKind::Configuration => self.configurations += 1,
         }
     }
 }
@@ -55,6 +67,8 @@ pub enum ArtifactKind {
     Policy,
     Template,
     Plan,
+    /// A Terraform configuration file (`.tf`): its resources, as `tf.resource` rules read them.
+    Configuration,
 }
 
 /// What a policy is attached to, as far as the file says.
@@ -189,13 +203,25 @@ pub struct Context<'c> {
     pub roots: &'c [PathBuf],
     /// Bytes of `Fn::Join` text still allowed in this file (see [`MAX_JOIN_BYTES`]).
     pub join_budget: std::cell::Cell<usize>,
+    /// The Terraform modules of the run, read once each (a fresh read without).
+    pub modules: Option<&'c Modules>,
+    /// Files this one checked on their own behalf (a `templatefile()` template): a walk does
+    /// not check them again.
+    pub claimed: std::cell::RefCell<Vec<Reference>>,
 }
 
 impl<'c> Context<'c> {
     #[must_use]
     pub fn new(source: Arc<Source>, roots: &'c [PathBuf]) -> Self {
         let budget = MAX_JOIN_BYTES.saturating_add(source.text.len());
-        Self { source, roots, join_budget: std::cell::Cell::new(budget) }
+        Self { source, roots, join_budget: std::cell::Cell::new(budget), modules: None, claimed: std::cell::RefCell::default() }
+    }
+
+    /// The same context, reading Terraform modules through the run's `modules`.
+    #[must_use]
+    pub fn with_modules(mut self, modules: &'c Modules) -> Self {
+        self.modules = Some(modules);
+        self
     }
 }
 
@@ -232,6 +258,13 @@ impl<'a> Extraction<'a, '_> {
     fn push(&mut self, artifact: Artifact<'a>) {
         (self.emit)(artifact);
     }
+}
+
+/// Finds the artifacts of a Terraform configuration file and hands each to `emit`.
+pub fn extract_configuration<'a>(body: &crate::parse::hcl::Body, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'a>)) -> Extracted {
+    let mut out = Extraction { emit, findings: crate::finding::Sink::default(), recognised: false, references: Vec::new() };
+    tfconfig::extract(body, ctx, &mut out);
+    Extracted { findings: out.findings, recognised: out.recognised, references: out.references }
 }
 
 /// Finds the artifacts in one parsed document and hands each to `emit`.
@@ -384,18 +417,19 @@ impl Permission<'_> {
     }
 }
 
-/// Parses an embedded JSON document, reporting a parse failure as a finding at the mapped span.
+/// Parses an embedded JSON document, reporting a parse failure as a finding at the mapped span
+/// in `source` (the file the text maps into).
 /// `location` is the document's place in the file (`Resources.Flow.Properties.DefinitionString`):
 /// the findings' locator, so they keep their fingerprints when other documents change.
 fn parse_embedded(
     text: &EmbeddedText,
     placeholders: bool,
     (what, location): (&str, &str),
-    ctx: &Context<'_>,
+    source: &Arc<Source>,
     out: &mut Extraction<'_, '_>,
 ) -> Option<Node> {
     let mut findings = Vec::new();
-    let node = parse_embedded_document(text, placeholders, what, ctx, &mut findings);
+    let node = parse_embedded_document(text, placeholders, what, source, &mut findings);
     for mut finding in findings {
         location.clone_into(&mut finding.locator);
         out.findings.push(finding);
@@ -403,13 +437,19 @@ fn parse_embedded(
     node
 }
 
-fn parse_embedded_document(text: &EmbeddedText, placeholders: bool, what: &str, ctx: &Context<'_>, out: &mut Vec<Finding>) -> Option<Node> {
+fn parse_embedded_document(
+    text: &EmbeddedText,
+    placeholders: bool,
+    what: &str,
+    source: &Arc<Source>,
+    out: &mut Vec<Finding>,
+) -> Option<Node> {
     let trimmed = text.text.trim_start();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         out.push(Finding::new(
             builtin::PARSE_SYNTAX,
             Severity::Error,
-            &ctx.source,
+            source,
             text.map_span(Span::new(0, text.text.len())),
             format!("{what} is not a JSON document"),
         ));
@@ -418,7 +458,7 @@ fn parse_embedded_document(text: &EmbeddedText, placeholders: bool, what: &str, 
     match text.parse_json(json::Options { placeholders }) {
         Ok((node, dups)) => {
             for dup in dups {
-                out.push(Finding::duplicate_key(&ctx.source, &dup));
+                out.push(Finding::duplicate_key(source, &dup));
             }
             Some(node)
         }
@@ -430,7 +470,7 @@ fn parse_embedded_document(text: &EmbeddedText, placeholders: bool, what: &str, 
                 Finding::new(
                     builtin::PARSE_UNRESOLVED_EMBEDDED,
                     Severity::Note,
-                    &ctx.source,
+                    source,
                     err.span,
                     format!(
                         "{what} was not checked: with its intrinsic functions read as placeholders it does not parse ({})",
@@ -438,7 +478,7 @@ fn parse_embedded_document(text: &EmbeddedText, placeholders: bool, what: &str, 
                     ),
                 )
             } else {
-                Finding::new(rule, Severity::Error, &ctx.source, err.span, format!("{what}: {}", err.message))
+                Finding::new(rule, Severity::Error, source, err.span, format!("{what}: {}", err.message))
             };
             out.push(finding);
             None

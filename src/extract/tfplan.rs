@@ -102,8 +102,8 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                     let mut text = EmbeddedText::new(node.span);
                     text.push_string_node(&ctx.source.text, node);
                     let what = format!("`{key}`");
-                    unfilled_placeholders(&text, &key, ctx, out);
-                    if let Some(root) = parse_embedded(&text, false, (&what, &key), ctx, out) {
+                    unfilled_placeholders(&text, &key, &ctx.source, out);
+                    if let Some(root) = parse_embedded(&text, false, (&what, &key), &ctx.source, out) {
                         out.push(Artifact {
                             kind: attribute.kind,
                             root: Cow::Owned(root),
@@ -154,7 +154,12 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
 /// no substitution; a `templatefile()` variable spelt `$${…}`): one error per document, at the
 /// first, naming them all. IAM policy variables (`${aws:username}`, `${s3:prefix}`, `${*}`,
 /// `${?}`, `${$}`) are deployed literally on purpose.
-fn unfilled_placeholders(text: &EmbeddedText, key: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+pub(super) fn unfilled_placeholders(
+    text: &EmbeddedText,
+    key: &str,
+    source: &std::sync::Arc<crate::source::Source>,
+    out: &mut Extraction<'_, '_>,
+) {
     let found: Vec<(usize, usize, &str)> =
         super::placeholders(&text.text).filter(|(_, _, name)| !(name.contains(':') || matches!(*name, "*" | "?" | "$"))).collect();
     let Some(&(start, end, first)) = found.first() else { return };
@@ -165,7 +170,7 @@ fn unfilled_placeholders(text: &EmbeddedText, key: &str, ctx: &Context<'_>, out:
     let mut finding = Finding::new(
         builtin::TF_UNFILLED_PLACEHOLDER,
         Severity::Error,
-        &ctx.source,
+        source,
         text.map_span(Span::new(start, end)),
         format!(
             "`{key}` still holds {}{more}: Terraform deploys the text as written, so AWS sees `${{{}}}`, not a value",
@@ -243,7 +248,7 @@ fn policy_documents<'a>(doc: &'a Node, texts: &std::collections::HashSet<&str>, 
                 let mut embedded = EmbeddedText::new(node.span);
                 embedded.push_string_node(&ctx.source.text, node);
                 let what = format!("`{key}`");
-                if let Some(root) = parse_embedded(&embedded, false, (&what, &key), ctx, out) {
+                if let Some(root) = parse_embedded(&embedded, false, (&what, &key), &ctx.source, out) {
                     out.push(Artifact {
                         kind: ArtifactKind::Policy,
                         root: Cow::Owned(root),
@@ -458,7 +463,7 @@ fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
         "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" | "aws_iot_policy" => {
             vec![one("policy", ArtifactKind::Policy, PolicyKind::Identity)]
         }
-        kind if kind.starts_with("aws_") && !NOT_IAM_POLICIES.iter().any(|k| kind.contains(k)) => {
+        kind if resource_policy_type(kind) => {
             let names = instance.values.as_object().unwrap_or(&[]).iter().map(|e| &*e.key);
             let unknown_names = instance.after_unknown.and_then(Node::as_object).unwrap_or(&[]).iter().map(|e| &*e.key);
             let mut found: Vec<&str> = names.chain(unknown_names).filter(|n| is_policy_attribute(n)).collect();
@@ -485,7 +490,12 @@ const NOT_IAM_POLICIES: [&str; 7] = [
     "lb_cookie_stickiness_policy",
 ];
 
-fn is_policy_attribute(name: &str) -> bool {
+/// Whether a resource type's policy attributes are IAM policy documents.
+pub(super) fn resource_policy_type(kind: &str) -> bool {
+    kind.starts_with("aws_") && !NOT_IAM_POLICIES.iter().any(|k| kind.contains(k))
+}
+
+pub(super) fn is_policy_attribute(name: &str) -> bool {
     matches!(name, "policy" | "access_policies" | "policy_document" | "access_policy" | "key_policy" | "resource_policy")
 }
 

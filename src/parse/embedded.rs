@@ -11,6 +11,10 @@
 use super::{Node, ParseError, Value, json};
 use crate::source::Span;
 
+/// Places the characters of a value in the file: calls its argument with each character's
+/// UTF-8 length and file span, in order; false when it cannot.
+pub type Aligner<'a> = dyn FnMut(&mut dyn FnMut(usize, Span)) -> bool + 'a;
+
 #[derive(Debug, Default)]
 pub struct EmbeddedText {
     pub text: String,
@@ -49,17 +53,37 @@ impl EmbeddedText {
     pub fn push_string_node(&mut self, file_text: &str, node: &Node) {
         let Some(value) = node.as_str() else { return };
         let raw = file_text.get(node.span.start()..node.span.end()).unwrap_or("");
+        self.push_aligned(value, node.span, &mut |emit| align_into(raw, node.span.start(), value, emit));
+    }
+
+    /// Appends `value`, whose characters `align` places in the file: it calls its argument with
+    /// each character's UTF-8 length and file span, in order, and returns false when it cannot
+    /// match them, in which case every byte maps to `fallback`.
+    pub fn push_aligned(&mut self, value: &str, fallback: Span, align: &mut Aligner<'_>) {
         let (mark, text_start) = (self.runs.len(), self.text.len());
         let mut cursor = text_start;
-        let aligned = align_into(raw, node.span.start(), value, &mut |len, span| {
+        let aligned = align(&mut |len, span| {
             self.add_run(cursor, span, span.len() == len);
             cursor += len;
         });
         if !aligned {
             self.runs.truncate(mark);
-            self.add_run(text_start, node.span, false);
+            self.add_run(text_start, fallback, false);
         }
         self.text.push_str(value);
+    }
+
+    /// The text so far is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Appends the file's own text at `span`, byte for byte.
+    pub fn push_source(&mut self, file_text: &str, span: Span) {
+        let Some(text) = file_text.get(span.start()..span.end()) else { return };
+        self.add_run(self.text.len(), span, true);
+        self.text.push_str(text);
     }
 
     /// Appends text that has no source of its own, mapped to `span`.

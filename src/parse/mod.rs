@@ -6,6 +6,7 @@
 //! depth [`MAX_DEPTH`], YAML alias expansion [`yaml::MAX_ALIAS_NODES`].
 
 pub mod embedded;
+pub mod hcl;
 pub mod json;
 pub mod yaml;
 
@@ -147,6 +148,21 @@ impl KeyIndex {
 #[must_use]
 pub fn parse_source(source: &crate::source::Source) -> Parsed {
     let ext = source.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let name = source.path.file_name().and_then(|n| n.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    if ext == "tf" {
+        return match hcl::parse_body(&source.text) {
+            Ok((body, duplicates)) => {
+                Parsed { hcl: Some(Box::new(body)), duplicates, comments: hcl::comments(&source.text), ..Parsed::default() }
+            }
+            Err(mut error) => {
+                error.message = format!("invalid HCL: {}", error.message);
+                Parsed { error: Some(error), comments: hcl::comments(&source.text), ..Parsed::default() }
+            }
+        };
+    }
+    if is_template_name(&name) {
+        return parse_template_file(source);
+    }
     let start = source.content_start();
     let is_json = match ext.as_str() {
         "json" => true,
@@ -175,12 +191,55 @@ pub fn parse_source(source: &crate::source::Source) -> Parsed {
     parsed
 }
 
+/// Whether a file name is one of a Terraform template that renders JSON (`*.tftpl`,
+/// `*.json.tpl`, `*.asl.json.tpl`).
+#[must_use]
+pub fn is_template_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    std::path::Path::new(&name).extension().is_some_and(|e| e == "tftpl") || name.ends_with(".json.tpl")
+}
+
+/// A template file (`templatefile()`): the JSON it renders with every interpolation a
+/// placeholder and every directive's first branch, spans in the file. A template that does not
+/// render JSON is none of ours (a `user_data.tftpl` shell script); one whose directives keep
+/// it from parsing is [`Parsed::unchecked_template`], not an error.
+fn parse_template_file(source: &crate::source::Source) -> Parsed {
+    let template = match hcl::parse_template(&source.text) {
+        Ok(template) => template,
+        Err(mut error) => {
+            if !source.text[source.content_start()..].trim_start().starts_with(['{', '[']) {
+                return Parsed::default();
+            }
+            error.message = format!("invalid template: {}", error.message);
+            return Parsed { error: Some(error), ..Parsed::default() };
+        }
+    };
+    let mut text = embedded::EmbeddedText::new(Span::new(0, source.text.len()));
+    let mut directives = Vec::new();
+    hcl::render(&source.text, &template, false, &mut |_| None, &mut text, &mut directives);
+    if !text.text.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '[']) {
+        return Parsed::default();
+    }
+    match text.parse_json(json::Options { placeholders: true }) {
+        Ok((node, duplicates)) => Parsed { documents: vec![node], duplicates, ..Parsed::default() },
+        Err(_) if !directives.is_empty() => Parsed { unchecked_template: directives.first().copied(), ..Parsed::default() },
+        Err(mut error) => {
+            error.message = format!("invalid JSON (the template rendered with placeholders): {}", error.message);
+            Parsed { error: Some(error), ..Parsed::default() }
+        }
+    }
+}
+
 /// A parsed file: its documents (YAML may hold several), with what the parser noticed.
 #[derive(Debug, Default)]
 pub struct Parsed {
+    /// A Terraform configuration file's syntax tree (`.tf`), instead of documents.
+    pub hcl: Option<Box<hcl::Body>>,
+    /// A template whose directives keep it from rendering a document: the first directive.
+    pub unchecked_template: Option<Span>,
     pub documents: Vec<Node>,
     pub duplicates: Vec<DuplicateKey>,
-    /// Comments (YAML only) with their spans, text without the leading `#`.
+    /// Comments (YAML and HCL) with their spans, text without the comment marker.
     pub comments: Vec<(Span, String)>,
     /// Where parsing stopped, if it did: the documents before it are complete and kept.
     pub error: Option<ParseError>,

@@ -50,9 +50,13 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         files.len()
     };
     let a = &report.artifacts;
+    let configurations = match a.configurations {
+        0 => String::new(),
+        n => format!(", {n} Terraform configuration file{}", plural(n)),
+    };
     writeln!(
         out,
-        "Checked {} state machine{}, {} polic{}, {} template{}, {} plan{}.",
+        "Checked {} state machine{}, {} polic{}, {} template{}, {} plan{}{configurations}.",
         a.state_machines,
         plural(a.state_machines),
         a.policies,

@@ -1,0 +1,1304 @@
+//! Terraform configuration (`.tf`): the documents a configuration writes, read before any plan
+//! exists.
+//!
+//! A resource's document attribute (`aws_sfn_state_machine.definition`, `aws_iam_policy.policy`,
+//! `aws_iam_role.assume_role_policy` and `inline_policy`, resource policies) is read whatever
+//! spells it: a quoted JSON string or a heredoc (mapped back through escapes and indentation),
+//! `jsonencode({…})` (the HCL object read as the JSON it encodes, its spans on the HCL),
+//! `file("x.json")` and `templatefile("x.tftpl", {…})` of a file inside the checked tree (the
+//! findings then point into that file), a local value, a root module's variable default or
+//! `*.tfvars` value. `data "aws_iam_policy_document"` blocks are policies of their own, their
+//! statements written as blocks; the attributes that refer to them are not read twice.
+//!
+//! Values come from the module (the files of the folder): `locals`, and in a root module
+//! (one with a `provider` or `terraform` block, or `*.tfvars`) variable defaults and
+//! `terraform.tfvars`/`*.auto.tfvars`. A module's variables, other resources' attributes and
+//! anything computed are placeholders (`${aws_lambda_function.x.arn}`), never errors. What
+//! cannot be read at all (a `dynamic` block over a variable, a document from a module output)
+//! is a note, so that a clean report is not read as a checked document.
+//!
+//! The file also becomes a [`ArtifactKind::Configuration`] whose resources `tf.resource` rules
+//! read as `{address, type, values}`, as they read a plan's.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, Reference, Substitutions, parse_embedded};
+use crate::discover::Resolved;
+use crate::finding::{Finding, Severity};
+use crate::parse::embedded::EmbeddedText;
+use crate::parse::hcl::{self, Block, Body, Expression, Structure, span_of};
+use crate::parse::{Entry, Node, Value};
+use crate::rule::builtin;
+use crate::source::{Source, Span};
+
+use hcl_edit::expr::{ObjectKey, TraversalOperator};
+
+/// How deep references are followed (`local.a` → `local.b` → …) before a value is a placeholder.
+const MAX_REFERENCE_DEPTH: usize = 16;
+
+/// The modules (folders) of one run, each read once however many of its files are checked.
+#[derive(Default)]
+pub struct Modules {
+    scopes: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<Module>>>>>,
+}
+
+impl std::fmt::Debug for Modules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Modules")
+    }
+}
+
+impl Modules {
+    /// The module of the folder `dir`, read on first use.
+    fn get(&self, dir: &Path, roots: &[PathBuf]) -> Arc<Module> {
+        let cell = {
+            let mut scopes = self.scopes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            scopes.entry(dir.to_path_buf()).or_default().clone()
+        };
+        cell.get_or_init(|| Arc::new(Module::read(dir, roots))).clone()
+    }
+}
+
+/// A named value of the module: the file it is written in and its expression.
+struct Def {
+    file: usize,
+    expr: Expression,
+}
+
+/// What the files of one folder define.
+#[derive(Default)]
+pub struct Module {
+    files: Vec<Arc<Source>>,
+    locals: HashMap<String, Def>,
+    /// Variable values: a `*.tfvars` value, else the default (root modules only).
+    variables: HashMap<String, Def>,
+    /// `data "aws_iam_policy_document"` names, with what the configuration attaches them as.
+    documents: HashMap<String, PolicyKind>,
+}
+
+impl Module {
+    /// The module of the folder `dir`: its `.tf` files, `terraform.tfvars` and `*.auto.tfvars`
+    /// (those inside `roots` that parse; the others are reported where they are checked).
+    fn read(dir: &Path, roots: &[PathBuf]) -> Self {
+        Self::build(Self::files(dir, roots))
+    }
+
+    fn files(dir: &Path, roots: &[PathBuf]) -> Vec<(Arc<Source>, Body)> {
+        let mut files = Vec::new();
+        let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else { return files };
+        let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+        names.sort();
+        for name in names {
+            if !(Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")) || is_tfvars(&name)) {
+                continue;
+            }
+            let Resolved::Inside(path) = crate::discover::resolve_inside(dir, Path::new(&name), roots) else { continue };
+            let Ok(bytes) = crate::discover::read_limited(&path) else { continue };
+            let Ok(source) = Source::from_bytes(dir.join(&name), bytes) else { continue };
+            let Ok((body, _)) = hcl::parse_body(&source.text) else { continue };
+            files.push((Arc::new(source), body));
+        }
+        files
+    }
+
+    fn build(files: Vec<(Arc<Source>, Body)>) -> Self {
+        let mut module = Module::default();
+        let mut bodies: Vec<(usize, Body, bool)> = Vec::new();
+        for (source, body) in files {
+            let tfvars = source.path.file_name().and_then(|n| n.to_str()).is_some_and(is_tfvars);
+            bodies.push((module.files.len(), body, tfvars));
+            module.files.push(source);
+        }
+        let root = bodies.iter().any(|(_, body, tfvars)| {
+            *tfvars || body.iter().any(|s| matches!(s, Structure::Block(b) if matches!(b.ident.as_str(), "provider" | "terraform")))
+        });
+        let mut tfvars_values = Vec::new();
+        for (file, body, tfvars) in bodies {
+            if tfvars {
+                for structure in body {
+                    if let Structure::Attribute(a) = structure {
+                        tfvars_values.push((a.key.as_str().to_string(), Def { file, expr: a.value }));
+                    }
+                }
+                continue;
+            }
+            let mut uses = Vec::new();
+            for structure in &body {
+                if let Structure::Block(block) = structure {
+                    collect_document_uses(block, &mut uses);
+                }
+            }
+            for (name, kind) in uses {
+                let known = module.documents.entry(name).or_insert(kind);
+                if kind == PolicyKind::Trust || *known == PolicyKind::Unknown {
+                    *known = kind;
+                }
+            }
+            for structure in body {
+                let Structure::Block(block) = structure else { continue };
+                match (block.ident.as_str(), labels(&block).as_slice()) {
+                    ("locals", []) => {
+                        for s in block.body {
+                            if let Structure::Attribute(a) = s {
+                                module.locals.insert(a.key.as_str().to_string(), Def { file, expr: a.value });
+                            }
+                        }
+                    }
+                    ("variable", [name]) if root => {
+                        let name = name.clone();
+                        for s in block.body {
+                            if let Structure::Attribute(a) = s
+                                && a.key.as_str() == "default"
+                            {
+                                module.variables.entry(name.clone()).or_insert(Def { file, expr: a.value });
+                            }
+                        }
+                    }
+                    ("data", [kind, name]) if kind == "aws_iam_policy_document" => {
+                        module.documents.entry(name.clone()).or_insert(PolicyKind::Unknown);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if root {
+            module.variables.extend(tfvars_values);
+        }
+        module
+    }
+}
+
+fn is_tfvars(name: &str) -> bool {
+    name == "terraform.tfvars" || name.ends_with(".auto.tfvars")
+}
+
+/// The labels of a block, as text.
+fn labels(block: &Block) -> Vec<String> {
+    block.labels.iter().map(|l| l.as_str().to_string()).collect()
+}
+
+/// What each `data.aws_iam_policy_document.<name>` a block refers to is attached as: a trust
+/// policy (`assume_role_policy`), an identity policy (`aws_iam_policy.policy`, inline
+/// policies), a resource policy (any other resource's policy attribute).
+fn collect_document_uses(block: &Block, out: &mut Vec<(String, PolicyKind)>) {
+    let resource_type = labels(block).first().cloned().unwrap_or_default();
+    let resource = block.ident.as_str() == "resource";
+    let mut stack: Vec<(&Body, bool)> = vec![(&block.body, false)];
+    while let Some((body, nested)) = stack.pop() {
+        for structure in body {
+            match structure {
+                Structure::Attribute(a) => {
+                    let kind = match a.key.as_str() {
+                        "assume_role_policy" => PolicyKind::Trust,
+                        "policy" if resource && (nested || identity_type(&resource_type)) => PolicyKind::Identity,
+                        name if resource && super::tfplan::is_policy_attribute(name) => PolicyKind::Resource,
+                        _ => PolicyKind::Unknown,
+                    };
+                    let mut refs = Vec::new();
+                    references(&a.value, &mut refs);
+                    for r in refs {
+                        if let [data, doc, name, ..] = r.as_slice()
+                            && data == "data"
+                            && doc == "aws_iam_policy_document"
+                        {
+                            out.push((name.clone(), kind));
+                        }
+                    }
+                }
+                Structure::Block(b) => stack.push((&b.body, true)),
+            }
+        }
+    }
+}
+
+fn identity_type(kind: &str) -> bool {
+    matches!(kind, "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy")
+}
+
+/// The references in an expression, as their attribute names (`["data",
+/// "aws_iam_policy_document", "x", "json"]`), for the leading names of each traversal.
+fn references(expr: &Expression, out: &mut Vec<Vec<String>>) {
+    match expr {
+        Expression::Variable(v) => out.push(vec![v.as_str().to_string()]),
+        Expression::Traversal(t) => {
+            if let Expression::Variable(v) = &t.expr {
+                let mut names = vec![v.as_str().to_string()];
+                for op in &t.operators {
+                    match &**op {
+                        TraversalOperator::GetAttr(name) => names.push(name.as_str().to_string()),
+                        _ => break,
+                    }
+                }
+                out.push(names);
+            } else {
+                references(&t.expr, out);
+            }
+            for op in &t.operators {
+                if let TraversalOperator::Index(index) = &**op {
+                    references(index, out);
+                }
+            }
+        }
+        Expression::Array(items) => items.iter().for_each(|e| references(e, out)),
+        Expression::Object(object) => {
+            for (key, value) in object {
+                if let ObjectKey::Expression(k) = key {
+                    references(k, out);
+                }
+                references(value.expr(), out);
+            }
+        }
+        Expression::StringTemplate(t) => template_references(t, out),
+        Expression::HeredocTemplate(h) => template_references(&h.template, out),
+        Expression::Parenthesis(p) => references(p.inner(), out),
+        Expression::Conditional(c) => {
+            references(&c.cond_expr, out);
+            references(&c.true_expr, out);
+            references(&c.false_expr, out);
+        }
+        Expression::FuncCall(f) => f.args.iter().for_each(|e| references(e, out)),
+        Expression::UnaryOp(u) => references(&u.expr, out),
+        Expression::BinaryOp(b) => {
+            references(&b.lhs_expr, out);
+            references(&b.rhs_expr, out);
+        }
+        Expression::ForExpr(f) => {
+            references(&f.intro.collection_expr, out);
+            if let Some(k) = &f.key_expr {
+                references(k, out);
+            }
+            references(&f.value_expr, out);
+        }
+        Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+    }
+}
+
+fn template_references(template: &hcl::Template, out: &mut Vec<Vec<String>>) {
+    for element in template {
+        match element {
+            hcl::Element::Interpolation(i) => references(&i.expr, out),
+            hcl::Element::Directive(d) => match &**d {
+                hcl::Directive::If(d) => {
+                    references(&d.if_expr.cond_expr, out);
+                    template_references(&d.if_expr.template, out);
+                    if let Some(e) = &d.else_expr {
+                        template_references(&e.template, out);
+                    }
+                }
+                hcl::Directive::For(d) => {
+                    references(&d.for_expr.collection_expr, out);
+                    template_references(&d.for_expr.template, out);
+                }
+            },
+            hcl::Element::Literal(_) => {}
+        }
+    }
+}
+
+/// A value known from the configuration alone.
+#[derive(Clone, Debug)]
+enum Lit {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    List(Vec<Lit>),
+    Map(Vec<(String, Lit)>),
+}
+
+impl Lit {
+    /// The text a template interpolation of it gives, for a scalar.
+    fn text(&self) -> Option<String> {
+        match self {
+            Lit::Str(s) => Some(s.clone()),
+            Lit::Num(n) => Some(number_text(*n)),
+            Lit::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Lit> {
+        match self {
+            Lit::Map(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            Lit::List(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        }
+    }
+
+    /// The node for it, every part at `span` (where the configuration uses it).
+    fn node(&self, span: Span) -> Node {
+        let value = match self {
+            Lit::Null => Value::Null,
+            Lit::Bool(b) => Value::Bool(*b),
+            Lit::Num(n) => Value::Number(*n),
+            Lit::Str(s) => Value::String(s.as_str().into()),
+            Lit::List(items) => Value::Array(items.iter().map(|i| i.node(span)).collect()),
+            Lit::Map(entries) => {
+                Value::Object(entries.iter().map(|(k, v)| Entry { key: k.as_str().into(), key_span: span, value: v.node(span) }).collect())
+            }
+        };
+        Node::new(value, span)
+    }
+}
+
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
+}
+
+/// Reads expressions of one module: values, nodes and documents.
+struct Eval<'m> {
+    module: &'m Module,
+    /// The file being checked, and its index among the module's files (if it is one).
+    source: &'m Arc<Source>,
+    here: Option<usize>,
+    /// Names bound by a `dynamic` block's iterator or a template's variables, innermost last.
+    bindings: Vec<(String, Lit)>,
+    depth: std::cell::Cell<usize>,
+}
+
+/// Where an expression is written: the file's text, and whether it is the file being checked.
+#[derive(Clone, Copy)]
+struct At<'t> {
+    text: &'t str,
+    /// For an expression of another file: the span in the checked file that stands for it.
+    instead: Option<Span>,
+}
+
+/// A document an attribute holds.
+enum Doc {
+    /// Text to parse as JSON, mapped into `source`; `directives` are template directives met
+    /// on the way; `raw` when nothing fills its `${…}` (`file()`).
+    Text { source: Arc<Source>, text: EmbeddedText, directives: Vec<Span>, raw: bool },
+    /// A tree already (`jsonencode`), its spans in `source`.
+    Tree { source: Arc<Source>, root: Node },
+    /// Checked where it is written (a policy document data source).
+    Elsewhere,
+    /// Not known from the configuration: why, and where.
+    Unknown(String, Span),
+    /// A file that cannot be read: the finding.
+    Problem(Box<Finding>),
+}
+
+impl<'m> Eval<'m> {
+    fn new(module: &'m Module, source: &'m Arc<Source>) -> Self {
+        let name = source.path.file_name();
+        let here = module.files.iter().position(|f| f.path.file_name() == name && f.text == source.text);
+        Self { module, source, here, bindings: Vec::new(), depth: std::cell::Cell::new(0) }
+    }
+
+    fn here(&self) -> At<'m> {
+        At { text: &self.source.text, instead: None }
+    }
+
+    /// A named value of the module: its expression and where it is written, seen from `at`.
+    fn def(&self, def: &'m Def, at: At<'_>, span: Span) -> (&'m Expression, At<'m>) {
+        let text = &self.module.files[def.file].text;
+        if Some(def.file) == self.here && at.instead.is_none() {
+            (&def.expr, At { text, instead: None })
+        } else {
+            (&def.expr, At { text, instead: Some(at.instead.unwrap_or(span)) })
+        }
+    }
+
+    /// Follows a reference one level deeper, or None past [`MAX_REFERENCE_DEPTH`].
+    fn deeper<T>(&self, f: impl FnOnce() -> Option<T>) -> Option<T> {
+        let depth = self.depth.get();
+        if depth >= MAX_REFERENCE_DEPTH {
+            return None;
+        }
+        self.depth.set(depth + 1);
+        let out = f();
+        self.depth.set(depth);
+        out
+    }
+
+    /// The definition a reference names: (`local.x`, rest) or (`var.x`, rest), with the
+    /// attribute and index steps after it.
+    fn named<'e>(&self, expr: &'e Expression) -> Option<(&'m Def, &'e [hcl_edit::Decorated<TraversalOperator>])> {
+        let Expression::Traversal(t) = expr else { return None };
+        let Expression::Variable(root) = &t.expr else { return None };
+        let (first, rest) = t.operators.split_first()?;
+        let TraversalOperator::GetAttr(name) = &**first else { return None };
+        let def = match root.as_str() {
+            "local" => self.module.locals.get(name.as_str())?,
+            "var" => self.module.variables.get(name.as_str())?,
+            _ => return None,
+        };
+        Some((def, rest))
+    }
+
+    /// The value of an expression, when the configuration alone says it.
+    fn lit(&self, expr: &Expression) -> Option<Lit> {
+        Some(match expr {
+            Expression::Null(_) => Lit::Null,
+            Expression::Bool(b) => Lit::Bool(*b.value()),
+            Expression::Number(n) => Lit::Num(n.as_f64()?),
+            Expression::String(s) => Lit::Str(s.value().clone()),
+            Expression::StringTemplate(t) => Lit::Str(self.lit_template(t)?),
+            Expression::HeredocTemplate(h) => Lit::Str(self.lit_template(&h.template)?),
+            Expression::Array(items) => Lit::List(items.iter().map(|e| self.lit(e)).collect::<Option<_>>()?),
+            Expression::Object(object) => {
+                let mut entries = Vec::new();
+                for (key, value) in object {
+                    let key = match key {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(e) => self.lit(e)?.text()?,
+                    };
+                    entries.push((key, self.lit(value.expr())?));
+                }
+                Lit::Map(entries)
+            }
+            Expression::Parenthesis(p) => self.lit(p.inner())?,
+            Expression::Variable(v) => self.bindings.iter().rev().find(|(n, _)| n == v.as_str())?.1.clone(),
+            Expression::Traversal(t) => {
+                if let Some((def, rest)) = self.named(expr) {
+                    let value = self.deeper(|| self.lit(&def.expr))?;
+                    return self.steps(value, rest);
+                }
+                match &t.expr {
+                    Expression::Variable(v) if v.as_str() == "path" => Lit::Str(".".into()),
+                    _ => {
+                        let value = self.lit(&t.expr)?;
+                        return self.steps(value, &t.operators);
+                    }
+                }
+            }
+            Expression::FuncCall(call) => {
+                let args: Vec<&Expression> = call.args.iter().collect();
+                match (call.name.name.as_str(), args.as_slice()) {
+                    ("tolist" | "toset" | "tostring" | "tomap", [one]) => self.lit(one)?,
+                    ("lower", [one]) => Lit::Str(self.lit(one)?.text()?.to_lowercase()),
+                    ("upper", [one]) => Lit::Str(self.lit(one)?.text()?.to_uppercase()),
+                    ("concat", _) => {
+                        let mut all = Vec::new();
+                        for a in args {
+                            let Lit::List(items) = self.lit(a)? else { return None };
+                            all.extend(items);
+                        }
+                        Lit::List(all)
+                    }
+                    ("merge", _) => {
+                        let mut all = Vec::new();
+                        for a in args {
+                            let Lit::Map(entries) = self.lit(a)? else { return None };
+                            all.extend(entries);
+                        }
+                        Lit::Map(all)
+                    }
+                    ("join", [sep, list]) => {
+                        let sep = self.lit(sep)?.text()?;
+                        let Lit::List(items) = self.lit(list)? else { return None };
+                        Lit::Str(items.iter().map(Lit::text).collect::<Option<Vec<_>>>()?.join(&sep))
+                    }
+                    _ => return None,
+                }
+            }
+            Expression::Conditional(_) | Expression::UnaryOp(_) | Expression::BinaryOp(_) | Expression::ForExpr(_) => return None,
+        })
+    }
+
+    fn steps(&self, mut value: Lit, steps: &[hcl_edit::Decorated<TraversalOperator>]) -> Option<Lit> {
+        for step in steps {
+            value = match &**step {
+                TraversalOperator::GetAttr(name) => value.get(name.as_str())?.clone(),
+                TraversalOperator::Index(index) => value.get(&self.lit(index)?.text()?)?.clone(),
+                TraversalOperator::LegacyIndex(i) => value.get(&i.value().to_string())?.clone(),
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+
+    fn lit_template(&self, template: &hcl::Template) -> Option<String> {
+        let mut out = String::new();
+        for element in template {
+            match element {
+                hcl::Element::Literal(l) => out.push_str(l.value()),
+                hcl::Element::Interpolation(i) => out.push_str(&self.lit(&i.expr)?.text()?),
+                hcl::Element::Directive(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// A placeholder node for an expression whose value is not known here.
+    fn placeholder(expr: &Expression, at: At<'_>) -> Node {
+        let span = span_of(expr);
+        Node::new(Value::String(hcl::placeholder(at.text, span).into()), at.instead.unwrap_or(span))
+    }
+
+    /// The JSON an expression encodes (`jsonencode`'s argument), as a tree with the spans of
+    /// the HCL (or all at `at.instead` for an expression of another file).
+    fn node(&self, expr: &Expression, at: At<'_>) -> Node {
+        let span = at.instead.unwrap_or_else(|| span_of(expr));
+        let value = match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => n.as_f64().map_or(Value::Null, Value::Number),
+            Expression::String(s) => Value::String(s.value().as_str().into()),
+            Expression::StringTemplate(t) => Value::String(self.text_of(t, at).into()),
+            Expression::HeredocTemplate(h) => Value::String(self.text_of(&h.template, at).into()),
+            Expression::Array(items) => Value::Array(items.iter().map(|e| self.node(e, at)).collect()),
+            Expression::Object(object) => {
+                let mut entries = Vec::new();
+                for (key, value) in object {
+                    let (name, key_span) = match key {
+                        ObjectKey::Ident(i) => (i.as_str().to_string(), span_of(i)),
+                        ObjectKey::Expression(Expression::Parenthesis(p)) => match self.lit(p.inner()).and_then(|l| l.text()) {
+                            Some(t) => (t, span_of(p.inner())),
+                            None => (hcl::placeholder(at.text, span_of(p.inner())), span_of(p.inner())),
+                        },
+                        ObjectKey::Expression(e) => match self.lit(e).and_then(|l| l.text()) {
+                            Some(t) => (t, span_of(e)),
+                            None => (hcl::placeholder(at.text, span_of(e)), span_of(e)),
+                        },
+                    };
+                    let key_span = at.instead.unwrap_or(key_span);
+                    entries.push(Entry { key: name.into(), key_span, value: self.node(value.expr(), at) });
+                }
+                Value::Object(entries)
+            }
+            Expression::Parenthesis(p) => return self.node(p.inner(), at),
+            Expression::Variable(_) => match self.lit(expr) {
+                Some(lit) => return lit.node(span),
+                None => return Self::placeholder(expr, at),
+            },
+            Expression::Traversal(_) => {
+                if let Some((def, [])) = self.named(expr) {
+                    let (inner, inner_at) = self.def(def, at, span);
+                    if let Some(node) = self.deeper(|| Some(self.node(inner, inner_at))) {
+                        return node;
+                    }
+                }
+                match self.lit(expr) {
+                    Some(lit) => return lit.node(span),
+                    None => return Self::placeholder(expr, at),
+                }
+            }
+            Expression::FuncCall(call) => {
+                let args: Vec<&Expression> = call.args.iter().collect();
+                match (call.name.name.as_str(), args.as_slice()) {
+                    ("tolist" | "toset" | "tomap", [one]) => return self.node(one, at),
+                    ("concat", _) => {
+                        let parts: Vec<Node> = args.iter().map(|a| self.node(a, at)).collect();
+                        if parts.iter().all(|p| p.as_array().is_some()) {
+                            Value::Array(
+                                parts
+                                    .into_iter()
+                                    .flat_map(|p| if let Value::Array(items) = p.value { items } else { Vec::new() })
+                                    .collect(),
+                            )
+                        } else {
+                            return Self::placeholder(expr, at);
+                        }
+                    }
+                    ("merge", _) => {
+                        let parts: Vec<Node> = args.iter().map(|a| self.node(a, at)).collect();
+                        if parts.iter().all(|p| p.as_object().is_some()) {
+                            Value::Object(
+                                parts.into_iter().flat_map(|p| if let Value::Object(e) = p.value { e } else { Vec::new() }).collect(),
+                            )
+                        } else {
+                            return Self::placeholder(expr, at);
+                        }
+                    }
+                    _ => match self.lit(expr) {
+                        Some(lit) => return lit.node(span),
+                        None => return Self::placeholder(expr, at),
+                    },
+                }
+            }
+            Expression::Conditional(_) | Expression::UnaryOp(_) | Expression::BinaryOp(_) | Expression::ForExpr(_) => {
+                return self.lit(expr).map_or_else(|| Self::placeholder(expr, at), |lit| lit.node(span));
+            }
+        };
+        Node::new(value, span)
+    }
+
+    /// The text of a template as a value: literals as written, interpolations by their value
+    /// or as placeholders, directives by their first branch.
+    fn text_of(&self, template: &hcl::Template, at: At<'_>) -> String {
+        let mut out = String::new();
+        for element in template {
+            match element {
+                hcl::Element::Literal(l) => out.push_str(l.value()),
+                hcl::Element::Interpolation(i) => match self.lit(&i.expr).and_then(|l| l.text()) {
+                    Some(t) => out.push_str(&t),
+                    None => out.push_str(&hcl::placeholder(at.text, span_of(i))),
+                },
+                hcl::Element::Directive(d) => {
+                    let inner = match &**d {
+                        hcl::Directive::If(d) => &d.if_expr.template,
+                        hcl::Directive::For(d) => &d.for_expr.template,
+                    };
+                    out.push_str(&self.text_of(inner, at));
+                }
+            }
+        }
+        out
+    }
+
+    /// A template interpolation's text when its value is known and can stand anywhere in a
+    /// JSON string (no quotes, backslashes or control characters).
+    fn interpolated(&self, expr: &Expression) -> Option<String> {
+        self.lit(expr).and_then(|l| l.text()).filter(|t| !t.contains(['"', '\\']) && !t.contains(char::is_control))
+    }
+
+    /// The document an attribute's expression holds.
+    fn document(&self, expr: &Expression, at: At<'_>, ctx: &Context<'_>) -> Doc {
+        let span = at.instead.unwrap_or_else(|| span_of(expr));
+        let source_of = |at: At<'_>| {
+            let checked = self.here.is_some_and(|h| std::ptr::eq(self.module.files[h].text.as_str(), at.text));
+            if at.instead.is_some() && !checked {
+                self.module.files.iter().find(|f| std::ptr::eq(f.text.as_str(), at.text)).cloned().unwrap_or_else(|| self.source.clone())
+            } else {
+                self.source.clone()
+            }
+        };
+        match expr {
+            // A document written in another file of the module is read there, spans and all.
+            _ if at.instead.is_some() && !matches!(expr, Expression::Traversal(_)) => {
+                let source = source_of(at);
+                let own = At { text: at.text, instead: None };
+                let inner =
+                    Eval { module: self.module, source: &source, here: None, bindings: self.bindings.clone(), depth: self.depth.clone() };
+                match inner.document(expr, own, ctx) {
+                    Doc::Unknown(why, _) => Doc::Unknown(why, span),
+                    other => other,
+                }
+            }
+            Expression::String(s) => {
+                let mut text = EmbeddedText::new(span);
+                hcl::push_string(at.text, s.value(), span_of(expr), &mut text);
+                Doc::Text { source: source_of(at), text, directives: Vec::new(), raw: false }
+            }
+            Expression::StringTemplate(t) => self.rendered(t, true, span, source_of(at)),
+            Expression::HeredocTemplate(h) => self.rendered(&h.template, false, span, source_of(at)),
+            Expression::Parenthesis(p) => self.document(p.inner(), at, ctx),
+            Expression::FuncCall(call) => {
+                let args: Vec<&Expression> = call.args.iter().collect();
+                match (call.name.name.as_str(), args.as_slice()) {
+                    ("jsonencode", [value]) => Doc::Tree { source: source_of(at), root: self.node(value, at) },
+                    ("file" | "templatefile", [path]) => self.file(path, None, span, ctx),
+                    ("templatefile", [path, vars]) => self.file(path, Some(vars), span, ctx),
+                    (name, _) => Doc::Unknown(format!("it is the result of `{name}()`"), span),
+                }
+            }
+            Expression::Traversal(t) => {
+                let mut refs = Vec::new();
+                references(expr, &mut refs);
+                if let Some([data, doc, name, ..]) = refs.first().map(Vec::as_slice)
+                    && data == "data"
+                    && doc == "aws_iam_policy_document"
+                    && self.module.documents.contains_key(name)
+                {
+                    return Doc::Elsewhere;
+                }
+                if let Some((def, [])) = self.named(expr) {
+                    let (inner, inner_at) = self.def(def, at, span);
+                    if let Some(doc) = self.deeper(|| Some(self.document(inner, inner_at, ctx))) {
+                        return doc;
+                    }
+                }
+                let what = match &t.expr {
+                    Expression::Variable(v) if v.as_str() == "var" => "a variable this module is given",
+                    Expression::Variable(v) if v.as_str() == "module" => "a module's output",
+                    Expression::Variable(v) if v.as_str() == "data" => "a data source, read at plan time",
+                    _ => "another resource's attribute",
+                };
+                let source = at.text.get(span_of(expr).start()..span_of(expr).end()).unwrap_or("");
+                Doc::Unknown(format!("it is `{}`, {what}", crate::finding::shortened(source, 80)), span)
+            }
+            Expression::Variable(_) => Doc::Unknown("it is a value given at run time".into(), span),
+            _ => Doc::Unknown("it is computed".into(), span),
+        }
+    }
+
+    fn rendered(&self, template: &hcl::Template, quoted: bool, span: Span, source: Arc<Source>) -> Doc {
+        let mut text = EmbeddedText::new(span);
+        let mut directives = Vec::new();
+        hcl::render(&source.text, template, quoted, &mut |e| self.interpolated(e), &mut text, &mut directives);
+        Doc::Text { source, text, directives, raw: false }
+    }
+
+    /// `file(path)` or `templatefile(path, vars)`: the file inside the checked tree, its
+    /// findings there. A template's variables with literal values are filled in; the others
+    /// stay placeholders.
+    fn file(&self, path: &Expression, vars: Option<&Expression>, span: Span, ctx: &Context<'_>) -> Doc {
+        let Some(relative) = self.lit(path).and_then(|l| l.text()) else {
+            return Doc::Unknown("it reads a file whose path is computed".into(), span);
+        };
+        let dir = self.source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let shown = crate::finding::shortened(&relative, 200).into_owned();
+        let problem =
+            |message: String| Doc::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, self.source, span, message)));
+        let canonical = match crate::discover::resolve_inside(dir, Path::new(&relative), ctx.roots) {
+            Resolved::Inside(canonical) if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) => canonical,
+            Resolved::Inside(_) => return problem(format!("`{shown}` is not a regular file")),
+            Resolved::Outside => return Doc::Unknown(format!("it reads `{shown}`, outside the checked tree"), span),
+            Resolved::Missing => return problem(format!("`{shown}` does not exist")),
+            Resolved::Unreadable(err) => return problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err))),
+        };
+        let display = crate::discover::display_path(&dir.join(&relative));
+        let source = match crate::discover::read_limited(&canonical).map(|bytes| Source::from_bytes(display.clone(), bytes)) {
+            Ok(Ok(source)) => Arc::new(source),
+            Ok(Err((prefix, err))) => return Doc::Problem(Box::new(Finding::unreadable_text(&Arc::new(prefix), &err))),
+            Err(err) => return problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err))),
+        };
+        ctx.claimed.borrow_mut().push(Reference { canonical, display });
+        let whole = Span::new(source.content_start(), source.text.len());
+        let Some(vars) = vars else {
+            let mut text = EmbeddedText::new(whole);
+            text.push_source(&source.text, whole);
+            return Doc::Text { source, text, directives: Vec::new(), raw: true };
+        };
+        let template = match hcl::parse_template(&source.text) {
+            Ok(t) => t,
+            Err(err) => {
+                return Doc::Problem(Box::new(Finding::new(
+                    builtin::PARSE_SYNTAX,
+                    Severity::Error,
+                    &source,
+                    err.span,
+                    format!("invalid template: {}", err.message),
+                )));
+            }
+        };
+        let bound: Vec<(String, Lit)> = match vars {
+            Expression::Object(object) => object
+                .iter()
+                .filter_map(|(k, v)| {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(e) => self.lit(e)?.text()?,
+                    };
+                    Some((key, self.lit(v.expr())?))
+                })
+                .collect(),
+            other => match self.lit(other) {
+                Some(Lit::Map(entries)) => entries,
+                _ => Vec::new(),
+            },
+        };
+        let scope = Eval { module: self.module, source: &source, here: None, bindings: bound, depth: self.depth.clone() };
+        let mut text = EmbeddedText::new(whole);
+        let mut directives = Vec::new();
+        hcl::render(&source.text, &template, false, &mut |e| scope.template_value(e), &mut text, &mut directives);
+        Doc::Text { source: source.clone(), text, directives, raw: false }
+    }
+
+    /// In a template file, `${name}` is a variable of the call; literal values fill in.
+    fn template_value(&self, expr: &Expression) -> Option<String> {
+        match expr {
+            Expression::Variable(_) | Expression::Traversal(_) => self.interpolated(expr),
+            _ => None,
+        }
+    }
+}
+
+/// The attributes of a resource block that hold documents: (path, kind, policy kind).
+/// A path to an attribute: names, with the index of the block for a nested block.
+type AttributePath = Vec<(String, Option<usize>)>;
+
+fn document_attributes(kind: &str, body: &Body) -> Vec<(AttributePath, ArtifactKind, PolicyKind)> {
+    let mut out = Vec::new();
+    let attribute = |name: &str| body.iter().any(|s| matches!(s, Structure::Attribute(a) if a.key.as_str() == name));
+    match kind {
+        "aws_sfn_state_machine" => out.push((vec![("definition".to_string(), None)], ArtifactKind::StateMachine, PolicyKind::Unknown)),
+        "aws_iam_role" => {
+            out.push((vec![("assume_role_policy".to_string(), None)], ArtifactKind::Policy, PolicyKind::Trust));
+            let blocks = body.iter().filter(|s| matches!(s, Structure::Block(b) if b.ident.as_str() == "inline_policy")).count();
+            for i in 0..blocks {
+                out.push((
+                    vec![("inline_policy".to_string(), Some(i)), ("policy".to_string(), None)],
+                    ArtifactKind::Policy,
+                    PolicyKind::Identity,
+                ));
+            }
+        }
+        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" | "aws_iot_policy" => {
+            out.push((vec![("policy".to_string(), None)], ArtifactKind::Policy, PolicyKind::Identity));
+        }
+        kind if super::tfplan::resource_policy_type(kind) => {
+            for s in body {
+                if let Structure::Attribute(a) = s
+                    && super::tfplan::is_policy_attribute(a.key.as_str())
+                {
+                    out.push((vec![(a.key.as_str().to_string(), None)], ArtifactKind::Policy, PolicyKind::Resource));
+                }
+            }
+        }
+        _ => {}
+    }
+    out.retain(|(path, _, _)| path.len() > 1 || attribute(&path[0].0));
+    out
+}
+
+/// The attribute at `path` in a block body (`inline_policy[1].policy`).
+fn lookup<'b>(body: &'b Body, path: &[(String, Option<usize>)]) -> Option<&'b Expression> {
+    let ((name, index), rest) = path.split_first()?;
+    match index {
+        None if rest.is_empty() => body.iter().find_map(|s| match s {
+            Structure::Attribute(a) if a.key.as_str() == name => Some(&a.value),
+            _ => None,
+        }),
+        Some(i) => {
+            let block = body
+                .iter()
+                .filter_map(|s| match s {
+                    Structure::Block(b) if b.ident.as_str() == name => Some(b),
+                    _ => None,
+                })
+                .nth(*i)?;
+            lookup(&block.body, rest)
+        }
+        None => None,
+    }
+}
+
+fn path_text(path: &[(String, Option<usize>)]) -> String {
+    path.iter().map(|(name, index)| index.map_or_else(|| name.clone(), |i| format!("{name}[{i}]"))).collect::<Vec<_>>().join(".")
+}
+
+/// Finds the artifacts of a configuration file's body and hands each to `emit`.
+pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+    let dir = ctx.source.path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut module = match ctx.modules {
+        Some(modules) => modules.get(&dir, ctx.roots),
+        None => Arc::new(Module::read(&dir, ctx.roots)),
+    };
+    if Eval::new(&module, &ctx.source).here.is_none() {
+        // A file the folder's listing does not hold as it is here (standard input, a file
+        // changed since): its module is the folder's other files and this one.
+        let name = ctx.source.path.file_name();
+        let mut files: Vec<(Arc<Source>, Body)> =
+            Module::files(&dir, ctx.roots).into_iter().filter(|(s, _)| s.path.file_name() != name).collect();
+        files.push((ctx.source.clone(), body.clone()));
+        module = Arc::new(Module::build(files));
+    }
+    let eval = Eval::new(&module, &ctx.source);
+    let mut resources = Vec::new();
+    for structure in body {
+        let Structure::Block(block) = structure else { continue };
+        let names = labels(block);
+        match (block.ident.as_str(), names.as_slice()) {
+            ("resource", [kind, name]) => {
+                let address = format!("{kind}.{name}");
+                resources.push(resource_node(&eval, block, &address, kind));
+                resource_documents(&eval, block, (&address, kind), ctx, out);
+            }
+            ("data", [kind, name]) if kind == "aws_iam_policy_document" => {
+                let policy_kind = module.documents.get(name).copied().unwrap_or(PolicyKind::Unknown);
+                policy_document(&eval, block, &format!("data.{kind}.{name}"), policy_kind, ctx, out);
+            }
+            _ => {}
+        }
+    }
+    out.recognised = true;
+    let at = Span::new(0, 0);
+    let member = |key: &str, value: Node| Entry { key: key.into(), key_span: at, value };
+    let root = Node::new(
+        Value::Object(vec![member(
+            "planned_values",
+            Node::new(
+                Value::Object(vec![member(
+                    "root_module",
+                    Node::new(Value::Object(vec![member("resources", Node::new(Value::Array(resources), at))]), at),
+                )]),
+                at,
+            ),
+        )]),
+        at,
+    );
+    out.push(Artifact {
+        kind: ArtifactKind::Configuration,
+        root: Cow::Owned(root),
+        source: ctx.source.clone(),
+        resource: None,
+        resource_type: None,
+        location: String::new(),
+        policy_kind: PolicyKind::Unknown,
+        embedded: None,
+        substitutions: Substitutions::Unknown,
+        substituted: Vec::new(),
+        written_for: None,
+    });
+}
+
+/// A resource as `tf.resource` rules see it: `{address, mode, type, values}`, its attributes
+/// as values and its nested blocks as lists of objects, as a plan writes them.
+fn resource_node(eval: &Eval<'_>, block: &Block, address: &str, kind: &str) -> Node {
+    let span = span_of(block);
+    let header = Span::new(span_of(&block.ident).start(), block.labels.last().map_or(span_of(&block.ident), span_of).end());
+    let text = |t: &str, at: Span| Node::new(Value::String(t.into()), at);
+    let entries = vec![
+        Entry { key: "address".into(), key_span: header, value: text(address, header) },
+        Entry { key: "mode".into(), key_span: header, value: text("managed", header) },
+        Entry { key: "type".into(), key_span: header, value: text(kind, header) },
+        Entry { key: "values".into(), key_span: header, value: body_node(eval, &block.body, span) },
+    ];
+    Node::new(Value::Object(entries), span)
+}
+
+fn body_node(eval: &Eval<'_>, body: &Body, span: Span) -> Node {
+    let mut entries: Vec<Entry> = Vec::new();
+    for structure in body {
+        match structure {
+            Structure::Attribute(a) => {
+                let value = eval.node(&a.value, eval.here());
+                entries.push(Entry { key: a.key.as_str().into(), key_span: span_of(&a.key), value });
+            }
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => {}
+            Structure::Block(b) => {
+                let node = body_node(eval, &b.body, span_of(b));
+                match entries.iter_mut().find(|e| &*e.key == b.ident.as_str()) {
+                    Some(Entry { value: Node { value: Value::Array(items), .. }, .. }) => items.push(node),
+                    _ => entries.push(Entry {
+                        key: b.ident.as_str().into(),
+                        key_span: span_of(&b.ident),
+                        value: Node::new(Value::Array(vec![node]), span_of(b)),
+                    }),
+                }
+            }
+        }
+    }
+    Node::new(Value::Object(entries), span)
+}
+
+/// The documents of a resource block.
+fn resource_documents(eval: &Eval<'_>, block: &Block, (address, kind): (&str, &str), ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+    if kind == "aws_lambda_permission" {
+        let values = body_node(eval, &block.body, span_of(block));
+        let given = |key: &str| values.entry(key).filter(|e| !matches!(e.value.value, Value::Null));
+        if given("principal").is_none() {
+            return;
+        }
+        let conditions = [
+            ("ArnLike", "aws:SourceArn", "source_arn"),
+            ("StringEquals", "aws:SourceAccount", "source_account"),
+            ("StringEquals", "aws:PrincipalOrgID", "principal_org_id"),
+            ("StringEquals", "lambda:FunctionUrlAuthType", "function_url_auth_type"),
+        ];
+        let permission = super::Permission {
+            at: span_of(block),
+            action: given("action"),
+            principal: given("principal"),
+            function: given("function_name"),
+            conditions: conditions.iter().filter_map(|(op, key, attribute)| Some((*op, *key, given(attribute)?))).collect(),
+        };
+        permission.push((address, kind), address.to_string(), ctx, out);
+        return;
+    }
+    for (path, artifact_kind, policy_kind) in document_attributes(kind, &block.body) {
+        let Some(expr) = lookup(&block.body, &path) else { continue };
+        let key = format!("{address}.{}", path_text(&path));
+        let doc = eval.document(expr, eval.here(), ctx);
+        emit(doc, &key, (address, kind), (artifact_kind, policy_kind), &ctx.source, out);
+    }
+}
+
+/// Hands on a document read from the configuration, or says why it is not checked.
+fn emit(
+    doc: Doc,
+    key: &str,
+    (address, kind): (&str, &str),
+    (artifact_kind, policy_kind): (ArtifactKind, PolicyKind),
+    checked: &Arc<Source>,
+    out: &mut Extraction<'_, '_>,
+) {
+    let what = format!("`{key}`");
+    let artifact = |root: Node, source: Arc<Source>, embedded: Option<Box<EmbeddedText>>| Artifact {
+        kind: artifact_kind,
+        root: Cow::Owned(root),
+        source,
+        resource: Some(address.to_string()),
+        resource_type: Some(kind.to_string()),
+        location: key.to_string(),
+        policy_kind,
+        embedded,
+        substitutions: Substitutions::Unknown,
+        substituted: Vec::new(),
+        written_for: None,
+    };
+    match doc {
+        Doc::Text { source, text, directives, raw } => {
+            if text.text.trim().is_empty() {
+                return;
+            }
+            if raw {
+                super::tfplan::unfilled_placeholders(&text, key, &source, out);
+            }
+            if let Some(&first) = directives.first()
+                && text.parse_json(crate::parse::json::Options { placeholders: true }).is_err()
+            {
+                let mut note = Finding::new(
+                    builtin::TF_UNCHECKED_TEMPLATE,
+                    Severity::Note,
+                    &source,
+                    first,
+                    format!(
+                        "{what} is not checked: this template directive changes the document's shape, so what it renders depends on values known only to Terraform"
+                    ),
+                );
+                key.clone_into(&mut note.locator);
+                out.findings.push(note);
+                return;
+            }
+            if let Some(root) = parse_embedded(&text, true, (&what, key), &source, out) {
+                out.push(artifact(root, source, Some(Box::new(text))));
+            }
+        }
+        Doc::Tree { source, root } => out.push(artifact(root, source, None)),
+        Doc::Elsewhere => {}
+        Doc::Unknown(why, span) => unknown(checked, (&what, key), &why, span, out),
+        Doc::Problem(finding) => {
+            let mut finding = *finding;
+            key.clone_into(&mut finding.locator);
+            out.findings.push(finding);
+        }
+    }
+}
+
+/// The note for a document the configuration does not say.
+fn unknown(source: &Arc<Source>, (what, key): (&str, &str), why: &str, span: Span, out: &mut Extraction<'_, '_>) {
+    let mut note = Finding::new(
+        builtin::TF_UNKNOWN_IN_CONFIGURATION,
+        Severity::Note,
+        source,
+        span,
+        format!("{what} is not checked: {why}, not known from the configuration"),
+    );
+    key.clone_into(&mut note.locator);
+    out.findings.push(note);
+}
+
+/// A `data "aws_iam_policy_document"` block: the policy it renders, from its `statement`
+/// blocks (and `dynamic "statement"` blocks over literal lists), with `principals` and
+/// `condition` blocks as the JSON writes them. Documents it merges (`source_policy_documents`,
+/// `override_policy_documents`) are checked as policies of their own where they are written.
+fn policy_document(
+    eval: &Eval<'_>,
+    block: &Block,
+    address: &str,
+    policy_kind: PolicyKind,
+    ctx: &Context<'_>,
+    out: &mut Extraction<'_, '_>,
+) {
+    let kind = "aws_iam_policy_document";
+    let body = &block.body;
+    let header = Span::new(span_of(&block.ident).start(), block.labels.last().map_or(span_of(&block.ident), span_of).end());
+    let mut top: Vec<Entry> = Vec::new();
+    let attribute = |name: &str| {
+        body.iter().find_map(|s| match s {
+            Structure::Attribute(a) if a.key.as_str() == name => Some(a),
+            _ => None,
+        })
+    };
+    match attribute("version") {
+        Some(a) => top.push(Entry { key: "Version".into(), key_span: span_of(&a.key), value: eval.node(&a.value, eval.here()) }),
+        None => top.push(Entry { key: "Version".into(), key_span: header, value: Node::new(Value::String("2012-10-17".into()), header) }),
+    }
+    if let Some(a) = attribute("policy_id") {
+        top.push(Entry { key: "Id".into(), key_span: span_of(&a.key), value: eval.node(&a.value, eval.here()) });
+    }
+    let mut statements = Vec::new();
+    for (b, scope, span) in blocks(eval, body, "statement", address, out) {
+        let node = statement(&scope, b, span, address, out);
+        statements.push(node);
+    }
+    for name in ["source_policy_documents", "override_policy_documents"] {
+        let Some(a) = attribute(name) else { continue };
+        match &a.value {
+            Expression::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let key = format!("{address}.{name}[{i}]");
+                    let doc = eval.document(item, eval.here(), ctx);
+                    emit(doc, &key, (address, kind), (ArtifactKind::Policy, policy_kind), &ctx.source, out);
+                }
+            }
+            other => {
+                let key = format!("{address}.{name}");
+                let source = &eval.source.text;
+                let shown = source.get(span_of(other).start()..span_of(other).end()).unwrap_or("");
+                let why = format!("its documents are `{}`", crate::finding::shortened(shown, 80));
+                unknown(&ctx.source, (&format!("`{key}`"), &key), &why, span_of(other), out);
+            }
+        }
+    }
+    if statements.is_empty() {
+        return;
+    }
+    let statement_span = statements.first().map_or(header, |s: &Node| s.span).cover(statements.last().map_or(header, |s| s.span));
+    top.push(Entry { key: "Statement".into(), key_span: header, value: Node::new(Value::Array(statements), statement_span) });
+    out.push(Artifact {
+        kind: ArtifactKind::Policy,
+        root: Cow::Owned(Node::new(Value::Object(top), span_of(block))),
+        source: ctx.source.clone(),
+        resource: Some(address.to_string()),
+        resource_type: Some(kind.to_string()),
+        location: address.to_string(),
+        policy_kind,
+        embedded: None,
+        substitutions: Substitutions::Unknown,
+        substituted: Vec::new(),
+        written_for: None,
+    });
+}
+
+/// The blocks named `name` of a body, with the evaluation each is read in: a plain block as
+/// it is, a `dynamic` block once per element of a literal `for_each` (its iterator bound). A
+/// `dynamic` block over anything else is a note.
+fn blocks<'b, 'm>(
+    eval: &Eval<'m>,
+    body: &'b Body,
+    name: &str,
+    address: &str,
+    out: &mut Extraction<'_, '_>,
+) -> Vec<(&'b Body, Eval<'m>, Span)> {
+    let mut found = Vec::new();
+    for structure in body {
+        let Structure::Block(b) = structure else { continue };
+        if b.ident.as_str() == name {
+            found.push((&b.body, eval.child(Vec::new()), span_of(b)));
+            continue;
+        }
+        if b.ident.as_str() != "dynamic" || labels(b).first().map(String::as_str) != Some(name) {
+            continue;
+        }
+        let attribute = |key: &str| {
+            b.body.iter().find_map(|s| match s {
+                Structure::Attribute(a) if a.key.as_str() == key => Some(&a.value),
+                _ => None,
+            })
+        };
+        let Some((content, content_span)) = b.body.iter().find_map(|s| match s {
+            Structure::Block(c) if c.ident.as_str() == "content" => Some((&c.body, span_of(c))),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let iterator = match attribute("iterator") {
+            Some(Expression::Variable(v)) => v.as_str().to_string(),
+            _ => name.to_string(),
+        };
+        let items = match attribute("for_each").and_then(|e| eval.lit(e)) {
+            Some(Lit::List(items)) => items.into_iter().enumerate().map(|(i, v)| (Lit::Num(i as f64), v)).collect(),
+            Some(Lit::Map(entries)) => entries.into_iter().map(|(k, v)| (Lit::Str(k), v)).collect::<Vec<_>>(),
+            _ => {
+                let for_each = attribute("for_each").map_or(span_of(b), span_of);
+                let shown = eval.source.text.get(for_each.start()..for_each.end()).unwrap_or("");
+                let key = format!("{address}.dynamic.{name}");
+                let why = format!("its `{name}` blocks come from `{}`", crate::finding::shortened(shown, 80));
+                unknown(eval.source, (&format!("`dynamic \"{name}\"` of `{address}`"), &key), &why, span_of(&b.ident), out);
+                continue;
+            }
+        };
+        for (key, value) in items {
+            let bound = Lit::Map(vec![("key".into(), key), ("value".into(), value)]);
+            found.push((content, eval.child(vec![(iterator.clone(), bound)]), content_span));
+        }
+    }
+    found
+}
+
+impl<'m> Eval<'m> {
+    /// The same evaluation with more names bound.
+    fn child(&self, more: Vec<(String, Lit)>) -> Eval<'m> {
+        let mut bindings = self.bindings.clone();
+        bindings.extend(more);
+        Eval { module: self.module, source: self.source, here: self.here, bindings, depth: self.depth.clone() }
+    }
+}
+
+/// One `statement` block as the JSON statement it renders.
+fn statement(eval: &Eval<'_>, body: &Body, span: Span, address: &str, out: &mut Extraction<'_, '_>) -> Node {
+    let mut entries = Vec::new();
+    let at = eval.here();
+    let mut effect = false;
+    for structure in body {
+        let Structure::Attribute(a) = structure else { continue };
+        let key = match a.key.as_str() {
+            "sid" => "Sid",
+            "effect" => {
+                effect = true;
+                "Effect"
+            }
+            "actions" => "Action",
+            "not_actions" => "NotAction",
+            "resources" => "Resource",
+            "not_resources" => "NotResource",
+            _ => continue,
+        };
+        entries.push(Entry { key: key.into(), key_span: span_of(&a.key), value: eval.node(&a.value, at) });
+    }
+    if !effect {
+        let at = Span::new(span.start(), span.start());
+        entries.insert(0, Entry { key: "Effect".into(), key_span: at, value: Node::new(Value::String("Allow".into()), at) });
+    }
+    for (name, key) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+        let mut principal: Vec<Entry> = Vec::new();
+        let mut key_span = None;
+        let mut everyone = None;
+        for (b, scope, _) in blocks(eval, body, name, address, out) {
+            let attribute = |k: &str| {
+                b.iter().find_map(|s| match s {
+                    Structure::Attribute(a) if a.key.as_str() == k => Some(a),
+                    _ => None,
+                })
+            };
+            let (Some(kind), Some(ids)) = (attribute("type"), attribute("identifiers")) else { continue };
+            let kind_node = scope.node(&kind.value, scope.here());
+            let ids_node = scope.node(&ids.value, scope.here());
+            key_span.get_or_insert(span_of(&kind.key));
+            let Some(kind_text) = kind_node.as_str() else { continue };
+            if kind_text == "*" {
+                everyone = Some(ids_node.as_array().and_then(|a| a.first()).cloned().unwrap_or(ids_node));
+                continue;
+            }
+            match principal.iter_mut().find(|e| &*e.key == kind_text) {
+                Some(Entry { value: Node { value: Value::Array(items), .. }, .. }) => {
+                    items.extend(ids_node.as_array().map_or_else(|| vec![ids_node.clone()], <[Node]>::to_vec));
+                }
+                _ => principal.push(Entry { key: kind_text.into(), key_span: kind_node.span, value: ids_node }),
+            }
+        }
+        let Some(key_span) = key_span else { continue };
+        let value = match everyone {
+            Some(star) if principal.is_empty() => star,
+            _ => Node::new(Value::Object(principal), key_span),
+        };
+        entries.push(Entry { key: key.into(), key_span, value });
+    }
+    let mut conditions: Vec<Entry> = Vec::new();
+    let mut condition_span = None;
+    for (b, scope, _) in blocks(eval, body, "condition", address, out) {
+        let attribute = |k: &str| {
+            b.iter().find_map(|s| match s {
+                Structure::Attribute(a) if a.key.as_str() == k => Some(a),
+                _ => None,
+            })
+        };
+        let (Some(test), Some(variable), Some(values)) = (attribute("test"), attribute("variable"), attribute("values")) else { continue };
+        let test = scope.node(&test.value, scope.here());
+        let variable = scope.node(&variable.value, scope.here());
+        let values = scope.node(&values.value, scope.here());
+        condition_span.get_or_insert(test.span);
+        let (Some(operator), Some(key)) = (test.as_str(), variable.as_str()) else { continue };
+        let bound = Entry { key: key.into(), key_span: variable.span, value: values };
+        match conditions.iter_mut().find(|e| &*e.key == operator) {
+            Some(Entry { value: Node { value: Value::Object(keys), .. }, .. }) => keys.push(bound),
+            _ => conditions.push(Entry {
+                key: operator.into(),
+                key_span: test.span,
+                value: Node::new(Value::Object(vec![bound]), test.span),
+            }),
+        }
+    }
+    if let Some(span) = condition_span {
+        entries.push(Entry { key: "Condition".into(), key_span: span, value: Node::new(Value::Object(conditions), span) });
+    }
+    Node::new(Value::Object(entries), span)
+}
