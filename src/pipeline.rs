@@ -265,7 +265,9 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     outcome.findings = sink.into_findings();
     let active = |selector: &str| ctx.active.keys().any(|id| crate::settings::matches_selector(id, selector));
     let rules = crate::suppress::Rules { known: &ctx.known, active: &active };
-    let notes = crate::suppress::apply(&source, &parsed.comments, &parsed.documents, &mut outcome.findings, &rules);
+    let outline: Vec<crate::parse::Node> = parsed.hcl.as_deref().map(crate::parse::hcl::outline).into_iter().collect();
+    let documents = if outline.is_empty() { &parsed.documents } else { &outline };
+    let notes = crate::suppress::apply(&source, &parsed.comments, documents, &mut outcome.findings, &rules);
     outcome.findings.extend(notes);
     keep_excerpt(&source, &mut outcome.findings);
     outcome

@@ -77,6 +77,8 @@ pub struct Module {
     variables: HashMap<String, Def>,
     /// `data "aws_iam_policy_document"` names, with what the configuration attaches them as.
     documents: HashMap<String, PolicyKind>,
+    /// `data "template_file"` blocks: their `template` and `vars`.
+    templates: HashMap<String, (Def, Option<Expression>)>,
 }
 
 impl Module {
@@ -112,8 +114,15 @@ impl Module {
             bodies.push((module.files.len(), body, tfvars));
             module.files.push(source);
         }
+        // A root module configures providers or a backend, or has variable values; a module
+        // that others call does neither (its `terraform` block only names providers).
+        let settings =
+            |b: &Block| b.body.iter().any(|s| matches!(s, Structure::Block(inner) if matches!(inner.ident.as_str(), "backend" | "cloud")));
         let root = bodies.iter().any(|(_, body, tfvars)| {
-            *tfvars || body.iter().any(|s| matches!(s, Structure::Block(b) if matches!(b.ident.as_str(), "provider" | "terraform")))
+            *tfvars
+                || body.iter().any(|s| {
+                    matches!(s, Structure::Block(b) if b.ident.as_str() == "provider" || (b.ident.as_str() == "terraform" && settings(b)))
+                })
         });
         let mut tfvars_values = Vec::new();
         for (file, body, tfvars) in bodies {
@@ -159,6 +168,22 @@ impl Module {
                     }
                     ("data", [kind, name]) if kind == "aws_iam_policy_document" => {
                         module.documents.entry(name.clone()).or_insert(PolicyKind::Unknown);
+                    }
+                    // The template provider's `data "template_file"`, as `templatefile()`.
+                    ("data", [kind, name]) if kind == "template_file" => {
+                        let (mut template, mut vars) = (None, None);
+                        for s in block.body {
+                            if let Structure::Attribute(a) = s {
+                                match a.key.as_str() {
+                                    "template" => template = Some(a.value),
+                                    "vars" => vars = Some(a.value),
+                                    _ => {}
+                                }
+                            }
+                        }
+                        if let Some(template) = template {
+                            module.templates.insert(name.clone(), (Def { file, expr: template }, vars));
+                        }
                     }
                     _ => {}
                 }
@@ -376,6 +401,8 @@ enum Doc {
     Tree { source: Arc<Source>, root: Node },
     /// Checked where it is written (a policy document data source).
     Elsewhere,
+    /// None at all (`null`): nothing is deployed.
+    Absent,
     /// Not known from the configuration: why, and where.
     Unknown(String, Span),
     /// A file that cannot be read: the finding.
@@ -670,6 +697,8 @@ impl<'m> Eval<'m> {
                     other => other,
                 }
             }
+            Expression::Null(_) => Doc::Absent,
+            Expression::String(s) if s.value().trim().is_empty() => Doc::Absent,
             Expression::String(s) => {
                 let mut text = EmbeddedText::new(span);
                 hcl::push_string(at.text, s.value(), span_of(expr), &mut text);
@@ -681,9 +710,12 @@ impl<'m> Eval<'m> {
             Expression::FuncCall(call) => {
                 let args: Vec<&Expression> = call.args.iter().collect();
                 match (call.name.name.as_str(), args.as_slice()) {
-                    ("jsonencode", [value]) => Doc::Tree { source: source_of(at), root: self.node(value, at) },
-                    ("file" | "templatefile", [path]) => self.file(path, None, span, ctx),
-                    ("templatefile", [path, vars]) => self.file(path, Some(vars), span, ctx),
+                    ("jsonencode", [value]) => match decoded_file(value) {
+                        Some(path) => self.decoded(path, span, ctx),
+                        None => Doc::Tree { source: source_of(at), root: self.node(value, at) },
+                    },
+                    ("file", [path]) => self.file(path, Reading::Raw, span, ctx),
+                    ("templatefile", [path, vars]) => self.file(path, Reading::Template(Some(vars)), span, ctx),
                     (name, _) => Doc::Unknown(format!("it is the result of `{name}()`"), span),
                 }
             }
@@ -696,6 +728,20 @@ impl<'m> Eval<'m> {
                     && self.module.documents.contains_key(name)
                 {
                     return Doc::Elsewhere;
+                }
+                if let Some([data, kind, name, rendered]) = refs.first().map(Vec::as_slice)
+                    && (data.as_str(), kind.as_str(), rendered.as_str()) == ("data", "template_file", "rendered")
+                    && let Some((def, vars)) = self.module.templates.get(name)
+                {
+                    let (template, template_at) = self.def(def, at, span);
+                    let file = match template {
+                        Expression::FuncCall(call) if call.name.name.as_str() == "file" && call.args.len() == 1 => call.args.iter().next(),
+                        _ => None,
+                    };
+                    return match file {
+                        Some(path) => self.file(path, Reading::Template(vars.as_ref()), span, ctx),
+                        None => self.deeper(|| Some(self.document(template, template_at, ctx))).unwrap_or(Doc::Absent),
+                    };
                 }
                 if let Some((def, [])) = self.named(expr) {
                     let (inner, inner_at) = self.def(def, at, span);
@@ -727,30 +773,13 @@ impl<'m> Eval<'m> {
     /// `file(path)` or `templatefile(path, vars)`: the file inside the checked tree, its
     /// findings there. A template's variables with literal values are filled in; the others
     /// stay placeholders.
-    fn file(&self, path: &Expression, vars: Option<&Expression>, span: Span, ctx: &Context<'_>) -> Doc {
-        let Some(relative) = self.lit(path).and_then(|l| l.text()) else {
-            return Doc::Unknown("it reads a file whose path is computed".into(), span);
+    fn file(&self, path: &Expression, reading: Reading<'_>, span: Span, ctx: &Context<'_>) -> Doc {
+        let source = match self.read(path, span, ctx) {
+            Ok(source) => source,
+            Err(doc) => return doc,
         };
-        let dir = self.source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let shown = crate::finding::shortened(&relative, 200).into_owned();
-        let problem =
-            |message: String| Doc::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, self.source, span, message)));
-        let canonical = match crate::discover::resolve_inside(dir, Path::new(&relative), ctx.roots) {
-            Resolved::Inside(canonical) if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) => canonical,
-            Resolved::Inside(_) => return problem(format!("`{shown}` is not a regular file")),
-            Resolved::Outside => return Doc::Unknown(format!("it reads `{shown}`, outside the checked tree"), span),
-            Resolved::Missing => return problem(format!("`{shown}` does not exist")),
-            Resolved::Unreadable(err) => return problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err))),
-        };
-        let display = crate::discover::display_path(&dir.join(&relative));
-        let source = match crate::discover::read_limited(&canonical).map(|bytes| Source::from_bytes(display.clone(), bytes)) {
-            Ok(Ok(source)) => Arc::new(source),
-            Ok(Err((prefix, err))) => return Doc::Problem(Box::new(Finding::unreadable_text(&Arc::new(prefix), &err))),
-            Err(err) => return problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err))),
-        };
-        ctx.claimed.borrow_mut().push(Reference { canonical, display });
         let whole = Span::new(source.content_start(), source.text.len());
-        let Some(vars) = vars else {
+        let Reading::Template(vars) = reading else {
             let mut text = EmbeddedText::new(whole);
             text.push_source(&source.text, whole);
             return Doc::Text { source, text, directives: Vec::new(), raw: true };
@@ -768,7 +797,8 @@ impl<'m> Eval<'m> {
             }
         };
         let bound: Vec<(String, Lit)> = match vars {
-            Expression::Object(object) => object
+            None => Vec::new(),
+            Some(Expression::Object(object)) => object
                 .iter()
                 .filter_map(|(k, v)| {
                     let key = match k {
@@ -778,7 +808,7 @@ impl<'m> Eval<'m> {
                     Some((key, self.lit(v.expr())?))
                 })
                 .collect(),
-            other => match self.lit(other) {
+            Some(other) => match self.lit(other) {
                 Some(Lit::Map(entries)) => entries,
                 _ => Vec::new(),
             },
@@ -790,12 +820,73 @@ impl<'m> Eval<'m> {
         Doc::Text { source: source.clone(), text, directives, raw: false }
     }
 
+    /// The file a path expression names, inside the checked tree, claimed for this run.
+    fn read(&self, path: &Expression, span: Span, ctx: &Context<'_>) -> Result<Arc<Source>, Doc> {
+        let Some(relative) = self.lit(path).and_then(|l| l.text()) else {
+            return Err(Doc::Unknown("it reads a file whose path is computed".into(), span));
+        };
+        let dir = self.source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let shown = crate::finding::shortened(&relative, 200).into_owned();
+        let problem =
+            |message: String| Doc::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, self.source, span, message)));
+        let canonical = match crate::discover::resolve_inside(dir, Path::new(&relative), ctx.roots) {
+            Resolved::Inside(canonical) if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) => canonical,
+            Resolved::Inside(_) => return Err(problem(format!("`{shown}` is not a regular file"))),
+            Resolved::Outside => return Err(Doc::Unknown(format!("it reads `{shown}`, outside the checked tree"), span)),
+            Resolved::Missing => return Err(problem(format!("`{shown}` does not exist"))),
+            Resolved::Unreadable(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
+        };
+        let display = crate::discover::display_path(&dir.join(&relative));
+        let source = match crate::discover::read_limited(&canonical).map(|bytes| Source::from_bytes(display.clone(), bytes)) {
+            Ok(Ok(source)) => Arc::new(source),
+            Ok(Err((prefix, err))) => return Err(Doc::Problem(Box::new(Finding::unreadable_text(&Arc::new(prefix), &err)))),
+            Err(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
+        };
+        ctx.claimed.borrow_mut().push(Reference { canonical, display });
+        Ok(source)
+    }
+
+    /// `jsonencode(yamldecode(file(…)))`: the file's own tree, its findings there.
+    fn decoded(&self, path: &Expression, span: Span, ctx: &Context<'_>) -> Doc {
+        let source = match self.read(path, span, ctx) {
+            Ok(source) => source,
+            Err(doc) => return doc,
+        };
+        let mut parsed = crate::parse::parse_source(&source);
+        if let Some(err) = &parsed.error {
+            return Doc::Problem(Box::new(Finding::parse_error(&source, err)));
+        }
+        match parsed.documents.pop() {
+            Some(root) if parsed.documents.is_empty() => Doc::Tree { source, root },
+            _ => Doc::Absent,
+        }
+    }
+
     /// In a template file, `${name}` is a variable of the call; literal values fill in.
     fn template_value(&self, expr: &Expression) -> Option<String> {
         match expr {
             Expression::Variable(_) | Expression::Traversal(_) => self.interpolated(expr),
             _ => None,
         }
+    }
+}
+
+/// How `file()`-like calls read their file: as it is, or as a template with these variables.
+#[derive(Clone, Copy)]
+enum Reading<'e> {
+    Raw,
+    Template(Option<&'e Expression>),
+}
+
+/// The path of `yamldecode(file(path))` or `jsondecode(file(path))`.
+fn decoded_file(expr: &Expression) -> Option<&Expression> {
+    let Expression::FuncCall(call) = expr else { return None };
+    if !matches!(call.name.name.as_str(), "yamldecode" | "jsondecode") || call.args.len() != 1 {
+        return None;
+    }
+    match call.args.iter().next()? {
+        Expression::FuncCall(inner) if inner.name.name.as_str() == "file" && inner.args.len() == 1 => inner.args.iter().next(),
+        _ => None,
     }
 }
 
@@ -894,6 +985,7 @@ pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '
                 let policy_kind = module.documents.get(name).copied().unwrap_or(PolicyKind::Unknown);
                 policy_document(&eval, block, &format!("data.{kind}.{name}"), policy_kind, ctx, out);
             }
+            ("module", [name]) => module_documents(&eval, block, name, ctx, out),
             _ => {}
         }
     }
@@ -966,6 +1058,54 @@ fn body_node(eval: &Eval<'_>, body: &Body, span: Span) -> Node {
         }
     }
     Node::new(Value::Object(entries), span)
+}
+
+/// A module call's arguments that hold a state machine or a policy written here (a heredoc,
+/// a JSON string, `jsonencode`, `templatefile`, `file`): only the module knows what it does
+/// with an argument, so each is checked as what it holds, a definition or a policy.
+fn module_documents(eval: &Eval<'_>, block: &Block, name: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+    let address = format!("module.{name}");
+    for structure in &block.body {
+        let Structure::Attribute(a) = structure else { continue };
+        let written = match &a.value {
+            Expression::HeredocTemplate(_) | Expression::StringTemplate(_) => true,
+            Expression::String(s) => s.value().trim_start().starts_with('{'),
+            Expression::FuncCall(call) => matches!(call.name.name.as_str(), "jsonencode" | "templatefile" | "file"),
+            // A local value: written in this module too.
+            Expression::Traversal(t) => matches!(&t.expr, Expression::Variable(v) if v.as_str() == "local"),
+            _ => false,
+        };
+        if !written || matches!(a.key.as_str(), "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
+            continue;
+        }
+        let claimed = ctx.claimed.borrow().len();
+        let doc = eval.document(&a.value, eval.here(), ctx);
+        let root = match &doc {
+            Doc::Text { text, .. } => text.parse_json(crate::parse::json::Options { placeholders: true }).ok().map(|(root, _)| root),
+            Doc::Tree { root, .. } => Some(root.clone()),
+            _ => None,
+        };
+        let kind = root.as_ref().and_then(|root| {
+            if super::is_state_machine(root) {
+                Some(ArtifactKind::StateMachine)
+            } else if super::is_policy(root) {
+                Some(ArtifactKind::Policy)
+            } else {
+                None
+            }
+        });
+        let Some(kind) = kind else {
+            ctx.claimed.borrow_mut().truncate(claimed);
+            continue;
+        };
+        let policy_kind = if a.key.as_str().contains("assume_role") || a.key.as_str().contains("trust") {
+            PolicyKind::Trust
+        } else {
+            PolicyKind::Unknown
+        };
+        let key = format!("{address}.{}", a.key.as_str());
+        emit(doc, &key, (&address, "module"), (kind, policy_kind), &ctx.source, out);
+    }
 }
 
 /// The documents of a resource block.
@@ -1052,7 +1192,7 @@ fn emit(
             }
         }
         Doc::Tree { source, root } => out.push(artifact(root, source, None)),
-        Doc::Elsewhere => {}
+        Doc::Elsewhere | Doc::Absent => {}
         Doc::Unknown(why, span) => unknown(checked, (&what, key), &why, span, out),
         Doc::Problem(finding) => {
             let mut finding = *finding;

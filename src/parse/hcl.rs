@@ -104,6 +104,30 @@ fn first_definition(text: &str, at: usize, key: &str, quoted: bool) -> Option<Sp
     None
 }
 
+/// The shape of a configuration file as a tree of the shared kind, for what reads places only
+/// (suppression comments cover the multi-line values on their lines): each attribute's value is
+/// an empty string spanning its expression, each block an object of its body.
+#[must_use]
+pub fn outline(body: &Body) -> super::Node {
+    use super::{Entry, Node, Value};
+    let mut entries = Vec::new();
+    for structure in body {
+        match structure {
+            Structure::Attribute(a) => entries.push(Entry {
+                key: a.key.as_str().into(),
+                key_span: span_of(&a.key),
+                value: Node::new(Value::String(super::Text::default()), span_of(&a.value)),
+            }),
+            Structure::Block(b) => {
+                let mut inner = outline(&b.body);
+                inner.span = span_of(b);
+                entries.push(Entry { key: b.ident.as_str().into(), key_span: span_of(&b.ident), value: inner });
+            }
+        }
+    }
+    Node::new(Value::Object(entries), span_of(body))
+}
+
 /// The comments of a configuration file (`#`, `//` and `/* */`), with their spans and their
 /// text after the comment marker. Strings and heredocs are skipped, so a `#` in a value is none.
 #[must_use]
