@@ -232,10 +232,10 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         progress.tick();
         (c.clone(), outcome)
     };
-    // Terraform configurations first: the templates they render with their variables are not
-    // checked again on their own.
+    // Terraform configurations and Serverless services first: the files they read (templates
+    // with their variables, `${file(…)}` parts) are not checked again on their own.
     let (configurations, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
-        candidates.into_iter().partition(|c| c.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")));
+        candidates.into_iter().partition(|c| reads_other_files(&c.path));
     let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = configurations.par_iter().map(check).collect();
     let claimed: std::collections::BTreeSet<PathBuf> =
         outcomes.iter().flat_map(|(_, o)| o.claimed.iter().map(|r| r.canonical.clone())).collect();
@@ -372,6 +372,13 @@ fn apply_baseline(
     Ok(())
 }
 
+/// Whether a file may read others for its own documents: a Terraform configuration (`.tf`) or
+/// a Serverless Framework service (`serverless.yml`, `serverless.yaml`, `serverless.json`).
+fn reads_other_files(path: &std::path::Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")) || name.starts_with("serverless.")
+}
+
 /// Why a run checked nothing: the kinds of files it saw, and why each was not read.
 fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
     let name = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -407,7 +414,7 @@ fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
     }
     if !serverless.is_empty() {
         parts.push(format!(
-            "{} ({}): not read yet; check the CloudFormation it packages: `serverless package`, then `deploylint check .serverless/`",
+            "{} ({}): no `service` with a `provider`, so not a service deploylint reads; the CloudFormation it packages can be checked: `serverless package`, then `deploylint check .serverless/`",
             count(serverless.len(), "Serverless Framework file", "Serverless Framework files"),
             some(&serverless)
         ));

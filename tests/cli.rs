@@ -486,7 +486,8 @@ fn a_run_that_checks_nothing_says_why() {
     let dir = temp_dir("nothing");
     std::fs::write(dir.join("terraform.tfvars"), "region = \"eu-west-1\"\n").unwrap();
     std::fs::write(dir.join("user_data.tftpl"), "#!/bin/sh\necho ${name}\n").unwrap();
-    std::fs::write(dir.join("serverless.yml"), "service: api\nprovider:\n  name: aws\n").unwrap();
+    // A part of a service, without `service` and `provider`.
+    std::fs::write(dir.join("serverless.yml"), "functions:\n  api:\n    handler: api.handler\n").unwrap();
     std::fs::write(dir.join("package.json"), "{\"name\": \"app\"}\n").unwrap();
     std::fs::write(dir.join("README.txt"), "hello\n").unwrap();
     let (out, code) = stdout_of(deploylint().arg("check").arg(&dir));

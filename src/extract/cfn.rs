@@ -541,12 +541,7 @@ Resources:
         extract(
             doc,
             &ctx,
-            &mut Extraction {
-                emit: &mut |a: Artifact<'_>| policies.push((a.location.clone(), a.root.into_owned(), a.written_for)),
-                findings: crate::finding::Sink::default(),
-                recognised: true,
-                references: Vec::new(),
-            },
+            &mut Extraction::new(&mut |a: Artifact<'_>| policies.push((a.location.clone(), a.root.into_owned(), a.written_for))),
         );
         assert_eq!(policies.len(), 1, "an unknown template name expands to nothing");
         let (location, root, written_for) = &policies[0];

@@ -9,6 +9,7 @@
 
 mod cfn;
 pub use cfn::intrinsic_text;
+mod serverless;
 mod tfconfig;
 pub use tfconfig::Modules;
 mod tfplan;
@@ -225,6 +226,39 @@ impl<'c> Context<'c> {
     }
 }
 
+/// Why a file a checked file names was not read.
+pub(crate) enum Unread {
+    /// Outside the checked tree: nothing is said about it.
+    Outside,
+    /// Missing, not a regular file, unreadable or not text: the finding, at the reference.
+    Problem(Box<Finding>),
+}
+
+/// Reads a file that a checked file (`at`: its source and the place that names the file)
+/// names by a path relative to its folder, if it lies inside the roots; it is claimed for this
+/// run (checked here, with what the naming file says of it, and not again on its own).
+pub(crate) fn read_named(ctx: &Context<'_>, relative: &str, (source, span): (&Arc<Source>, Span)) -> Result<Arc<Source>, Unread> {
+    use crate::discover::Resolved;
+    let dir = source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let shown = crate::finding::shortened(relative, 200).into_owned();
+    let problem = |message: String| Unread::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, source, span, message)));
+    let canonical = match crate::discover::resolve_inside(dir, std::path::Path::new(relative), ctx.roots) {
+        Resolved::Inside(canonical) if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) => canonical,
+        Resolved::Inside(_) => return Err(problem(format!("`{shown}` is not a regular file"))),
+        Resolved::Outside => return Err(Unread::Outside),
+        Resolved::Missing => return Err(problem(format!("`{shown}` does not exist"))),
+        Resolved::Unreadable(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
+    };
+    let display = crate::discover::display_path(&dir.join(relative));
+    let read = match crate::discover::read_limited(&canonical).map(|bytes| Source::from_bytes(display.clone(), bytes)) {
+        Ok(Ok(read)) => Arc::new(read),
+        Ok(Err((prefix, err))) => return Err(Unread::Problem(Box::new(Finding::unreadable_text(&Arc::new(prefix), &err)))),
+        Err(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
+    };
+    ctx.claimed.borrow_mut().push(Reference { canonical, display });
+    Ok(read)
+}
+
 /// A file another one names (a SAM `DefinitionUri`): it is checked once per run, as a file
 /// of its own, however many templates refer to it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,31 +281,61 @@ pub struct Extracted {
 /// Extraction under way: artifacts go to `emit` one at a time, so that each is checked and
 /// dropped before the next is built (a plan with 180,000 policy strings never holds them all
 /// parsed at once).
+/// `'a` is the document's lifetime: what the artifacts borrow. `emit` takes artifacts of any
+/// lifetime, so that a document made during extraction (a Serverless file's resources gathered
+/// from several files) is extracted as well.
 pub struct Extraction<'a, 'e> {
-    emit: &'e mut dyn FnMut(Artifact<'a>),
+    emit: &'e mut dyn FnMut(Artifact<'_>),
     pub findings: crate::finding::Sink,
     pub recognised: bool,
     pub references: Vec<Reference>,
+    document: std::marker::PhantomData<&'a Node>,
 }
 
-impl<'a> Extraction<'a, '_> {
-    fn push(&mut self, artifact: Artifact<'a>) {
+impl<'e> Extraction<'_, 'e> {
+    pub(crate) fn new(emit: &'e mut dyn FnMut(Artifact<'_>)) -> Self {
+        Self {
+            emit,
+            findings: crate::finding::Sink::default(),
+            recognised: false,
+            references: Vec::new(),
+            document: std::marker::PhantomData,
+        }
+    }
+
+    fn push(&mut self, artifact: Artifact<'_>) {
         (self.emit)(artifact);
+    }
+
+    /// An extraction of another document (one made during this one), into the same checks.
+    fn nested<'b>(&mut self) -> Extraction<'b, '_> {
+        Extraction::new(&mut *self.emit)
+    }
+
+    /// What a nested extraction found, added to this one's.
+    fn absorb(&mut self, other: Extracted) {
+        self.findings.absorb(other.findings);
+        self.recognised |= other.recognised;
+        self.references.extend(other.references);
+    }
+
+    fn done(self) -> Extracted {
+        Extracted { findings: self.findings, recognised: self.recognised, references: self.references }
     }
 }
 
 /// Finds the artifacts of a Terraform configuration file and hands each to `emit`.
-pub fn extract_configuration<'a>(body: &crate::parse::hcl::Body, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'a>)) -> Extracted {
-    let mut out = Extraction { emit, findings: crate::finding::Sink::default(), recognised: false, references: Vec::new() };
+pub fn extract_configuration(body: &crate::parse::hcl::Body, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'_>)) -> Extracted {
+    let mut out = Extraction::new(emit);
     tfconfig::extract(body, ctx, &mut out);
-    Extracted { findings: out.findings, recognised: out.recognised, references: out.references }
+    out.done()
 }
 
 /// Finds the artifacts in one parsed document and hands each to `emit`.
-pub fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'a>)) -> Extracted {
-    let mut out = Extraction { emit, findings: crate::finding::Sink::default(), recognised: false, references: Vec::new() };
+pub fn extract(doc: &Node, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'_>)) -> Extracted {
+    let mut out = Extraction::new(emit);
     classify(doc, ctx, &mut out);
-    Extracted { findings: out.findings, recognised: out.recognised, references: out.references }
+    out.done()
 }
 
 fn classify<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
@@ -282,6 +346,8 @@ fn classify<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) 
     if is_plan(doc) {
         out.push(whole_file(ArtifactKind::Plan, doc, ctx));
         tfplan::extract(doc, ctx, out);
+    } else if serverless::is_service(doc) {
+        serverless::extract(doc, ctx, out);
     } else if is_template(doc) {
         out.push(whole_file(ArtifactKind::Template, doc, ctx));
         cfn::extract(doc, ctx, out);

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, Reference, Substitutions, parse_embedded};
+use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, Substitutions, parse_embedded};
 use crate::discover::Resolved;
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
@@ -825,25 +825,12 @@ impl<'m> Eval<'m> {
         let Some(relative) = self.lit(path).and_then(|l| l.text()) else {
             return Err(Doc::Unknown("it reads a file whose path is computed".into(), span));
         };
-        let dir = self.source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let shown = crate::finding::shortened(&relative, 200).into_owned();
-        let problem =
-            |message: String| Doc::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, self.source, span, message)));
-        let canonical = match crate::discover::resolve_inside(dir, Path::new(&relative), ctx.roots) {
-            Resolved::Inside(canonical) if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) => canonical,
-            Resolved::Inside(_) => return Err(problem(format!("`{shown}` is not a regular file"))),
-            Resolved::Outside => return Err(Doc::Unknown(format!("it reads `{shown}`, outside the checked tree"), span)),
-            Resolved::Missing => return Err(problem(format!("`{shown}` does not exist"))),
-            Resolved::Unreadable(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
-        };
-        let display = crate::discover::display_path(&dir.join(&relative));
-        let source = match crate::discover::read_limited(&canonical).map(|bytes| Source::from_bytes(display.clone(), bytes)) {
-            Ok(Ok(source)) => Arc::new(source),
-            Ok(Err((prefix, err))) => return Err(Doc::Problem(Box::new(Finding::unreadable_text(&Arc::new(prefix), &err)))),
-            Err(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
-        };
-        ctx.claimed.borrow_mut().push(Reference { canonical, display });
-        Ok(source)
+        super::read_named(ctx, &relative, (self.source, span)).map_err(|unread| match unread {
+            super::Unread::Outside => {
+                Doc::Unknown(format!("it reads `{}`, outside the checked tree", crate::finding::shortened(&relative, 200)), span)
+            }
+            super::Unread::Problem(finding) => Doc::Problem(finding),
+        })
     }
 
     /// `jsonencode(yamldecode(file(…)))`: the file's own tree, its findings there.

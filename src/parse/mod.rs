@@ -308,6 +308,14 @@ impl Node {
         self.as_object()?.iter().rev().find(|e| &*e.key == key)
     }
 
+    /// The entry for `key`, to change (the last one when the key is duplicated).
+    pub fn entry_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        match &mut self.value {
+            Value::Object(entries) => entries.iter_mut().rev().find(|e| &*e.key == key),
+            _ => None,
+        }
+    }
+
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)
