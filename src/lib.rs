@@ -243,8 +243,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         others.into_iter().partition(|c| !claimed.is_empty() && c.path.canonicalize().is_ok_and(|p| claimed.contains(&p)));
     outcomes.extend(done.into_iter().map(|c| (c, pipeline::FileOutcome { recognised: true, ..pipeline::FileOutcome::default() })));
     outcomes.extend(others.par_iter().map(check).collect::<Vec<_>>());
-    let referenced = referenced_files(&outcomes);
-    outcomes.extend(referenced.par_iter().map(check).collect::<Vec<_>>());
+    drop_claimed(&mut outcomes);
     drop(progress);
     for err in walk_errors {
         if err.io {
@@ -449,26 +448,20 @@ fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
     format!("no file here is one deploylint reads.\n  - {}", parts.join("\n  - "))
 }
 
-/// Files named by checked files (SAM `DefinitionUri`) that the walk did not check: each once,
-/// as if named on the command line (a broken definition is reported, whatever it looks like).
-fn referenced_files(outcomes: &[(discover::Candidate, pipeline::FileOutcome)]) -> Vec<discover::Candidate> {
-    let mut wanted: std::collections::BTreeMap<PathBuf, PathBuf> = std::collections::BTreeMap::new();
-    for (_, outcome) in outcomes {
-        for reference in &outcome.references {
-            wanted.entry(reference.canonical.clone()).or_insert_with(|| reference.display.clone());
+/// A file another one read for its documents (a SAM `DefinitionUri`, a `templatefile()`
+/// template) is reported as that one checked it, with what it knows of it (substitutions,
+/// variables): its own check, without that knowledge, is left out.
+fn drop_claimed(outcomes: &mut [(discover::Candidate, pipeline::FileOutcome)]) {
+    let claimed: std::collections::BTreeSet<PathBuf> =
+        outcomes.iter().flat_map(|(_, o)| o.claimed.iter().map(|r| r.canonical.clone())).collect();
+    if claimed.is_empty() {
+        return;
+    }
+    for (candidate, outcome) in outcomes.iter_mut() {
+        if outcome.claimed.is_empty() && candidate.path.canonicalize().is_ok_and(|p| claimed.contains(&p)) {
+            *outcome = pipeline::FileOutcome { recognised: true, ..pipeline::FileOutcome::default() };
         }
     }
-    if wanted.is_empty() {
-        return Vec::new();
-    }
-    for (candidate, outcome) in outcomes {
-        if outcome.recognised
-            && let Ok(canonical) = candidate.path.canonicalize()
-        {
-            wanted.remove(&canonical);
-        }
-    }
-    wanted.into_values().map(|path| discover::Candidate { path, explicit: true }).collect()
 }
 
 /// Findings alike for fingerprints: rule, project path, route, value.
@@ -502,8 +495,18 @@ fn merge_outcomes(
         // the configuration sets the rule's severity: that replaces it everywhere (and a
         // `[per-path]` severity replaces it for the files its glob matches).
         let here = per_path.for_path(&candidate.path);
+        // Findings in a file this one read for its documents follow that file's rules.
+        let mut elsewhere: Vec<(PathBuf, settings::PathRules)> = Vec::new();
         findings.extend(outcome.findings.into_iter().filter_map(|mut f| {
             let severity = *active.get(&*f.rule)?;
+            let here = if f.source.path == candidate.path {
+                &here
+            } else {
+                if !elsewhere.iter().any(|(p, _)| *p == f.source.path) {
+                    elsewhere.push((f.source.path.clone(), per_path.for_path(&f.source.path)));
+                }
+                &elsewhere.iter().find(|(p, _)| *p == f.source.path)?.1
+            };
             if !here.keeps(&f) {
                 return None;
             }

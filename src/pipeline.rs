@@ -84,10 +84,8 @@ pub struct FileOutcome {
     pub recognised: bool,
     /// The artifacts checked, by kind (each file is checked once per run, so are they).
     pub artifacts: extract::ArtifactCounts,
-    /// Files this one names (a SAM `DefinitionUri`), to be checked once each in this run.
-    pub references: Vec<Reference>,
-    /// Files this one checked itself (a `templatefile()` template, with its variables), which
-    /// the run does not check again.
+    /// Files this one checked itself (a SAM `DefinitionUri` with its substitutions, a
+    /// `templatefile()` template with its variables), which the run does not check again.
     pub claimed: Vec<Reference>,
 }
 
@@ -234,7 +232,6 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     for extracted in extracted {
         outcome.recognised |= extracted.recognised;
         sink.absorb(extracted.findings);
-        outcome.references.extend(extracted.references);
     }
     outcome.claimed = extract_ctx.claimed.take();
     if let Some(at) = parsed.unchecked_template
@@ -267,7 +264,19 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     let rules = crate::suppress::Rules { known: &ctx.known, active: &active };
     let outline: Vec<crate::parse::Node> = parsed.hcl.as_deref().map(crate::parse::hcl::outline).into_iter().collect();
     let documents = if outline.is_empty() { &parsed.documents } else { &outline };
-    let notes = crate::suppress::apply(&source, &parsed.comments, documents, &mut outcome.findings, &rules);
+    let mut notes = crate::suppress::apply(&source, &parsed.comments, documents, &mut outcome.findings, &rules);
+    // A file read for this one's documents (a SAM definition, a Serverless `${file(…)}` part)
+    // has its own suppression comments.
+    let mut others: Vec<Arc<Source>> = Vec::new();
+    for finding in &outcome.findings {
+        if !Arc::ptr_eq(&finding.source, &source) && !others.iter().any(|o| Arc::ptr_eq(o, &finding.source)) {
+            others.push(finding.source.clone());
+        }
+    }
+    for other in others.iter().filter(|o| o.text.contains("deploylint:")) {
+        let parsed = parse_source(other);
+        notes.extend(crate::suppress::apply(other, &parsed.comments, &parsed.documents, &mut outcome.findings, &rules));
+    }
     outcome.findings.extend(notes);
     keep_excerpt(&source, &mut outcome.findings);
     outcome

@@ -29,6 +29,8 @@ pub mod builtin {
     pub const TF_UNFILLED_PLACEHOLDER: &str = "tf/unfilled-placeholder";
     pub const TF_UNCHECKED_TEMPLATE: &str = "tf/unchecked-template";
     pub const TF_UNKNOWN_IN_CONFIGURATION: &str = "tf/unknown-in-configuration";
+    /// An analyzer's, also raised by extraction (an unused `DefinitionSubstitutions` name).
+    pub const CFN_UNFILLED_SUBSTITUTION: &str = "cfn/unfilled-substitution";
 
     pub const PARSE_UNRESOLVED_EMBEDDED: &str = "parse/unresolved-embedded";
     pub const TOO_MANY_FINDINGS: &str = crate::finding::TOO_MANY_FINDINGS;

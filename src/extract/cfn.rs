@@ -1,11 +1,9 @@
 //! CloudFormation and SAM templates: state machines and policies in `Resources`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Reference, Substitutions, parse_embedded};
-use crate::discover::Resolved;
+use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Substitutions, Unread, parse_embedded};
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::{Node, Value};
@@ -106,10 +104,38 @@ fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Co
             );
         }
     }
+    // The placeholders the definition uses, when every part of it could be read.
+    let mut used = Some(BTreeSet::new());
+    let mut read = false;
+    for property in ["Definition", "DefinitionString"] {
+        let Some(node) = props.get(property) else { continue };
+        read = true;
+        match node.intrinsic() {
+            // `Fn::Sub` resolves its own `${Name}`s first (`${!Name}` keeps one).
+            Some(("Fn::Sub" | "Fn::If", _)) => used = None,
+            _ => {
+                if let Some(used) = &mut used {
+                    used.extend(placeholder_names(node));
+                }
+            }
+        }
+    }
     if kind == "AWS::Serverless::StateMachine"
         && let Some(uri) = props.get("DefinitionUri")
     {
-        definition_uri(id, uri, ctx, out);
+        let map = substitutions(props);
+        match definition_uri((id, kind), uri, &map, base, ctx, out) {
+            Some(names) => {
+                read = true;
+                if let Some(used) = &mut used {
+                    used.extend(names);
+                }
+            }
+            None => used = None,
+        }
+    }
+    if read && let Some(used) = used {
+        unused_substitutions(props, &used, base, ctx, out);
     }
 }
 
@@ -487,32 +513,130 @@ fn placeholder_for(node: &Node) -> String {
     format!("${{{clean}}}")
 }
 
-/// A SAM `DefinitionUri` naming a local file: checked as a file of its own (once per run) if
-/// it lies inside one of the roots.
-fn definition_uri(id: &str, uri: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
-    let Some(relative) = uri.as_str() else { return };
+/// A SAM `DefinitionUri` naming a local file: the definition is read there and checked with the
+/// resource's `DefinitionSubstitutions` (once per file and map in this template), its findings
+/// in the file. Gives the `${Name}` placeholders the file holds, when it was read.
+fn definition_uri(
+    (id, kind): (&str, &str),
+    uri: &Node,
+    map: &BTreeMap<String, Option<String>>,
+    base: &str,
+    ctx: &Context<'_>,
+    out: &mut Extraction<'_, '_>,
+) -> Option<BTreeSet<String>> {
+    let relative = uri.as_str()?;
     if relative.contains("://") || relative.is_empty() {
-        return;
+        return None;
     }
-    let dir = ctx.source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let id = crate::finding::shortened(id, 200);
+    let shown_id = crate::finding::shortened(id, 200);
     let shown = crate::finding::shortened(relative, 200);
-    let problem = |message: String| Finding::new(builtin::PARSE_IO, Severity::Error, &ctx.source, uri.span, message);
-    match crate::discover::resolve_inside(dir, Path::new(relative), ctx.roots) {
-        Resolved::Inside(canonical) => {
-            if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) {
-                out.references.push(Reference { canonical, display: crate::discover::display_path(&dir.join(relative)) });
-            } else {
-                out.findings.push(problem(format!("DefinitionUri of `{id}` names `{shown}`, which is not a regular file")));
+    let location = format!("{base}.DefinitionUri");
+    let unread = |unread: Unread, out: &mut Extraction<'_, '_>| {
+        let mut finding = match unread {
+            Unread::Outside => Finding::new(
+                builtin::PARSE_IO,
+                Severity::Error,
+                &ctx.source,
+                uri.span,
+                format!("DefinitionUri of `{shown_id}` names `{shown}`, which is outside the checked tree: not read"),
+            ),
+            Unread::Problem(finding) => {
+                let mut finding = *finding;
+                finding.message = format!("DefinitionUri of `{shown_id}`: {}", finding.message);
+                finding
             }
+        };
+        location.clone_into(&mut finding.locator);
+        out.findings.push(finding);
+    };
+    let found = match super::find_named(ctx, relative, (&ctx.source, uri.span)) {
+        Ok(found) => found,
+        Err(err) => {
+            unread(err, out);
+            return None;
         }
-        Resolved::Outside => {
-            out.findings.push(problem(format!("DefinitionUri of `{id}` names `{shown}`, which is outside the checked tree: not read")));
+    };
+    let key = (found.canonical.clone(), format!("{map:?}"));
+    if let Some((.., names)) = ctx.definitions.borrow().iter().find(|(path, given, _)| (path, given) == (&key.0, &key.1)) {
+        return Some(names.clone());
+    }
+    let source = match super::read_found(ctx, found, (&ctx.source, uri.span)) {
+        Ok(source) => source,
+        Err(err) => {
+            unread(err, out);
+            return None;
         }
-        Resolved::Missing => out.findings.push(problem(format!("DefinitionUri of `{id}` names `{shown}`, which does not exist"))),
-        Resolved::Unreadable(err) => {
-            out.findings.push(problem(format!("DefinitionUri of `{id}`: cannot read `{shown}`: {}", crate::discover::io_message(&err))));
+    };
+    let mut parsed = crate::parse::parse_source(&source);
+    for dup in &parsed.duplicates {
+        out.findings.push(Finding::duplicate_key(&source, dup));
+    }
+    if let Some(err) = &parsed.error {
+        out.findings.push(Finding::parse_error(&source, err));
+    }
+    let names = if parsed.documents.is_empty() { BTreeSet::new() } else { placeholder_names(&parsed.documents[0]) };
+    ctx.definitions.borrow_mut().push((key.0, key.1, names.clone()));
+    let doc = (!parsed.documents.is_empty()).then(|| parsed.documents.swap_remove(0))?;
+    if !super::is_state_machine(&doc) {
+        return Some(names);
+    }
+    let (root, substituted) = match substitute(&doc, map, Some(&source.text)) {
+        Some((root, spans)) => (root, spans),
+        None => (doc, Vec::new()),
+    };
+    out.push(Artifact {
+        kind: ArtifactKind::StateMachine,
+        root: Cow::Owned(root),
+        source,
+        resource: Some(id.to_string()),
+        resource_type: Some(kind.to_string()),
+        location,
+        policy_kind: PolicyKind::Unknown,
+        embedded: None,
+        substitutions: Substitutions::Given(map.clone()),
+        substituted,
+        written_for: None,
+    });
+    Some(names)
+}
+
+/// The names of the `${Name}` placeholders in a document's strings.
+fn placeholder_names(root: &Node) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::String(text) => names.extend(super::placeholders(text).map(|(_, _, name)| name.to_string())),
+            Value::Array(items) => stack.extend(items),
+            Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            Value::Tagged(_, inner) => stack.push(inner),
+            _ => {}
         }
+    }
+    names
+}
+
+/// A `DefinitionSubstitutions` name that no `${Name}` of the definition uses: a note at the
+/// name, with the unfilled placeholder it may have been meant for.
+fn unused_substitutions(props: &Node, used: &BTreeSet<String>, base: &str, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+    let Some(map) = props.get("DefinitionSubstitutions").filter(|m| m.intrinsic().is_none()) else { return };
+    let keys: BTreeSet<&str> = map.unique_entries().map(|e| &*e.key).collect();
+    let unfilled: Vec<&str> = used.iter().map(String::as_str).filter(|n| !keys.contains(n) && !n.contains("::")).collect();
+    for entry in map.unique_entries().filter(|e| !used.contains(&*e.key)) {
+        let name = crate::finding::shortened(&entry.key, 60);
+        let close = crate::finding::suggestion(&entry.key, unfilled.iter().copied());
+        let hint = close.map(|c| format!("; did you mean it for `${{{c}}}`?")).unwrap_or_default();
+        let mut finding = Finding::new(
+            builtin::CFN_UNFILLED_SUBSTITUTION,
+            Severity::Note,
+            &ctx.source,
+            entry.key_span,
+            format!("`{name}` of `DefinitionSubstitutions` is never used: the definition has no `${{{name}}}`{hint}"),
+        );
+        finding.help = Some("Remove the name, or write `${Name}` where the definition needs its value.".into());
+        finding.locator = format!("{base}.DefinitionSubstitutions.{}", crate::finding::locator_part(&entry.key));
+        finding.subject = Some(entry.key.to_string());
+        out.findings.push(finding);
     }
 }
 

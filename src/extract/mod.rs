@@ -209,13 +209,24 @@ pub struct Context<'c> {
     /// Files this one checked on their own behalf (a `templatefile()` template): a walk does
     /// not check them again.
     pub claimed: std::cell::RefCell<Vec<Reference>>,
+    /// Definition files read for a `DefinitionUri`, with the substitutions they were checked
+    /// with and the placeholders they hold: each is checked once per map however many
+    /// resources name it.
+    pub definitions: std::cell::RefCell<Vec<(PathBuf, String, std::collections::BTreeSet<String>)>>,
 }
 
 impl<'c> Context<'c> {
     #[must_use]
     pub fn new(source: Arc<Source>, roots: &'c [PathBuf]) -> Self {
         let budget = MAX_JOIN_BYTES.saturating_add(source.text.len());
-        Self { source, roots, join_budget: std::cell::Cell::new(budget), modules: None, claimed: std::cell::RefCell::default() }
+        Self {
+            source,
+            roots,
+            join_budget: std::cell::Cell::new(budget),
+            modules: None,
+            claimed: std::cell::RefCell::default(),
+            definitions: std::cell::RefCell::default(),
+        }
     }
 
     /// The same context, reading Terraform modules through the run's `modules`.
@@ -234,10 +245,10 @@ pub(crate) enum Unread {
     Problem(Box<Finding>),
 }
 
-/// Reads a file that a checked file (`at`: its source and the place that names the file)
-/// names by a path relative to its folder, if it lies inside the roots; it is claimed for this
-/// run (checked here, with what the naming file says of it, and not again on its own).
-pub(crate) fn read_named(ctx: &Context<'_>, relative: &str, (source, span): (&Arc<Source>, Span)) -> Result<Arc<Source>, Unread> {
+/// Finds a file that a checked file (`at`: its source and the place that names the file) names
+/// by a path relative to its folder, if it lies inside the roots: its canonical path and the
+/// path reports show.
+pub(crate) fn find_named(ctx: &Context<'_>, relative: &str, (source, span): (&Arc<Source>, Span)) -> Result<Reference, Unread> {
     use crate::discover::Resolved;
     let dir = source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let shown = crate::finding::shortened(relative, 200).into_owned();
@@ -249,18 +260,32 @@ pub(crate) fn read_named(ctx: &Context<'_>, relative: &str, (source, span): (&Ar
         Resolved::Missing => return Err(problem(format!("`{shown}` does not exist"))),
         Resolved::Unreadable(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
     };
-    let display = crate::discover::display_path(&dir.join(relative));
-    let read = match crate::discover::read_limited(&canonical).map(|bytes| Source::from_bytes(display.clone(), bytes)) {
+    Ok(Reference { canonical, display: crate::discover::display_path(&dir.join(relative)) })
+}
+
+/// Reads a file [`find_named`] found; it is claimed for this run (checked here, with what the
+/// naming file says of it, and not again on its own).
+pub(crate) fn read_found(ctx: &Context<'_>, found: Reference, (source, span): (&Arc<Source>, Span)) -> Result<Arc<Source>, Unread> {
+    let shown = crate::finding::shortened(&found.display.display().to_string(), 200).into_owned();
+    let read = match crate::discover::read_limited(&found.canonical).map(|bytes| Source::from_bytes(found.display.clone(), bytes)) {
         Ok(Ok(read)) => Arc::new(read),
         Ok(Err((prefix, err))) => return Err(Unread::Problem(Box::new(Finding::unreadable_text(&Arc::new(prefix), &err)))),
-        Err(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
+        Err(err) => {
+            let message = format!("cannot read `{shown}`: {}", crate::discover::io_message(&err));
+            return Err(Unread::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, source, span, message))));
+        }
     };
-    ctx.claimed.borrow_mut().push(Reference { canonical, display });
+    ctx.claimed.borrow_mut().push(found);
     Ok(read)
 }
 
-/// A file another one names (a SAM `DefinitionUri`): it is checked once per run, as a file
-/// of its own, however many templates refer to it.
+/// [`find_named`], then [`read_found`].
+pub(crate) fn read_named(ctx: &Context<'_>, relative: &str, at: (&Arc<Source>, Span)) -> Result<Arc<Source>, Unread> {
+    read_found(ctx, find_named(ctx, relative, at)?, at)
+}
+
+/// A file another one names and reads for its documents (a SAM `DefinitionUri`, a Terraform
+/// `templatefile()`, a Serverless `${file(…)}`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reference {
     /// The canonical path (inside the roots): the identity of the file in this run.
@@ -275,7 +300,6 @@ pub struct Extracted {
     pub findings: crate::finding::Sink,
     /// Whether the file is of a kind deploylint knows.
     pub recognised: bool,
-    pub references: Vec<Reference>,
 }
 
 /// Extraction under way: artifacts go to `emit` one at a time, so that each is checked and
@@ -288,19 +312,12 @@ pub struct Extraction<'a, 'e> {
     emit: &'e mut dyn FnMut(Artifact<'_>),
     pub findings: crate::finding::Sink,
     pub recognised: bool,
-    pub references: Vec<Reference>,
     document: std::marker::PhantomData<&'a Node>,
 }
 
 impl<'e> Extraction<'_, 'e> {
     pub(crate) fn new(emit: &'e mut dyn FnMut(Artifact<'_>)) -> Self {
-        Self {
-            emit,
-            findings: crate::finding::Sink::default(),
-            recognised: false,
-            references: Vec::new(),
-            document: std::marker::PhantomData,
-        }
+        Self { emit, findings: crate::finding::Sink::default(), recognised: false, document: std::marker::PhantomData }
     }
 
     fn push(&mut self, artifact: Artifact<'_>) {
@@ -316,11 +333,10 @@ impl<'e> Extraction<'_, 'e> {
     fn absorb(&mut self, other: Extracted) {
         self.findings.absorb(other.findings);
         self.recognised |= other.recognised;
-        self.references.extend(other.references);
     }
 
     fn done(self) -> Extracted {
-        Extracted { findings: self.findings, recognised: self.recognised, references: self.references }
+        Extracted { findings: self.findings, recognised: self.recognised }
     }
 }
 
