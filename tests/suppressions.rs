@@ -276,3 +276,42 @@ fn a_comment_above_a_block_scalar_key_covers_the_scalar() {
         ]
     );
 }
+
+/// In a `.tf` file, `#` and `//` comments suppress; one above an attribute covers its whole
+/// value (a heredoc, a `jsonencode({…})` over many lines).
+#[test]
+fn terraform_comments_suppress_and_cover_multi_line_values() {
+    let text = r#"resource "aws_iam_policy" "heredoc" {
+  # deploylint:ignore iam/wildcard-action -- legacy role, replaced in Q3
+  policy = <<-EOT
+    {"Version": "2012-10-17",
+     "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+  EOT
+}
+
+resource "aws_iam_policy" "encoded" {
+  // deploylint:ignore iam/wildcard-action -- queue admin
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = "sqs:*"
+      Resource = "*"
+    }]
+  })
+}
+
+resource "aws_iam_policy" "reported" {
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sns:*", Resource = "*" }]
+  })
+}
+"#;
+    let (report, code) = check_file("main.tf", text);
+    let rows = rows(&report);
+    assert!(rows.contains(&(5, "iam/wildcard-action".to_string(), Some("inline".to_string()))), "{rows:?}");
+    assert!(rows.contains(&(15, "iam/wildcard-action".to_string(), Some("inline".to_string()))), "{rows:?}");
+    assert!(rows.contains(&(24, "iam/wildcard-action".to_string(), None)), "{rows:?}");
+    assert_eq!(code, 1);
+}
