@@ -12,6 +12,7 @@ pub use cfn::intrinsic_text;
 mod serverless;
 mod tfconfig;
 pub use tfconfig::Modules;
+mod tfjson;
 mod tfplan;
 pub use tfplan::{PlanResource, resources as plan_resources};
 
@@ -359,7 +360,9 @@ fn classify<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) 
         return;
     }
     out.recognised = true;
-    if is_plan(doc) {
+    if tfjson::is_configuration(&ctx.source) {
+        tfjson::extract(doc, ctx, out);
+    } else if is_plan(doc) {
         out.push(whole_file(ArtifactKind::Plan, doc, ctx));
         tfplan::extract(doc, ctx, out);
     } else if serverless::is_service(doc) {

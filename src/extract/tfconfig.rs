@@ -393,7 +393,7 @@ struct At<'t> {
 }
 
 /// A document an attribute holds.
-enum Doc {
+pub(super) enum Doc {
     /// Text to parse as JSON, mapped into `source`; `directives` are template directives met
     /// on the way; `raw` when nothing fills its `${…}` (`file()`).
     Text { source: Arc<Source>, text: EmbeddedText, directives: Vec<Span>, raw: bool },
@@ -858,6 +858,22 @@ impl<'m> Eval<'m> {
     }
 }
 
+/// The document a `.tf.json` string holds when it is `"${jsonencode({…})}"`: the HCL object
+/// read as the JSON it encodes, its spans through the string's escapes into the file.
+pub(super) fn encoded_in_string(text: &EmbeddedText, source: &Arc<Source>) -> Option<Node> {
+    let template = hcl::parse_template(&text.text).ok()?;
+    let mut elements = template.iter().filter(|e| !matches!(e, hcl::Element::Literal(l) if l.value().trim().is_empty()));
+    let (Some(hcl::Element::Interpolation(interpolation)), None) = (elements.next(), elements.next()) else { return None };
+    let Expression::FuncCall(call) = &interpolation.expr else { return None };
+    let args: Vec<&Expression> = call.args.iter().collect();
+    let ("jsonencode", [value]) = (call.name.name.as_str(), args.as_slice()) else { return None };
+    let module = Module::default();
+    let eval = Eval::new(&module, source);
+    let mut root = eval.node(value, At { text: &text.text, instead: None });
+    text.remap(&mut root);
+    Some(root)
+}
+
 /// How `file()`-like calls read their file: as it is, or as a template with these variables.
 #[derive(Clone, Copy)]
 enum Reading<'e> {
@@ -1128,7 +1144,7 @@ fn resource_documents(eval: &Eval<'_>, block: &Block, (address, kind): (&str, &s
 }
 
 /// Hands on a document read from the configuration, or says why it is not checked.
-fn emit(
+pub(super) fn emit(
     doc: Doc,
     key: &str,
     (address, kind): (&str, &str),
@@ -1190,7 +1206,7 @@ fn emit(
 }
 
 /// The note for a document the configuration does not say.
-fn unknown(source: &Arc<Source>, (what, key): (&str, &str), why: &str, span: Span, out: &mut Extraction<'_, '_>) {
+pub(super) fn unknown(source: &Arc<Source>, (what, key): (&str, &str), why: &str, span: Span, out: &mut Extraction<'_, '_>) {
     let mut note = Finding::new(
         builtin::TF_UNKNOWN_IN_CONFIGURATION,
         Severity::Note,
