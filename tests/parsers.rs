@@ -221,3 +221,105 @@ proptest! {
         }
     }
 }
+
+/// A JSON text as an HCL quoted string: `\"`, `\\`, `\n`, `\t`, and `$${`/`%%{` for `${`/`%{`.
+fn hcl_quoted(inner: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Decodes the source text of a span of an HCL quoted string back to the JSON text it stands for.
+fn hcl_unquote(slice: &str) -> String {
+    let mut out = String::new();
+    let mut chars = slice.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            },
+            c => out.push(c),
+        }
+    }
+    out.replace("$${", "${").replace("%%{", "%{")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// A JSON document written as an HCL quoted string or an indented heredoc renders to the
+    /// same document, and every node's mapped span is that node's text, written the HCL way.
+    #[test]
+    fn hcl_strings_and_heredocs_map_to_the_same_text(value in arb_json(), heredoc in any::<bool>()) {
+        use deploylint::parse::hcl;
+        let inner = serde_json::to_string_pretty(&value).unwrap();
+        // A heredoc line that is its delimiter ends it; a JSON line never is `EOT`.
+        let file = if heredoc {
+            let body: String = inner.lines().flat_map(|l| ["    ".to_string(), l.replace("${", "$${").replace("%{", "%%{"), "\n".to_string()]).collect();
+            format!("a = <<-EOT\n{body}  EOT\n")
+        } else {
+            format!("a = {}\n", hcl_quoted(&inner))
+        };
+        let (body, _) = hcl::parse_body(&file).unwrap();
+        let hcl::Structure::Attribute(attribute) = body.iter().next().unwrap() else { panic!("an attribute") };
+        let mut text = EmbeddedText::new(hcl::span_of(&attribute.value));
+        let mut directives = Vec::new();
+        match &attribute.value {
+            hcl::Expression::String(s) => hcl::push_string(&file, s.value(), hcl::span_of(&attribute.value), &mut text),
+            hcl::Expression::StringTemplate(t) => hcl::render(&file, t, true, &mut |_| None, &mut text, &mut directives),
+            hcl::Expression::HeredocTemplate(h) => hcl::render(&file, &h.template, false, &mut |_| None, &mut text, &mut directives),
+            other => panic!("not a string: {other:?}"),
+        }
+        prop_assert!(directives.is_empty());
+        let (mapped, _) = text.parse_json(json::Options::default()).expect("the rendered document parses");
+        let (direct, _) = json::parse(&inner, 0, json::Options::default()).unwrap();
+        prop_assert_eq!(normalise(&to_serde(&mapped)), normalise(&to_serde(&direct)));
+        let mut pairs = Vec::new();
+        walk_pairs(&direct, &mapped, &mut pairs);
+        for (d, m, _) in pairs {
+            let want = &inner[d.span.start()..d.span.end()];
+            let slice = &file[m.span.start()..m.span.end()];
+            let got = if heredoc { slice.replace("$${", "${").replace("%%{", "%{").replace("\n    ", "\n") } else { hcl_unquote(slice) };
+            prop_assert_eq!(&got, want, "in {:?}", file);
+        }
+    }
+
+    /// Terraform configuration and template text, however broken, never panics the pipeline.
+    #[test]
+    fn terraform_files_never_panic(parts in prop::collection::vec(prop::sample::select(vec![
+        "resource \"aws_iam_policy\" \"p\" {\n", "data \"aws_iam_policy_document\" \"d\" {\n", "statement {\n", "dynamic \"statement\" {\n",
+        "content {\n", "}\n", "policy = ", "definition = ", "actions = [\"s3:*\"]\n", "for_each = var.x\n", "locals {\n", "a = local.a\n",
+        "jsonencode({", "})", "<<-EOT\n{\"Statement\": []}\nEOT\n", "\"{\\\"a\\\": 1}\"", "${", "%{ if x }", "%{ endif }", "templatefile(\"x.tftpl\", {})",
+        "file(\"/etc/passwd\")", "[", "]", "(", ")", "=", "\"", "\n", " ", "é", "\u{feff}", "# c\n", "// d\n", "/* e */", "var.", "local.",
+    ]), 0..40), template in any::<bool>()) {
+        use deploylint::pipeline::{RunContext, check_bytes};
+        use deploylint::registry::Registry;
+        let text: String = parts.concat();
+        let registry = Registry::load(&[] as &[std::path::PathBuf]).unwrap();
+        let active: std::collections::HashMap<String, _> = registry.rules.iter().map(|r| (r.meta.id.clone(), r.meta.severity)).collect();
+        let roots = vec![std::path::PathBuf::from("tests/fixtures/terraform-hcl")];
+        let ctx = RunContext::new(&registry, &active, &roots);
+        let name = if template { "tests/fixtures/terraform-hcl/none/x.json.tftpl" } else { "tests/fixtures/terraform-hcl/none/main.tf" };
+        let outcome = check_bytes(name.into(), text.into_bytes(), true, &ctx);
+        for finding in &outcome.findings {
+            prop_assert!(finding.span.end() <= finding.source.text.len());
+        }
+    }
+}

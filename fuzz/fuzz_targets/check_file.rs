@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         static REGISTRY: Registry = Registry::load(&[] as &[PathBuf]).expect("bundled rules load");
     }
     let Some((&kind, bytes)) = data.split_first() else { return };
-    let name = ["t.json", "t.yaml", "t.template"][usize::from(kind) % 3];
+    let name = ["t.json", "t.yaml", "t.template", "main.tf", "t.json.tftpl", "serverless.yml", "main.tf.json"][usize::from(kind) % 7];
     REGISTRY.with(|registry| {
         let active: HashMap<String, _> = registry.rules.iter().map(|r| (r.meta.id.clone(), r.meta.severity)).collect();
         let roots = vec![PathBuf::from("/nonexistent-fuzz-root")];

@@ -61,7 +61,11 @@ fn parse_with<T>(text: &str, parse: fn(&str) -> Result<T, hcl_edit::parser::Erro
             Ok(tree) => return Ok((tree, duplicates)),
             Err(err) => err,
         };
-        let at = err.location().offset().min(text.len());
+        // hcl-edit may point inside a character: from its first byte.
+        let mut at = err.location().offset().min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
         // hcl-edit refuses a key defined twice (Terraform does too); we say so and read on,
         // with the second key renamed in a copy of the text of the same length.
         if err.message().contains("redefined") && duplicates.len() < MAX_DUPLICATES {
