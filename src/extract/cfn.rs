@@ -187,30 +187,20 @@ fn substitute(root: &Node, map: &BTreeMap<String, Option<String>>, file_text: Op
     };
     let mut copy = root.clone();
     let mut spans = Vec::new();
-    let mut stack = vec![&mut copy];
-    while let Some(node) = stack.pop() {
-        if let Value::String(text) = &node.value
-            && text.contains("${")
-        {
-            if let Some(new) = replace(text) {
-                spans.push(node.span);
-                let bare = file_text.and_then(|t| t.get(node.span.start()..)).is_some_and(|t| t.starts_with("${"))
-                    && text.starts_with("${")
-                    && text.ends_with('}');
-                node.value = match crate::parse::json::parse(&new, 0, crate::parse::json::Options::default()) {
-                    Ok((parsed, _)) if bare && !matches!(parsed.value, Value::Object(_) | Value::Array(_)) => parsed.value,
-                    _ => Value::String(new.into()),
-                };
-            }
-            continue;
+    copy.visit_mut(|node| {
+        let Value::String(text) = &node.value else { return true };
+        if let Some(new) = text.contains("${").then(|| replace(text)).flatten() {
+            spans.push(node.span);
+            let bare = file_text.and_then(|t| t.get(node.span.start()..)).is_some_and(|t| t.starts_with("${"))
+                && text.starts_with("${")
+                && text.ends_with('}');
+            node.value = match crate::parse::json::parse(&new, 0, crate::parse::json::Options::default()) {
+                Ok((parsed, _)) if bare && !matches!(parsed.value, Value::Object(_) | Value::Array(_)) => parsed.value,
+                _ => Value::String(new.into()),
+            };
         }
-        match &mut node.value {
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            Value::Object(entries) => stack.extend(entries.iter_mut().map(|e| &mut e.value)),
-            Value::Tagged(_, inner) => stack.push(inner),
-            _ => {}
-        }
-    }
+        false
+    });
     spans.sort_unstable();
     (!spans.is_empty()).then_some((copy, spans))
 }

@@ -274,34 +274,26 @@ fn push_machine(
 /// Replaces, anywhere in the definition, a `Fn::GetAtt` of a function and a `Ref` of an
 /// activity by the ARN they stand for, at the same place.
 fn resolve_intrinsics(root: &mut Node, names: &Names<'_>) {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if let Some(arn) = names.arn(node) {
+    root.visit_mut(|node| match names.arn(node) {
+        Some(arn) => {
             *node = Node::new(Value::String(arn.into()), node.span);
-            continue;
+            false
         }
-        match &mut node.value {
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            Value::Object(entries) => stack.extend(entries.iter_mut().map(|e| &mut e.value)),
-            Value::Tagged(_, inner) => stack.push(inner),
-            _ => {}
-        }
-    }
+        None => true,
+    });
 }
 
 /// `#{AWS::Region}` (serverless-pseudo-parameters, and the step-functions plugin for its
 /// definitions) is CloudFormation's `${AWS::Region}`: read as that placeholder.
 fn pseudo_parameters(root: &mut Node) {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match &mut node.value {
-            Value::String(text) if text.contains("#{") => *text = text.replace("#{", "${").into(),
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            Value::Object(entries) => stack.extend(entries.iter_mut().map(|e| &mut e.value)),
-            Value::Tagged(_, inner) => stack.push(inner),
-            _ => {}
+    root.visit_mut(|node| {
+        if let Value::String(text) = &mut node.value
+            && text.contains("#{")
+        {
+            *text = text.replace("#{", "${").into();
         }
-    }
+        true
+    });
 }
 
 /// `configureTaskTimeouts: true`: a Task that invokes a function of the service (its

@@ -993,34 +993,8 @@ pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '
         }
     }
     out.recognised = true;
-    let at = Span::new(0, 0);
-    let member = |key: &str, value: Node| Entry { key: key.into(), key_span: at, value };
-    let root = Node::new(
-        Value::Object(vec![member(
-            "planned_values",
-            Node::new(
-                Value::Object(vec![member(
-                    "root_module",
-                    Node::new(Value::Object(vec![member("resources", Node::new(Value::Array(resources), at))]), at),
-                )]),
-                at,
-            ),
-        )]),
-        at,
-    );
-    out.push(Artifact {
-        kind: ArtifactKind::Configuration,
-        root: Cow::Owned(root),
-        source: ctx.source.clone(),
-        resource: None,
-        resource_type: None,
-        location: String::new(),
-        policy_kind: PolicyKind::Unknown,
-        embedded: None,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
-    });
+    let root = super::tfplan::plan_shaped(resources, Span::new(0, 0));
+    out.push(super::whole_file(ArtifactKind::Configuration, &root, ctx));
 }
 
 /// A resource as `tf.resource` rules see it: `{address, mode, type, values}`, its attributes

@@ -60,16 +60,7 @@ pub(super) fn extract(doc: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_
             }
         }
     }
-    let at = Span::new(doc.span.start(), doc.span.start());
-    let member = |key: &str, value: Node| Entry { key: key.into(), key_span: at, value };
-    let list = Node::new(Value::Array(resources), at);
-    let root = Node::new(
-        Value::Object(vec![member(
-            "planned_values",
-            Node::new(Value::Object(vec![member("root_module", Node::new(Value::Object(vec![member("resources", list)]), at))]), at),
-        )]),
-        at,
-    );
+    let root = super::tfplan::plan_shaped(resources, Span::new(doc.span.start(), doc.span.start()));
     out.push(super::whole_file(ArtifactKind::Configuration, &root, ctx));
 }
 

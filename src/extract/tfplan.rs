@@ -279,6 +279,14 @@ pub struct PlanResource<'a> {
     pub kind: &'a str,
 }
 
+/// A plan's shape around resource nodes (`{address, mode, type, values}`), so that a
+/// configuration's resources are read as a plan's: `planned_values.root_module.resources`.
+pub(super) fn plan_shaped(resources: Vec<Node>, at: Span) -> Node {
+    let member = |key: &str, value: Node| crate::parse::Entry { key: key.into(), key_span: at, value };
+    let object = |key: &str, value: Node| Node::new(Value::Object(vec![member(key, value)]), at);
+    object("planned_values", object("root_module", object("resources", Node::new(Value::Array(resources), at))))
+}
+
 /// Every managed resource instance of a plan, once each, in plan order.
 #[must_use]
 pub fn resources(doc: &Node) -> Vec<PlanResource<'_>> {

@@ -308,6 +308,23 @@ impl Node {
         self.as_object()?.iter().rev().find(|e| &*e.key == key)
     }
 
+    /// Calls `f` on this node and every node below it, depth first, with an explicit stack;
+    /// `f` returns whether to go below the node it was given.
+    pub fn visit_mut(&mut self, mut f: impl FnMut(&mut Node) -> bool) {
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            if !f(node) {
+                continue;
+            }
+            match &mut node.value {
+                Value::Array(items) => stack.extend(items.iter_mut()),
+                Value::Object(entries) => stack.extend(entries.iter_mut().map(|e| &mut e.value)),
+                Value::Tagged(_, inner) => stack.push(inner),
+                _ => {}
+            }
+        }
+    }
+
     /// The entry for `key`, to change (the last one when the key is duplicated).
     pub fn entry_mut(&mut self, key: &str) -> Option<&mut Entry> {
         match &mut self.value {
