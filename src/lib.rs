@@ -232,8 +232,9 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         progress.tick();
         (c.clone(), outcome)
     };
-    // Terraform configurations and Serverless services first: the files they read (templates
-    // with their variables, `${file(…)}` parts) are not checked again on their own.
+    // Files that read others (configurations, services, templates) first: the files they read
+    // (templates with their variables, definitions with their substitutions, `${file(…)}`
+    // parts) are not checked again on their own.
     let (configurations, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
         candidates.into_iter().partition(|c| reads_other_files(&c.path));
     let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = configurations.par_iter().map(check).collect();
@@ -371,11 +372,13 @@ fn apply_baseline(
     Ok(())
 }
 
-/// Whether a file may read others for its own documents: a Terraform configuration (`.tf`) or
-/// a Serverless Framework service (`serverless.yml`, `serverless.yaml`, `serverless.json`).
+/// Whether a file is likely to read others for its own documents: a Terraform configuration
+/// (`.tf`), a Serverless Framework service (`serverless.yml`), a template (`template.yaml`, SAM's
+/// `DefinitionUri`). These are checked first, so that the files they read are not checked again
+/// on their own; what is read by a file checked later is dropped afterwards (`drop_claimed`).
 fn reads_other_files(path: &std::path::Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")) || name.starts_with("serverless.")
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")) || name.starts_with("serverless.") || name.contains("template")
 }
 
 /// Why a run checked nothing: the kinds of files it saw, and why each was not read.
