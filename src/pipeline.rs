@@ -195,6 +195,7 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
             return outcome;
         }
     };
+    ctx.modules.prepare(&source.path, ctx.roots);
     let parsed = parse_source(&source);
     let extract_ctx = Context::new(source.clone(), ctx.roots).with_modules(&ctx.modules);
     let mut artifacts = extract::ArtifactCounts::default();
@@ -248,8 +249,10 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     }
     if let Some(err) = &parsed.error {
         // In a directory walk a broken file is reported only if it looks like one of ours
-        // (a JSONC tsconfig.json is none of deploylint's business); named explicitly, always.
-        if explicit || outcome.recognised || looks_like_ours(&source.text) {
+        // (a JSONC tsconfig.json is none of deploylint's business; a `.tf` file always is);
+        // named explicitly, always.
+        let configuration = source.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf"));
+        if explicit || outcome.recognised || configuration || looks_like_ours(&source.text) {
             sink.push(Finding::parse_error(&source, err));
             outcome.recognised = true;
         }

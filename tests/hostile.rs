@@ -469,3 +469,30 @@ fn spec_analyzers_stay_linear_on_hostile_definitions() {
     assert_eq!(count(&report, "asl/intrinsic-function"), 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Terraform configuration: hcl-edit's tree takes up to 80 times its text, so a `.tf` file over
+/// 1 MiB is a `parse/limit` finding, and a folder of 1 MiB files (one with `locals` the module
+/// reads) is checked within the memory of any other run.
+#[test]
+fn terraform_files_are_checked_within_bounded_memory() {
+    let dir = temp_dir("terraform");
+    let array = |n: usize| vec!["1"; n].join(",");
+    for i in 0..6 {
+        std::fs::write(
+            dir.join(format!("arr{i}.tf")),
+            format!("resource \"aws_s3_bucket\" \"b{i}\" {{\n  tags = [{}]\n}}\n", array(500_000)),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("locals.tf"), format!("locals {{\n  a = [{}]\n}}\n", array(500_000))).unwrap();
+    std::fs::write(dir.join("huge.tf"), format!("locals {{\n  a = [{}]\n}}\n", array(600_000))).unwrap();
+    std::fs::write(
+        dir.join("policy.tf"),
+        "resource \"aws_iam_policy\" \"p\" {\n  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"*\", Resource = \"*\"}]})\n}\n",
+    )
+    .unwrap();
+    let report = json_report(&run_limited(1024, 60, &["check", ".", "--format", "json"], &dir));
+    let rules = rules_of(&report);
+    assert_eq!(rules.iter().filter(|r| *r == "parse/limit").count(), 1, "{rules:?}");
+    assert!(rules.contains(&"iam/wildcard-action".to_string()), "{rules:?}");
+}

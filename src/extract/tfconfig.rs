@@ -39,11 +39,16 @@ use hcl_edit::expr::{ObjectKey, TraversalOperator};
 /// How deep references are followed (`local.a` → `local.b` → …) before a value is a placeholder.
 const MAX_REFERENCE_DEPTH: usize = 16;
 
-/// The modules (folders) of one run, each read once however many of its files are checked.
+/// The modules (folders) of one run, each read once however many of its files are checked
+/// (within [`MAX_CACHED_BYTES`]).
 #[derive(Default)]
 pub struct Modules {
-    scopes: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<Module>>>>>,
+    /// Each folder's module (read once, by whichever file asks first), and the text they keep.
+    scopes: Mutex<(HashMap<PathBuf, ModuleCell>, usize)>,
 }
+
+/// A folder's module, read by the first file of the folder that needs it.
+type ModuleCell = Arc<OnceLock<Arc<Module>>>;
 
 impl std::fmt::Debug for Modules {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,13 +57,36 @@ impl std::fmt::Debug for Modules {
 }
 
 impl Modules {
+    /// Reads the module of a `.tf` file's folder now, before the file itself is parsed, so
+    /// that the two syntax trees are never in memory at once.
+    pub fn prepare(&self, file: &Path, roots: &[PathBuf]) {
+        if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")) && std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+            self.get(file.parent().unwrap_or(Path::new("")), roots);
+        }
+    }
+
     /// The module of the folder `dir`, read on first use.
     fn get(&self, dir: &Path, roots: &[PathBuf]) -> Arc<Module> {
         let cell = {
             let mut scopes = self.scopes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            scopes.entry(dir.to_path_buf()).or_default().clone()
+            scopes.0.entry(dir.to_path_buf()).or_default().clone()
         };
-        cell.get_or_init(|| Arc::new(Module::read(dir, roots))).clone()
+        let mut fresh = false;
+        let module = cell
+            .get_or_init(|| {
+                fresh = true;
+                Arc::new(Module::read(dir, roots))
+            })
+            .clone();
+        if fresh {
+            let mut scopes = self.scopes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            scopes.1 += module.bytes;
+            if scopes.1 > MAX_CACHED_BYTES {
+                scopes.0.clear();
+                scopes.1 = 0;
+            }
+        }
+        module
     }
 }
 
@@ -79,18 +107,32 @@ pub struct Module {
     documents: HashMap<String, PolicyKind>,
     /// `data "template_file"` blocks: their `template` and `vars`.
     templates: HashMap<String, (Def, Option<Expression>)>,
+    /// Text it keeps: its files' and its values'.
+    bytes: usize,
 }
+
+/// Values a module keeps at most: larger ones are no document's parts, and are placeholders.
+const MAX_DEF_BYTES: usize = 128 * 1024;
+/// Text of its definitions a module keeps at most, whatever the number of files.
+const MAX_MODULE_BYTES: usize = 512 * 1024;
+/// Text the modules of a run keep at most (their trees take up to 80 times as much): past it
+/// the cache starts again (modules in use stay alive until their files are checked).
+const MAX_CACHED_BYTES: usize = 2 * 1024 * 1024;
+/// Attribute values of a resource longer than this are placeholders for `tf.resource` rules.
+const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Words without which a file defines nothing a module keeps: it is not parsed for it.
+const DEFINING_WORDS: [&str; 5] = ["locals", "variable", "provider", "terraform", "data"];
 
 impl Module {
     /// The module of the folder `dir`: its `.tf` files, `terraform.tfvars` and `*.auto.tfvars`
-    /// (those inside `roots` that parse; the others are reported where they are checked).
+    /// (those inside `roots` that parse; the others are reported where they are checked). Each
+    /// file is parsed and dropped in turn: the module keeps only the values it defines (each at
+    /// most [`MAX_DEF_BYTES`] of text, [`MAX_MODULE_BYTES`] in all) and the text of the files
+    /// that define them.
     fn read(dir: &Path, roots: &[PathBuf]) -> Self {
-        Self::build(Self::files(dir, roots))
-    }
-
-    fn files(dir: &Path, roots: &[PathBuf]) -> Vec<(Arc<Source>, Body)> {
-        let mut files = Vec::new();
-        let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else { return files };
+        let mut module = Module::default();
+        let mut reader = ModuleReader::default();
+        let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else { return module };
         let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
         names.sort();
         for name in names {
@@ -100,99 +142,149 @@ impl Module {
             let Resolved::Inside(path) = crate::discover::resolve_inside(dir, Path::new(&name), roots) else { continue };
             let Ok(bytes) = crate::discover::read_limited(&path) else { continue };
             let Ok(source) = Source::from_bytes(dir.join(&name), bytes) else { continue };
+            if !is_tfvars(&name) && !DEFINING_WORDS.iter().any(|w| source.text.contains(w)) {
+                continue;
+            }
             let Ok((body, _)) = hcl::parse_body(&source.text) else { continue };
-            files.push((Arc::new(source), body));
+            reader.add(&mut module, Arc::new(source), body);
         }
-        files
+        reader.finish(&mut module);
+        module
     }
 
-    fn build(files: Vec<(Arc<Source>, Body)>) -> Self {
+    /// The module of one file alone (one not on disk as it is here: standard input, a rule's
+    /// example).
+    fn of_file(source: Arc<Source>, body: Body) -> Self {
         let mut module = Module::default();
-        let mut bodies: Vec<(usize, Body, bool)> = Vec::new();
-        for (source, body) in files {
-            let tfvars = source.path.file_name().and_then(|n| n.to_str()).is_some_and(is_tfvars);
-            bodies.push((module.files.len(), body, tfvars));
-            module.files.push(source);
+        let mut reader = ModuleReader::default();
+        reader.add(&mut module, source, body);
+        reader.finish(&mut module);
+        module
+    }
+}
+
+/// A module being read, file by file.
+#[derive(Default)]
+struct ModuleReader {
+    root: bool,
+    defaults: Vec<(String, Def)>,
+    tfvars: Vec<(String, Def)>,
+    bytes: usize,
+}
+
+impl ModuleReader {
+    /// Takes what a file defines; the file's text is kept only if it defines something.
+    fn add(&mut self, module: &mut Module, source: Arc<Source>, body: Body) {
+        let file = module.files.len();
+        let kept = |reader: &mut Self, expr: &Expression| {
+            let len = span_of(expr).len();
+            let keep = len <= MAX_DEF_BYTES && reader.bytes + len <= MAX_MODULE_BYTES;
+            if keep {
+                reader.bytes += len;
+            }
+            keep
+        };
+        let mut defines = false;
+        if source.path.file_name().and_then(|n| n.to_str()).is_some_and(is_tfvars) {
+            self.root = true;
+            for structure in body {
+                if let Structure::Attribute(a) = structure
+                    && kept(self, &a.value)
+                {
+                    self.tfvars.push((a.key.as_str().to_string(), Def { file, expr: a.value }));
+                    defines = true;
+                }
+            }
+            if defines {
+                module.bytes += source.text.len();
+                module.files.push(source);
+            }
+            return;
         }
         // A root module configures providers or a backend, or has variable values; a module
         // that others call does neither (its `terraform` block only names providers).
         let settings =
             |b: &Block| b.body.iter().any(|s| matches!(s, Structure::Block(inner) if matches!(inner.ident.as_str(), "backend" | "cloud")));
-        let root = bodies.iter().any(|(_, body, tfvars)| {
-            *tfvars
-                || body.iter().any(|s| {
-                    matches!(s, Structure::Block(b) if b.ident.as_str() == "provider" || (b.ident.as_str() == "terraform" && settings(b)))
-                })
-        });
-        let mut tfvars_values = Vec::new();
-        for (file, body, tfvars) in bodies {
-            if tfvars {
-                for structure in body {
-                    if let Structure::Attribute(a) = structure {
-                        tfvars_values.push((a.key.as_str().to_string(), Def { file, expr: a.value }));
-                    }
-                }
-                continue;
-            }
-            let mut uses = Vec::new();
-            for structure in &body {
-                if let Structure::Block(block) = structure {
-                    collect_document_uses(block, &mut uses);
-                }
-            }
-            for (name, kind) in uses {
-                let known = module.documents.entry(name).or_insert(kind);
-                if kind == PolicyKind::Trust || *known == PolicyKind::Unknown {
-                    *known = kind;
-                }
-            }
-            for structure in body {
-                let Structure::Block(block) = structure else { continue };
-                match (block.ident.as_str(), labels(&block).as_slice()) {
-                    ("locals", []) => {
-                        for s in block.body {
-                            if let Structure::Attribute(a) = s {
-                                module.locals.insert(a.key.as_str().to_string(), Def { file, expr: a.value });
-                            }
-                        }
-                    }
-                    ("variable", [name]) if root => {
-                        let name = name.clone();
-                        for s in block.body {
-                            if let Structure::Attribute(a) = s
-                                && a.key.as_str() == "default"
-                            {
-                                module.variables.entry(name.clone()).or_insert(Def { file, expr: a.value });
-                            }
-                        }
-                    }
-                    ("data", [kind, name]) if kind == "aws_iam_policy_document" => {
-                        module.documents.entry(name.clone()).or_insert(PolicyKind::Unknown);
-                    }
-                    // The template provider's `data "template_file"`, as `templatefile()`.
-                    ("data", [kind, name]) if kind == "template_file" => {
-                        let (mut template, mut vars) = (None, None);
-                        for s in block.body {
-                            if let Structure::Attribute(a) = s {
-                                match a.key.as_str() {
-                                    "template" => template = Some(a.value),
-                                    "vars" => vars = Some(a.value),
-                                    _ => {}
-                                }
-                            }
-                        }
-                        if let Some(template) = template {
-                            module.templates.insert(name.clone(), (Def { file, expr: template }, vars));
-                        }
-                    }
-                    _ => {}
-                }
+        self.root |= body.iter().any(
+            |s| matches!(s, Structure::Block(b) if b.ident.as_str() == "provider" || (b.ident.as_str() == "terraform" && settings(b))),
+        );
+        let mut uses = Vec::new();
+        for structure in &body {
+            if let Structure::Block(block) = structure {
+                collect_document_uses(block, &mut uses);
             }
         }
-        if root {
-            module.variables.extend(tfvars_values);
+        for (name, kind) in uses {
+            let known = module.documents.entry(name).or_insert(kind);
+            if kind == PolicyKind::Trust || *known == PolicyKind::Unknown {
+                *known = kind;
+            }
         }
-        module
+        for structure in body {
+            let Structure::Block(block) = structure else { continue };
+            match (block.ident.as_str(), labels(&block).as_slice()) {
+                ("locals", []) => {
+                    for s in block.body {
+                        if let Structure::Attribute(a) = s
+                            && kept(self, &a.value)
+                        {
+                            module.locals.insert(a.key.as_str().to_string(), Def { file, expr: a.value });
+                            defines = true;
+                        }
+                    }
+                }
+                ("variable", [name]) => {
+                    for s in block.body {
+                        if let Structure::Attribute(a) = s
+                            && a.key.as_str() == "default"
+                            && kept(self, &a.value)
+                        {
+                            self.defaults.push((name.clone(), Def { file, expr: a.value }));
+                            defines = true;
+                        }
+                    }
+                }
+                ("data", [kind, name]) if kind == "aws_iam_policy_document" => {
+                    module.documents.entry(name.clone()).or_insert(PolicyKind::Unknown);
+                }
+                // The template provider's `data "template_file"`, as `templatefile()`.
+                ("data", [kind, name]) if kind == "template_file" => {
+                    let (mut template, mut vars) = (None, None);
+                    for s in block.body {
+                        if let Structure::Attribute(a) = s {
+                            match a.key.as_str() {
+                                "template" => template = Some(a.value),
+                                "vars" => vars = Some(a.value),
+                                _ => {}
+                            }
+                        }
+                    }
+                    if let Some(template) = template.filter(|t| kept(self, t)) {
+                        module.templates.insert(name.clone(), (Def { file, expr: template }, vars));
+                        defines = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if defines {
+            module.bytes += source.text.len();
+            module.files.push(source);
+        }
+    }
+
+    /// Variable values, once every file is read: only a root module's are known (a called
+    /// module's come from its caller), `*.tfvars` over defaults.
+    fn finish(self, module: &mut Module) {
+        if !self.root {
+            return;
+        }
+        for (name, def) in self.defaults {
+            module.variables.entry(name).or_insert(def);
+        }
+        for (name, def) in self.tfvars {
+            module.variables.insert(name, def);
+        }
     }
 }
 
@@ -412,7 +504,7 @@ pub(super) enum Doc {
 impl<'m> Eval<'m> {
     fn new(module: &'m Module, source: &'m Arc<Source>) -> Self {
         let name = source.path.file_name();
-        let here = module.files.iter().position(|f| f.path.file_name() == name && f.text == source.text);
+        let here = module.files.iter().position(|f| f.path.file_name() == name && f.text.len() == source.text.len());
         Self { module, source, here, bindings: Vec::new(), depth: std::cell::Cell::new(0) }
     }
 
@@ -960,19 +1052,12 @@ fn path_text(path: &[(String, Option<usize>)]) -> String {
 /// Finds the artifacts of a configuration file's body and hands each to `emit`.
 pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
     let dir = ctx.source.path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let mut module = match ctx.modules {
+    let on_disk = std::fs::metadata(&ctx.source.path).is_ok_and(|m| m.is_file());
+    let module = match ctx.modules {
+        _ if !on_disk => Arc::new(Module::of_file(ctx.source.clone(), body.clone())),
         Some(modules) => modules.get(&dir, ctx.roots),
         None => Arc::new(Module::read(&dir, ctx.roots)),
     };
-    if Eval::new(&module, &ctx.source).here.is_none() {
-        // A file the folder's listing does not hold as it is here (standard input, a file
-        // changed since): its module is the folder's other files and this one.
-        let name = ctx.source.path.file_name();
-        let mut files: Vec<(Arc<Source>, Body)> =
-            Module::files(&dir, ctx.roots).into_iter().filter(|(s, _)| s.path.file_name() != name).collect();
-        files.push((ctx.source.clone(), body.clone()));
-        module = Arc::new(Module::build(files));
-    }
     let eval = Eval::new(&module, &ctx.source);
     let mut resources = Vec::new();
     for structure in body {
@@ -1017,7 +1102,12 @@ fn body_node(eval: &Eval<'_>, body: &Body, span: Span) -> Node {
     for structure in body {
         match structure {
             Structure::Attribute(a) => {
-                let value = eval.node(&a.value, eval.here());
+                // A huge value is no rule's business, and its tree would be as large.
+                let value = if span_of(&a.value).len() > MAX_VALUE_BYTES {
+                    Eval::placeholder(&a.value, eval.here())
+                } else {
+                    eval.node(&a.value, eval.here())
+                };
                 entries.push(Entry { key: a.key.as_str().into(), key_span: span_of(&a.key), value });
             }
             Structure::Block(b) if b.ident.as_str() == "dynamic" => {}
