@@ -84,6 +84,9 @@ pub struct Suppression {
     /// `inline` (a comment on or above its line) or `file` (`ignore-file`).
     pub kind: &'static str,
     pub reason: Option<String>,
+    /// Where the comment that accepted it is written (for comments): a file that another one
+    /// reads is checked twice, and its comment is used when either check uses it.
+    pub at: Option<(std::path::PathBuf, Span)>,
 }
 
 impl Finding {

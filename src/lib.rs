@@ -353,7 +353,7 @@ fn apply_baseline(
         })?;
         stderr.push_str(&format!("wrote {count} finding{} to the baseline {}\n", if count == 1 { "" } else { "s" }, shown(path)));
         for finding in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-            finding.suppressed = Some(finding::Suppression { kind: "baseline", reason: None });
+            finding.suppressed = Some(finding::Suppression { kind: "baseline", reason: None, at: None });
         }
         return Ok(());
     }
@@ -522,6 +522,13 @@ fn merge_outcomes(
         }));
     }
     let files: Vec<PathBuf> = files.into_iter().collect();
+    // A comment in a file that another one reads (a template, a variables file) is used by
+    // that one's check; the file's own check, which does not see the finding, is overruled.
+    let used: std::collections::HashSet<(PathBuf, source::Span)> =
+        findings.iter().filter_map(|f| f.suppressed.as_ref()?.at.clone()).collect();
+    if !used.is_empty() {
+        findings.retain(|f| !(&*f.rule == rule::builtin::UNUSED_IGNORE && used.contains(&(f.source.path.clone(), f.span))));
+    }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Identical findings (one node reached through two paths) are reported once.
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());

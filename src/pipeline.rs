@@ -265,9 +265,7 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     outcome.findings = sink.into_findings();
     let active = |selector: &str| ctx.active.keys().any(|id| crate::settings::matches_selector(id, selector));
     let rules = crate::suppress::Rules { known: &ctx.known, active: &active };
-    let outline: Vec<crate::parse::Node> = parsed.hcl.as_deref().map(crate::parse::hcl::outline).into_iter().collect();
-    let documents = if outline.is_empty() { &parsed.documents } else { &outline };
-    let mut notes = crate::suppress::apply(&source, &parsed.comments, documents, &mut outcome.findings, &rules);
+    let mut notes = crate::suppress::apply(&source, &parsed.comments, &suppression_tree(&parsed), &mut outcome.findings, &rules);
     // A file read for this one's documents (a SAM definition, a Serverless `${file(…)}` part)
     // has its own suppression comments.
     let mut others: Vec<Arc<Source>> = Vec::new();
@@ -278,11 +276,20 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     }
     for other in others.iter().filter(|o| o.text.contains("deploylint:")) {
         let parsed = parse_source(other);
-        notes.extend(crate::suppress::apply(other, &parsed.comments, &parsed.documents, &mut outcome.findings, &rules));
+        notes.extend(crate::suppress::apply(other, &parsed.comments, &suppression_tree(&parsed), &mut outcome.findings, &rules));
     }
     outcome.findings.extend(notes);
     keep_excerpt(&source, &mut outcome.findings);
     outcome
+}
+
+/// What suppression comments read places in: a file's documents, or a Terraform file's outline
+/// (its attributes' values, so that a comment covers a multi-line value).
+fn suppression_tree(parsed: &crate::parse::Parsed) -> std::borrow::Cow<'_, [crate::parse::Node]> {
+    match parsed.hcl.as_deref() {
+        Some(body) => std::borrow::Cow::Owned(vec![crate::parse::hcl::outline(body)]),
+        None => std::borrow::Cow::Borrowed(&parsed.documents),
+    }
 }
 
 /// Sources larger than this keep only an excerpt for the report once checked.

@@ -543,3 +543,58 @@ fn a_cdk_assembly_is_checked_when_named() {
     let files: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
     assert!(!files.is_empty() && files.iter().all(|f| f.ends_with("AppStack.template.json")), "{files:?}");
 }
+
+/// A Terraform folder checked from inside it (`deploylint check .`, or no path at all) reads its
+/// module as from outside: variable defaults and policy documents resolve; a comment in the
+/// variables file suppresses the finding its value makes, without a stale-comment note; a module
+/// argument named `definition` that does not parse is reported.
+#[test]
+fn terraform_is_read_alike_from_inside_its_folder() {
+    let dir = temp_dir("tf-inside");
+    std::fs::write(
+        dir.join("variables.tf"),
+        "variable \"queue_policy\" {\n  type = string\n  // deploylint:ignore iam/statement-element -- the principal comes from the bucket\n  default = <<-JSON\n    {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sqs:*\", \"Resource\": \"*\"}]}\n  JSON\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "provider \"aws\" {}\n\nresource \"aws_sqs_queue_policy\" \"q\" {\n  queue_url = \"x\"\n  policy    = var.queue_policy\n}\n\nresource \"aws_iam_role\" \"r\" {\n  assume_role_policy = data.aws_iam_policy_document.trust.json\n}\n\ndata \"aws_iam_policy_document\" \"trust\" {\n  statement {\n    actions = [\"sts:AssumeRole\"]\n    principals {\n      type        = \"Service\"\n      identifiers = [\"states.amazonaws.com\"]\n    }\n  }\n}\n\nmodule \"flow\" {\n  source     = \"./flow\"\n  definition = <<-EOT\n    {\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\", \"End\": true},}}\n  EOT\n}\n",
+    )
+    .unwrap();
+    let rows = |args: &[&str]| -> Vec<(String, String, u64, bool)> {
+        let (out, _) = stdout_of(deploylint().current_dir(&dir).args(args).args(["--format", "json"]));
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut rows: Vec<_> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["file"].as_str().unwrap().to_string(),
+                    f["start"]["line"].as_u64().unwrap(),
+                    f["suppressed"].is_object(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let inside = rows(&["check", "."]);
+    assert_eq!(rows(&["check"]), inside);
+    let expected = [
+        ("iam/statement-element", "variables.tf", 5, true),
+        ("iam/trust-policy-condition", "main.tf", 16, false),
+        ("iam/wildcard-action", "variables.tf", 5, false),
+        ("parse/syntax", "main.tf", 25, false),
+    ];
+    let expected: Vec<(String, String, u64, bool)> =
+        expected.iter().map(|(r, f, l, s)| ((*r).to_string(), (*f).to_string(), *l, *s)).collect();
+    assert_eq!(inside, expected);
+    // From outside, the same findings, named from there.
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let (out, _) = stdout_of(deploylint().current_dir(dir.parent().unwrap()).args(["check", name, "--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let outside: Vec<String> = report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    assert_eq!(outside.len(), inside.len(), "{out}");
+}

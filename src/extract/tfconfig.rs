@@ -132,7 +132,10 @@ impl Module {
     fn read(dir: &Path, roots: &[PathBuf]) -> Self {
         let mut module = Module::default();
         let mut reader = ModuleReader::default();
-        let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else { return module };
+        // A file named `main.tf` (checked from its own folder) has the folder `""`: the working
+        // directory.
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let Ok(entries) = std::fs::read_dir(dir) else { return module };
         let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
         names.sort();
         for name in names {
@@ -141,7 +144,7 @@ impl Module {
             }
             let Resolved::Inside(path) = crate::discover::resolve_inside(dir, Path::new(&name), roots) else { continue };
             let Ok(bytes) = crate::discover::read_limited(&path) else { continue };
-            let Ok(source) = Source::from_bytes(dir.join(&name), bytes) else { continue };
+            let Ok(source) = Source::from_bytes(crate::discover::display_path(&dir.join(&name)), bytes) else { continue };
             if !is_tfvars(&name) && !DEFINING_WORDS.iter().any(|w| source.text.contains(w)) {
                 continue;
             }
@@ -1161,7 +1164,15 @@ fn module_documents(eval: &Eval<'_>, block: &Block, name: &str, ctx: &Context<'_
                 None
             }
         });
-        let Some(kind) = kind else {
+        // A text that does not parse is reported when the argument's name says what it holds
+        // (`definition`, `…policy…`); otherwise it may be anything the module takes.
+        let name = a.key.as_str();
+        let named = if name.contains("definition") {
+            Some(ArtifactKind::StateMachine)
+        } else {
+            name.contains("policy").then_some(ArtifactKind::Policy)
+        };
+        let Some(kind) = kind.or(named.filter(|_| root.is_none() && matches!(doc, Doc::Text { .. }))) else {
             ctx.claimed.borrow_mut().truncate(claimed);
             continue;
         };

@@ -45,10 +45,17 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                             crate::finding::shortened(name, 60)
                         ),
                     )
-                    .help(format!(
-                        "Add `{}: …` to the state machine's `DefinitionSubstitutions` (a literal or `!GetAtt`/`!Ref`), or write the value in the definition.",
-                        crate::finding::shortened(close.unwrap_or(name), 60)
-                    ))
+                    .help(match close {
+                        Some(close) => format!(
+                            "Write `${{{}}}`, the name `DefinitionSubstitutions` gives, or add `{}: …` to it.",
+                            crate::finding::shortened(close, 60),
+                            crate::finding::shortened(name, 60)
+                        ),
+                        None => format!(
+                            "Add `{}: …` to the state machine's `DefinitionSubstitutions` (a literal or `!GetAtt`/`!Ref`), or write the value in the definition.",
+                            crate::finding::shortened(name, 60)
+                        ),
+                    })
                     .emit();
                 }
             }
