@@ -9,6 +9,7 @@
 
 mod cfn;
 pub use cfn::intrinsic_text;
+mod policy_document;
 mod serverless;
 mod tfconfig;
 pub use tfconfig::Modules;

@@ -669,14 +669,12 @@ impl<'m> Eval<'m> {
                 for (key, value) in object {
                     let (name, key_span) = match key {
                         ObjectKey::Ident(i) => (i.as_str().to_string(), span_of(i)),
-                        ObjectKey::Expression(Expression::Parenthesis(p)) => match self.lit(p.inner()).and_then(|l| l.text()) {
-                            Some(t) => (t, span_of(p.inner())),
-                            None => (hcl::placeholder(at.text, span_of(p.inner())), span_of(p.inner())),
-                        },
-                        ObjectKey::Expression(e) => match self.lit(e).and_then(|l| l.text()) {
-                            Some(t) => (t, span_of(e)),
-                            None => (hcl::placeholder(at.text, span_of(e)), span_of(e)),
-                        },
+                        ObjectKey::Expression(e) => {
+                            // `(var.name) = …`: the expression in the parentheses names the key.
+                            let e = if let Expression::Parenthesis(p) = e { p.inner() } else { e };
+                            let span = span_of(e);
+                            (self.lit(e).and_then(|l| l.text()).unwrap_or_else(|| hcl::placeholder(at.text, span)), span)
+                        }
                     };
                     let key_span = at.instead.unwrap_or(key_span);
                     entries.push(Entry { key: name.into(), key_span, value: self.node(value.expr(), at) });
@@ -994,54 +992,29 @@ type AttributePath = Vec<(String, Option<usize>)>;
 
 fn document_attributes(kind: &str, body: &Body) -> Vec<(AttributePath, ArtifactKind, PolicyKind)> {
     let mut out = Vec::new();
-    let attribute = |name: &str| body.iter().any(|s| matches!(s, Structure::Attribute(a) if a.key.as_str() == name));
-    match kind {
-        "aws_sfn_state_machine" => out.push((vec![("definition".to_string(), None)], ArtifactKind::StateMachine, PolicyKind::Unknown)),
-        "aws_iam_role" => {
-            out.push((vec![("assume_role_policy".to_string(), None)], ArtifactKind::Policy, PolicyKind::Trust));
-            let blocks = body.iter().filter(|s| matches!(s, Structure::Block(b) if b.ident.as_str() == "inline_policy")).count();
-            for i in 0..blocks {
-                out.push((
-                    vec![("inline_policy".to_string(), Some(i)), ("policy".to_string(), None)],
-                    ArtifactKind::Policy,
-                    PolicyKind::Identity,
-                ));
-            }
+    for s in body {
+        if let Structure::Attribute(a) = s
+            && let Some((artifact_kind, policy_kind)) = super::tfplan::document_attribute(kind, a.key.as_str())
+        {
+            out.push((vec![(a.key.as_str().to_string(), None)], artifact_kind, policy_kind));
         }
-        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" | "aws_iot_policy" => {
-            out.push((vec![("policy".to_string(), None)], ArtifactKind::Policy, PolicyKind::Identity));
-        }
-        kind if super::tfplan::resource_policy_type(kind) => {
-            for s in body {
-                if let Structure::Attribute(a) = s
-                    && super::tfplan::is_policy_attribute(a.key.as_str())
-                {
-                    out.push((vec![(a.key.as_str().to_string(), None)], ArtifactKind::Policy, PolicyKind::Resource));
-                }
-            }
-        }
-        _ => {}
     }
-    out.retain(|(path, _, _)| path.len() > 1 || attribute(&path[0].0));
+    if let Some(block) = super::tfplan::inline_policy_block(kind) {
+        let blocks = body.get_blocks(block).count();
+        for i in 0..blocks {
+            out.push((vec![(block.to_string(), Some(i)), ("policy".to_string(), None)], ArtifactKind::Policy, PolicyKind::Identity));
+        }
+    }
     out
 }
 
 /// The attribute at `path` in a block body (`inline_policy[1].policy`).
-fn lookup<'b>(body: &'b Body, path: &[(String, Option<usize>)]) -> Option<&'b Expression> {
+fn lookup<'b>(body: &'b Body, path: &'b [(String, Option<usize>)]) -> Option<&'b Expression> {
     let ((name, index), rest) = path.split_first()?;
     match index {
-        None if rest.is_empty() => body.iter().find_map(|s| match s {
-            Structure::Attribute(a) if a.key.as_str() == name => Some(&a.value),
-            _ => None,
-        }),
+        None if rest.is_empty() => body.get_attribute(name).map(|a| &a.value),
         Some(i) => {
-            let block = body
-                .iter()
-                .filter_map(|s| match s {
-                    Structure::Block(b) if b.ident.as_str() == name => Some(b),
-                    _ => None,
-                })
-                .nth(*i)?;
+            let block = body.get_blocks(name).nth(*i)?;
             lookup(&block.body, rest)
         }
         None => None,
@@ -1194,12 +1167,7 @@ fn resource_documents(eval: &Eval<'_>, block: &Block, (address, kind): (&str, &s
         if given("principal").is_none() {
             return;
         }
-        let conditions = [
-            ("ArnLike", "aws:SourceArn", "source_arn"),
-            ("StringEquals", "aws:SourceAccount", "source_account"),
-            ("StringEquals", "aws:PrincipalOrgID", "principal_org_id"),
-            ("StringEquals", "lambda:FunctionUrlAuthType", "function_url_auth_type"),
-        ];
+        let conditions = super::tfplan::PERMISSION_CONDITIONS;
         let permission = super::Permission {
             at: span_of(block),
             action: given("action"),
@@ -1309,12 +1277,7 @@ fn policy_document(
     let body = &block.body;
     let header = Span::new(span_of(&block.ident).start(), block.labels.last().map_or(span_of(&block.ident), span_of).end());
     let mut top: Vec<Entry> = Vec::new();
-    let attribute = |name: &str| {
-        body.iter().find_map(|s| match s {
-            Structure::Attribute(a) if a.key.as_str() == name => Some(a),
-            _ => None,
-        })
-    };
+    let attribute = |name: &str| body.get_attribute(name);
     match attribute("version") {
         Some(a) => top.push(Entry { key: "Version".into(), key_span: span_of(&a.key), value: eval.node(&a.value, eval.here()) }),
         None => top.push(Entry { key: "Version".into(), key_span: header, value: Node::new(Value::String("2012-10-17".into()), header) }),
@@ -1386,16 +1349,8 @@ fn blocks<'b, 'm>(
         if b.ident.as_str() != "dynamic" || labels(b).first().map(String::as_str) != Some(name) {
             continue;
         }
-        let attribute = |key: &str| {
-            b.body.iter().find_map(|s| match s {
-                Structure::Attribute(a) if a.key.as_str() == key => Some(&a.value),
-                _ => None,
-            })
-        };
-        let Some((content, content_span)) = b.body.iter().find_map(|s| match s {
-            Structure::Block(c) if c.ident.as_str() == "content" => Some((&c.body, span_of(c))),
-            _ => None,
-        }) else {
+        let attribute = |key: &str| b.body.get_attribute(key).map(|a| &a.value);
+        let Some((content, content_span)) = b.body.get_blocks("content").next().map(|c| (&c.body, span_of(c))) else {
             continue;
         };
         let iterator = match attribute("iterator") {
@@ -1457,66 +1412,27 @@ fn statement(eval: &Eval<'_>, body: &Body, span: Span, address: &str, out: &mut 
         entries.insert(0, Entry { key: "Effect".into(), key_span: at, value: Node::new(Value::String("Allow".into()), at) });
     }
     for (name, key) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
-        let mut principal: Vec<Entry> = Vec::new();
         let mut key_span = None;
-        let mut everyone = None;
+        let mut pairs = Vec::new();
         for (b, scope, _) in blocks(eval, body, name, address, out) {
-            let attribute = |k: &str| {
-                b.iter().find_map(|s| match s {
-                    Structure::Attribute(a) if a.key.as_str() == k => Some(a),
-                    _ => None,
-                })
-            };
-            let (Some(kind), Some(ids)) = (attribute("type"), attribute("identifiers")) else { continue };
-            let kind_node = scope.node(&kind.value, scope.here());
-            let ids_node = scope.node(&ids.value, scope.here());
+            let (Some(kind), Some(ids)) = (b.get_attribute("type"), b.get_attribute("identifiers")) else { continue };
             key_span.get_or_insert(span_of(&kind.key));
-            let Some(kind_text) = kind_node.as_str() else { continue };
-            if kind_text == "*" {
-                everyone = Some(ids_node.as_array().and_then(|a| a.first()).cloned().unwrap_or(ids_node));
-                continue;
-            }
-            match principal.iter_mut().find(|e| &*e.key == kind_text) {
-                Some(Entry { value: Node { value: Value::Array(items), .. }, .. }) => {
-                    items.extend(ids_node.as_array().map_or_else(|| vec![ids_node.clone()], <[Node]>::to_vec));
-                }
-                _ => principal.push(Entry { key: kind_text.into(), key_span: kind_node.span, value: ids_node }),
-            }
+            pairs.push((scope.node(&kind.value, scope.here()), scope.node(&ids.value, scope.here())));
         }
         let Some(key_span) = key_span else { continue };
-        let value = match everyone {
-            Some(star) if principal.is_empty() => star,
-            _ => Node::new(Value::Object(principal), key_span),
-        };
-        entries.push(Entry { key: key.into(), key_span, value });
+        entries.push(Entry { key: key.into(), key_span, value: super::policy_document::principal(pairs, key_span) });
     }
-    let mut conditions: Vec<Entry> = Vec::new();
-    let mut condition_span = None;
+    let mut triples = Vec::new();
     for (b, scope, _) in blocks(eval, body, "condition", address, out) {
-        let attribute = |k: &str| {
-            b.iter().find_map(|s| match s {
-                Structure::Attribute(a) if a.key.as_str() == k => Some(a),
-                _ => None,
-            })
+        let (Some(test), Some(variable), Some(values)) = (b.get_attribute("test"), b.get_attribute("variable"), b.get_attribute("values"))
+        else {
+            continue;
         };
-        let (Some(test), Some(variable), Some(values)) = (attribute("test"), attribute("variable"), attribute("values")) else { continue };
-        let test = scope.node(&test.value, scope.here());
-        let variable = scope.node(&variable.value, scope.here());
-        let values = scope.node(&values.value, scope.here());
-        condition_span.get_or_insert(test.span);
-        let (Some(operator), Some(key)) = (test.as_str(), variable.as_str()) else { continue };
-        let bound = Entry { key: key.into(), key_span: variable.span, value: values };
-        match conditions.iter_mut().find(|e| &*e.key == operator) {
-            Some(Entry { value: Node { value: Value::Object(keys), .. }, .. }) => keys.push(bound),
-            _ => conditions.push(Entry {
-                key: operator.into(),
-                key_span: test.span,
-                value: Node::new(Value::Object(vec![bound]), test.span),
-            }),
-        }
+        let node = |a: &hcl_edit::structure::Attribute| scope.node(&a.value, scope.here());
+        triples.push((node(test), node(variable), node(values)));
     }
-    if let Some(span) = condition_span {
-        entries.push(Entry { key: "Condition".into(), key_span: span, value: Node::new(Value::Object(conditions), span) });
+    if let Some(span) = triples.first().map(|(test, _, _)| test.span) {
+        entries.push(Entry { key: "Condition".into(), key_span: span, value: super::policy_document::condition(triples, span) });
     }
     Node::new(Value::Object(entries), span)
 }

@@ -78,29 +78,19 @@ fn resource_node(address: &str, kind: &str, at: Span, body: &Node) -> Node {
 
 /// The documents of a resource body, as the `.tf` reader finds them.
 fn resource_documents(body: &Node, (address, kind): (&str, &str), documents: &[&str], ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
-    let mut attributes: Vec<(String, &Node, ArtifactKind, PolicyKind)> = Vec::new();
-    let one = |name: &str| body.get(name).map(|n| (name.to_string(), n));
-    match kind {
-        "aws_sfn_state_machine" => {
-            attributes.extend(one("definition").map(|(k, n)| (k, n, ArtifactKind::StateMachine, PolicyKind::Unknown)));
-        }
-        "aws_iam_role" => {
-            attributes.extend(one("assume_role_policy").map(|(k, n)| (k, n, ArtifactKind::Policy, PolicyKind::Trust)));
-            for (i, inline) in body.get("inline_policy").map(bodies).unwrap_or_default().into_iter().enumerate() {
-                if let Some(policy) = inline.get("policy") {
-                    attributes.push((format!("inline_policy[{i}].policy"), policy, ArtifactKind::Policy, PolicyKind::Identity));
-                }
+    let mut attributes: Vec<(String, &Node, ArtifactKind, PolicyKind)> = body
+        .unique_entries()
+        .filter_map(|e| {
+            let (artifact_kind, policy_kind) = super::tfplan::document_attribute(kind, &e.key)?;
+            Some((e.key.to_string(), &e.value, artifact_kind, policy_kind))
+        })
+        .collect();
+    if let Some(block) = super::tfplan::inline_policy_block(kind) {
+        for (i, inline) in body.get(block).map(bodies).unwrap_or_default().into_iter().enumerate() {
+            if let Some(policy) = inline.get("policy") {
+                attributes.push((format!("{block}[{i}].policy"), policy, ArtifactKind::Policy, PolicyKind::Identity));
             }
         }
-        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" | "aws_iot_policy" => {
-            attributes.extend(one("policy").map(|(k, n)| (k, n, ArtifactKind::Policy, PolicyKind::Identity)));
-        }
-        kind if super::tfplan::resource_policy_type(kind) => {
-            for entry in body.unique_entries().filter(|e| super::tfplan::is_policy_attribute(&e.key)) {
-                attributes.push((entry.key.to_string(), &entry.value, ArtifactKind::Policy, PolicyKind::Resource));
-            }
-        }
-        _ => {}
     }
     for (name, node, artifact_kind, policy_kind) in attributes {
         let key = format!("{address}.{name}");
@@ -166,44 +156,20 @@ fn policy_document(body: &Node, address: &str, ctx: &Context<'_>, out: &mut Extr
         }
         for (name, key) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
             let Some(entry) = statement.entry(name) else { continue };
-            let mut principal: Vec<Entry> = Vec::new();
-            let mut everyone = None;
-            for block in bodies(&entry.value) {
-                let (Some(kind), Some(ids)) = (block.get("type"), block.get("identifiers")) else { continue };
-                match kind.as_str() {
-                    Some("*") => everyone = Some(ids.as_array().and_then(|a| a.first()).unwrap_or(ids).clone()),
-                    Some(kind_text) => principal.push(Entry { key: kind_text.into(), key_span: kind.span, value: ids.clone() }),
-                    None => {}
-                }
-            }
-            let value = match everyone {
-                Some(star) if principal.is_empty() => star,
-                _ => Node::new(Value::Object(principal), entry.value.span),
-            };
+            let blocks = bodies(&entry.value)
+                .into_iter()
+                .filter_map(|block| Some((block.get("type")?.clone(), block.get("identifiers")?.clone())))
+                .collect();
+            let value = super::policy_document::principal(blocks, entry.value.span);
             entries.push(Entry { key: key.into(), key_span: entry.key_span, value });
         }
         if let Some(entry) = statement.entry("condition") {
-            let mut operators: Vec<Entry> = Vec::new();
-            for block in bodies(&entry.value) {
-                let (Some(test), Some(variable), Some(values)) = (block.get("test"), block.get("variable"), block.get("values")) else {
-                    continue;
-                };
-                let (Some(operator), Some(name)) = (test.as_str(), variable.as_str()) else { continue };
-                let bound = Entry { key: name.into(), key_span: variable.span, value: values.clone() };
-                match operators.iter_mut().find(|e| &*e.key == operator) {
-                    Some(Entry { value: Node { value: Value::Object(keys), .. }, .. }) => keys.push(bound),
-                    _ => operators.push(Entry {
-                        key: operator.into(),
-                        key_span: test.span,
-                        value: Node::new(Value::Object(vec![bound]), test.span),
-                    }),
-                }
-            }
-            entries.push(Entry {
-                key: "Condition".into(),
-                key_span: entry.key_span,
-                value: Node::new(Value::Object(operators), entry.value.span),
-            });
+            let blocks = bodies(&entry.value)
+                .into_iter()
+                .filter_map(|block| Some((block.get("test")?.clone(), block.get("variable")?.clone(), block.get("values")?.clone())))
+                .collect();
+            let value = super::policy_document::condition(blocks, entry.value.span);
+            entries.push(Entry { key: "Condition".into(), key_span: entry.key_span, value });
         }
         statements.push(Node::new(Value::Object(entries), statement.span));
     }

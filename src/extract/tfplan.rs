@@ -185,6 +185,15 @@ pub(super) fn unfilled_placeholders(
     out.findings.push(finding);
 }
 
+/// The condition an `aws_lambda_permission` attribute puts in the statement Lambda adds:
+/// (operator, condition key, attribute).
+pub(super) const PERMISSION_CONDITIONS: [(&str, &str, &str); 4] = [
+    ("ArnLike", "aws:SourceArn", "source_arn"),
+    ("StringEquals", "aws:SourceAccount", "source_account"),
+    ("StringEquals", "aws:PrincipalOrgID", "principal_org_id"),
+    ("StringEquals", "lambda:FunctionUrlAuthType", "function_url_auth_type"),
+];
+
 /// The statement an `aws_lambda_permission` adds to its function's resource policy. A condition
 /// whose value is unknown until apply (a `source_arn` of a resource still to be made) is there,
 /// as a placeholder: it restricts as much as any.
@@ -196,12 +205,7 @@ fn lambda_permission<'a>(instance: &Instance<'a>, location: String, ctx: &Contex
         return;
     }
     let mut placeholders: Vec<crate::parse::Entry> = Vec::new();
-    let conditions = [
-        ("ArnLike", "aws:SourceArn", "source_arn"),
-        ("StringEquals", "aws:SourceAccount", "source_account"),
-        ("StringEquals", "aws:PrincipalOrgID", "principal_org_id"),
-        ("StringEquals", "lambda:FunctionUrlAuthType", "function_url_auth_type"),
-    ];
+    let conditions = PERMISSION_CONDITIONS;
     for (_, _, attribute) in conditions {
         if given(attribute).is_none()
             && let Some(entry) = marked(attribute)
@@ -444,43 +448,69 @@ fn module_instances<'a>(module: &'a Node, out: &mut Vec<Instance<'a>>) {
     }
 }
 
+/// What a resource's top-level attribute holds, if it holds a document, for plans and
+/// configurations alike: a state machine's `definition`, a role's trust policy, an identity
+/// policy's `policy`, a resource policy (`aws_s3_bucket_policy.policy`, …).
+pub(super) fn document_attribute(resource_type: &str, attribute: &str) -> Option<(ArtifactKind, PolicyKind)> {
+    match (resource_type, attribute) {
+        ("aws_sfn_state_machine", "definition") => Some((ArtifactKind::StateMachine, PolicyKind::Unknown)),
+        ("aws_iam_role", "assume_role_policy") => Some((ArtifactKind::Policy, PolicyKind::Trust)),
+        ("aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" | "aws_iot_policy", "policy") => {
+            Some((ArtifactKind::Policy, PolicyKind::Identity))
+        }
+        (
+            "aws_sfn_state_machine"
+            | "aws_iam_role"
+            | "aws_iam_policy"
+            | "aws_iam_role_policy"
+            | "aws_iam_user_policy"
+            | "aws_iam_group_policy"
+            | "aws_iot_policy",
+            _,
+        ) => None,
+        (kind, name) => (resource_policy_type(kind) && is_policy_attribute(name)).then_some((ArtifactKind::Policy, PolicyKind::Resource)),
+    }
+}
+
+/// The nested blocks whose `policy` is an identity policy: `aws_iam_role.inline_policy`.
+pub(super) fn inline_policy_block(resource_type: &str) -> Option<&'static str> {
+    (resource_type == "aws_iam_role").then_some("inline_policy")
+}
+
 /// The document-holding attributes of a resource instance.
 fn attributes(instance: &Instance<'_>) -> Vec<Attribute> {
-    let key = |k: &str| PathStep::Key(k.to_string());
-    let one = |name: &str, kind, policy_kind| Attribute { path: vec![key(name)], kind, policy_kind, computed: false };
-    match instance.kind {
-        "aws_sfn_state_machine" => vec![one("definition", ArtifactKind::StateMachine, PolicyKind::Unknown)],
-        "aws_iam_role" => {
-            let mut attrs = vec![one("assume_role_policy", ArtifactKind::Policy, PolicyKind::Trust)];
-            let count = instance
-                .values
-                .get("inline_policy")
-                .or_else(|| instance.after_unknown.and_then(|u| u.get("inline_policy")))
-                .and_then(Node::as_array)
-                .map_or(0, <[Node]>::len);
-            for i in 0..count {
-                attrs.push(Attribute {
-                    path: vec![key("inline_policy"), PathStep::Index(i), key("policy")],
-                    kind: ArtifactKind::Policy,
-                    policy_kind: PolicyKind::Identity,
-                    computed: false,
-                });
-            }
-            attrs
+    let names = instance.values.as_object().unwrap_or(&[]).iter().map(|e| &*e.key);
+    let unknown_names = instance.after_unknown.and_then(Node::as_object).unwrap_or(&[]).iter().map(|e| &*e.key);
+    let mut found: Vec<&str> = names.chain(unknown_names).collect();
+    found.sort_unstable();
+    found.dedup();
+    let mut attrs: Vec<Attribute> = found
+        .into_iter()
+        .filter_map(|name| {
+            let (kind, policy_kind) = document_attribute(instance.kind, name)?;
+            // A resource policy attribute is optional and computed by the provider: unknown at
+            // plan time whenever the configuration leaves it out.
+            let computed = policy_kind == PolicyKind::Resource;
+            Some(Attribute { path: vec![PathStep::Key(name.to_string())], kind, policy_kind, computed })
+        })
+        .collect();
+    if let Some(block) = inline_policy_block(instance.kind) {
+        let count = instance
+            .values
+            .get(block)
+            .or_else(|| instance.after_unknown.and_then(|u| u.get(block)))
+            .and_then(Node::as_array)
+            .map_or(0, <[Node]>::len);
+        for i in 0..count {
+            attrs.push(Attribute {
+                path: vec![PathStep::Key(block.to_string()), PathStep::Index(i), PathStep::Key("policy".to_string())],
+                kind: ArtifactKind::Policy,
+                policy_kind: PolicyKind::Identity,
+                computed: false,
+            });
         }
-        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" | "aws_iot_policy" => {
-            vec![one("policy", ArtifactKind::Policy, PolicyKind::Identity)]
-        }
-        kind if resource_policy_type(kind) => {
-            let names = instance.values.as_object().unwrap_or(&[]).iter().map(|e| &*e.key);
-            let unknown_names = instance.after_unknown.and_then(Node::as_object).unwrap_or(&[]).iter().map(|e| &*e.key);
-            let mut found: Vec<&str> = names.chain(unknown_names).filter(|n| is_policy_attribute(n)).collect();
-            found.sort_unstable();
-            found.dedup();
-            found.into_iter().map(|n| Attribute { computed: true, ..one(n, ArtifactKind::Policy, PolicyKind::Resource) }).collect()
-        }
-        _ => Vec::new(),
     }
+    attrs
 }
 
 /// Resource-policy attributes of the AWS provider: `policy`, `access_policies`, `*_policy`
