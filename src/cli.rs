@@ -55,6 +55,18 @@ pub enum Command {
     /// Print the settings a check with these arguments would use (configuration file and
     /// command line resolved).
     Config(CheckArgs),
+    /// Print the least-privilege execution role policy of each state machine of a file: what
+    /// its states call, resources as the file names them.
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// The file, or `FILE#Id` for one state machine (a logical id or a Terraform address).
+    pub target: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::policy::PolicyFormat::Json)]
+    pub format: crate::policy::PolicyFormat,
 }
 
 /// Flags are bools by nature: clap reads each one.

@@ -23,6 +23,7 @@ pub mod lang;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod policy;
 pub mod registry;
 pub mod report;
 pub mod rule;
@@ -91,6 +92,7 @@ pub fn main_to(cli: Cli, stdout: &mut dyn std::io::Write) -> Outcome {
         Some(Command::Rules(args)) => list_rules(&args.rules, args.format),
         Some(Command::Explain(args)) => explain(&args.rule, &args.rules),
         Some(Command::Config(args)) => show_config(&args),
+        Some(Command::Policy(args)) => policy::run(&args.target, args.format),
     }
 }
 

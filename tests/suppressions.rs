@@ -224,8 +224,10 @@ fn metadata_suppresses_in_json_templates() {
     });
     let (report, _) = check_file("template.json", &serde_json::to_string_pretty(&template).unwrap());
     let findings = report["findings"].as_array().unwrap();
-    let flow: Vec<&serde_json::Value> =
-        findings.iter().filter(|f| f["route"].as_str().unwrap_or_default().starts_with("Resources.Flow.")).collect();
+    let flow: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["route"].as_str().unwrap_or_default().starts_with("Resources.Flow.") && f["rule"] != "sfn/role-unverifiable")
+        .collect();
     assert_eq!(flow.len(), 2, "{findings:#?}");
     assert!(flow.iter().all(|f| f["suppressed"] == serde_json::json!({"kind": "metadata", "reason": "a legacy flow, replaced in Q3"})));
     let invalid: Vec<&str> =
@@ -263,7 +265,8 @@ fn a_comment_above_a_block_scalar_key_covers_the_scalar() {
           "End": true}}}
 "#;
     let (report, _) = check_file("block.yaml", template);
-    let mut rows = rows(&report);
+    // The roles are another file's: that note is not what this test is about.
+    let mut rows: Vec<_> = rows(&report).into_iter().filter(|(_, rule, _)| rule != "sfn/role-unverifiable").collect();
     rows.sort();
     let row = |line: u64, rule: &str, kind: Option<&str>| (line, rule.to_string(), kind.map(str::to_string));
     assert_eq!(

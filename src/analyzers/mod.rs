@@ -10,6 +10,7 @@
 pub mod asl;
 pub mod cfn;
 pub mod iam;
+pub mod sfn;
 
 use crate::extract::{Artifact, ArtifactKind};
 use crate::finding::{Finding, Label, Severity, Sink};
@@ -60,6 +61,8 @@ pub static ALL: &[&Analyzer] = &[
     &iam::policy_size::ANALYZER,
     &cfn::sam_policy_template::ANALYZER,
     &cfn::unfilled_substitution::ANALYZER,
+    &sfn::role_missing_permission::ANALYZER,
+    &sfn::role_unverifiable::ANALYZER,
 ];
 
 /// The analyzer that reports `id`.
@@ -107,6 +110,22 @@ impl<'a> Emitter<'a, '_> {
             self.sink.stop(self.rule);
         }
         full
+    }
+
+    /// Starts a finding at a place of another file than the artifact's (the template that
+    /// defines a state machine read through `DefinitionUri`): its `span` in `source`.
+    pub fn report_in(
+        &mut self,
+        source: &std::sync::Arc<crate::source::Source>,
+        span: Span,
+        locator: &str,
+        message: impl Into<String>,
+    ) -> Report<'_, 'a> {
+        let artifact = self.artifact;
+        let mut finding = Finding::new(self.rule, self.severity, source, span, message.into());
+        self.title.clone_into(&mut finding.label);
+        finding.locator = crate::finding::route(&artifact.location, locator);
+        Report { finding, artifact, sink: self.sink }
     }
 
     /// Starts a finding at `place`. `locator` is the dotted path of the node inside the
@@ -159,6 +178,12 @@ impl Report<'_, '_> {
     pub fn related(mut self, place: &Place<'_>, text: impl Into<String>) -> Self {
         let (span, _) = span_of(self.artifact, place);
         self.finding.related.push(Label { source: self.artifact.source.clone(), span, text: text.into() });
+        self
+    }
+
+    /// A second place, in any file.
+    pub fn related_in(mut self, source: &std::sync::Arc<crate::source::Source>, span: Span, text: impl Into<String>) -> Self {
+        self.finding.related.push(Label { source: source.clone(), span, text: text.into() });
         self
     }
 

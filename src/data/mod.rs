@@ -19,7 +19,10 @@ pub fn files() -> &'static [(&'static str, &'static str, &'static str)] {
     embedded::DATA_FILES
 }
 
+pub mod cfn;
 pub mod condition_keys;
 pub mod iam;
+pub mod managed;
 pub mod privesc;
 pub mod sam;
+pub mod sfn;

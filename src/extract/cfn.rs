@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Substitutions, Unread, parse_embedded};
 use crate::finding::{Finding, Severity};
+use crate::model::role::MachineContext;
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::{Node, Value};
 use crate::rule::builtin;
@@ -43,6 +44,7 @@ const SAM_POLICY_HOLDERS: &[&str] = &["AWS::Serverless::Function", "AWS::Serverl
 
 pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     let Some(resources) = doc.get("Resources") else { return };
+    let model = super::template::Template::new(doc);
     for entry in resources.unique_entries() {
         let id = &*entry.key;
         let resource = &entry.value;
@@ -50,7 +52,10 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
         let Some(props) = resource.get("Properties") else { continue };
         let base = format!("Resources.{}.Properties", crate::finding::locator_part(id));
         match kind {
-            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => state_machine(id, kind, props, &base, ctx, out),
+            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
+                let machine = std::sync::Arc::new(model.machine(id, kind, props, &ctx.source));
+                state_machine(id, kind, props, &base, &machine, ctx, out);
+            }
             _ => {}
         }
         for (_, property, policy_kind) in POLICY_PROPERTIES.iter().filter(|(t, ..)| *t == kind) {
@@ -85,7 +90,15 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     }
 }
 
-fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
+fn state_machine<'a>(
+    id: &str,
+    kind: &str,
+    props: &'a Node,
+    base: &str,
+    machine: &std::sync::Arc<MachineContext>,
+    ctx: &Context<'_>,
+    out: &mut Extraction<'a, '_>,
+) {
     let placeholders = props.get("DefinitionSubstitutions").is_some();
     let given = Substitutions::Given(substitutions(props));
     for property in ["Definition", "DefinitionString"] {
@@ -98,7 +111,7 @@ fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Co
                 (id, kind),
                 location,
                 placeholders,
-                Some(&given),
+                Some((&given, machine)),
                 ctx,
                 out,
             );
@@ -124,7 +137,7 @@ fn state_machine<'a>(id: &str, kind: &str, props: &'a Node, base: &str, ctx: &Co
         && let Some(uri) = props.get("DefinitionUri")
     {
         let map = substitutions(props);
-        match definition_uri((id, kind), uri, &map, base, ctx, out) {
+        match definition_uri((id, kind), uri, &map, base, machine, ctx, out) {
             Some(names) => {
                 read = true;
                 if let Some(used) = &mut used {
@@ -230,6 +243,7 @@ fn sam_policies<'a>((id, kind): (&str, &str), props: &'a Node, base: &str, ctx: 
                 substitutions: Substitutions::Unknown,
                 substituted: Vec::new(),
                 written_for: Some(entry.key_span),
+                machine: None,
             });
         }
     }
@@ -258,7 +272,7 @@ fn lambda_permission(id: &str, props: &Node, base: &str, ctx: &Context<'_>, out:
 /// entry gives for its parameters (`TableName: !Ref Orders`, with their own places) where the
 /// definition has `{"Ref": "TableName"}`, and everything else at the template's name. SAM puts
 /// the statements into a role policy of version 2012-10-17.
-fn expand_template(definition: &Node, parameters: &[&str], given: &Node, at: crate::source::Span) -> Node {
+pub(super) fn expand_template(definition: &Node, parameters: &[&str], given: &Node, at: crate::source::Span) -> Node {
     fn copy(node: &Node, parameters: &[&str], given: &Node, at: crate::source::Span) -> Node {
         if let Some(("Ref", name)) = node.intrinsic()
             && let Some(name) = name.as_str()
@@ -299,7 +313,7 @@ fn push_document<'a>(
     (id, resource_type): (&str, &str),
     location: String,
     placeholders: bool,
-    given: Option<&Substitutions>,
+    given: Option<(&Substitutions, &std::sync::Arc<MachineContext>)>,
     ctx: &Context<'_>,
     out: &mut Extraction<'a, '_>,
 ) {
@@ -312,7 +326,7 @@ fn push_document<'a>(
     }
     // In a `Fn::Sub` or `Fn::Join` text, `${Name}` is filled in from elsewhere in the template.
     let substitutions = match given {
-        Some(given) if node.intrinsic().is_none() => given.clone(),
+        Some((given, _)) if node.intrinsic().is_none() => given.clone(),
         _ => Substitutions::Unknown,
     };
     let (root, embedded) = match &node.value {
@@ -369,6 +383,7 @@ fn push_document<'a>(
         substitutions,
         substituted,
         written_for: None,
+        machine: given.map(|(_, machine)| machine.clone()),
     });
 }
 
@@ -511,6 +526,7 @@ fn definition_uri(
     uri: &Node,
     map: &BTreeMap<String, Option<String>>,
     base: &str,
+    machine: &std::sync::Arc<MachineContext>,
     ctx: &Context<'_>,
     out: &mut Extraction<'_, '_>,
 ) -> Option<BTreeSet<String>> {
@@ -546,7 +562,12 @@ fn definition_uri(
             return None;
         }
     };
-    let key = (found.canonical.clone(), format!("{map:?}"));
+    // Once per substitution map and role: machines that share both share their findings.
+    let role = match &machine.role {
+        crate::model::role::RoleBinding::Known(role) => format!("{}@{}", role.name, role.at.start()),
+        crate::model::role::RoleBinding::Unseen { .. } => String::new(),
+    };
+    let key = (found.canonical.clone(), format!("{role}\0{}\0{map:?}", machine.logging.is_some()));
     if let Some((.., names)) = ctx.definitions.borrow().iter().find(|(path, given, _)| (path, given) == (&key.0, &key.1)) {
         return Some(names.clone());
     }
@@ -586,6 +607,7 @@ fn definition_uri(
         substitutions: Substitutions::Given(map.clone()),
         substituted,
         written_for: None,
+        machine: Some(machine.clone()),
     });
     Some(names)
 }

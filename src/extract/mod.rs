@@ -13,6 +13,7 @@ mod policy_document;
 mod serverless;
 mod tfconfig;
 pub use tfconfig::Modules;
+mod template;
 mod tfjson;
 mod tfplan;
 pub use tfplan::{PlanResource, resources as plan_resources};
@@ -114,6 +115,9 @@ pub struct Artifact<'a> {
     /// name). Findings there are left out, since the file cannot change them; findings at the
     /// values it gave (the template's parameters) are kept.
     pub written_for: Option<Span>,
+    /// For a state machine defined by a resource: what its file says of it (type, logging,
+    /// role and the policies the role holds), built from the file's model.
+    pub machine: Option<Arc<crate::model::role::MachineContext>>,
 }
 
 /// What the `${Name}` placeholders of a definition stand for.
@@ -395,6 +399,7 @@ fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artif
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
+        machine: None,
     }
 }
 
@@ -454,6 +459,7 @@ impl Permission<'_> {
             substitutions: Substitutions::Unknown,
             substituted: Vec::new(),
             written_for: Some(self.at),
+            machine: None,
         });
     }
 

@@ -268,6 +268,7 @@ fn push_machine(
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
+        machine: None,
     });
 }
 
@@ -376,6 +377,7 @@ fn statements_policy(
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
+        machine: None,
     });
 }
 

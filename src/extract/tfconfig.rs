@@ -1208,6 +1208,7 @@ pub(super) fn emit(
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
+        machine: None,
     };
     match doc {
         Doc::Text { source, text, directives, raw } => {
@@ -1326,6 +1327,7 @@ fn policy_document(
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
+        machine: None,
     });
 }
 

@@ -193,5 +193,6 @@ fn policy_document(body: &Node, address: &str, ctx: &Context<'_>, out: &mut Extr
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
+        machine: None,
     });
 }

@@ -116,6 +116,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                             substitutions: super::Substitutions::Unknown,
                             substituted: Vec::new(),
                             written_for: None,
+                            machine: None,
                         });
                     }
                 }
@@ -265,6 +266,7 @@ fn policy_documents<'a>(doc: &'a Node, texts: &std::collections::HashSet<&str>, 
                         substitutions: super::Substitutions::Unknown,
                         substituted: Vec::new(),
                         written_for: None,
+                        machine: None,
                     });
                 }
             }

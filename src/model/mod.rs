@@ -5,7 +5,10 @@
 
 pub mod asl;
 pub mod iam;
+pub mod needs;
 pub mod path;
+pub mod role;
+pub mod symbolic;
 
 use std::cell::OnceCell;
 use std::ops::Range;

@@ -1,0 +1,498 @@
+//! The template model: one CloudFormation/SAM file's resources with a resolver for its
+//! references (`Ref`, `Fn::GetAtt`, `Fn::Sub` with its variables, `Fn::Join`, parameters and
+//! pseudo parameters), built once per file. From it a state machine's context is drawn: its
+//! type, logging, what its `DefinitionSubstitutions` stand for, and its execution role with
+//! every statement of every policy the file attaches to it (inline, managed in the file, SAM
+//! policy templates, `AWS::IAM::Policy` resources naming the role, boundaries).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::data::cfn::{Returns, resource_type};
+use crate::model::role::{Boundary, Grant, MachineContext, MachineType, Role, RoleBinding};
+use crate::model::symbolic::{Piece, Symbolic};
+use crate::parse::{Entry, Node, Value};
+use crate::source::{Source, Span};
+
+/// Nesting followed when resolving a value (`Fn::Join` of `Fn::Sub` of …).
+const MAX_DEPTH: usize = 16;
+
+/// One file's resources and parameters.
+pub(crate) struct Template<'a> {
+    resources: BTreeMap<&'a str, Resource<'a>>,
+    /// SAM connectors add statements to roles that this model does not follow.
+    connectors: bool,
+}
+
+struct Resource<'a> {
+    entry: &'a Entry,
+    kind: &'a str,
+    props: Option<&'a Node>,
+}
+
+impl<'a> Template<'a> {
+    pub(crate) fn new(doc: &'a Node) -> Self {
+        let mut resources = BTreeMap::new();
+        let mut connectors = false;
+        for entry in doc.get("Resources").map(|r| r.unique_entries().collect::<Vec<_>>()).unwrap_or_default() {
+            let Some(kind) = entry.value.get_str("Type") else { continue };
+            let props = entry.value.get("Properties");
+            // SAM's `Connectors` is a resource attribute, beside `Properties`.
+            connectors |= kind == "AWS::Serverless::Connector" || entry.value.get("Connectors").is_some();
+            resources.insert(&*entry.key, Resource { entry, kind, props });
+        }
+        Self { resources, connectors }
+    }
+
+    /// The symbolic value of a node of the template.
+    pub(crate) fn resolve(&self, node: &Node) -> Symbolic {
+        let mut value = self.resolve_at(node, 0);
+        if node.intrinsic().is_some() && value.shown.is_none() {
+            value.shown = Some(json_of(node));
+        }
+        value
+    }
+
+    fn resolve_at(&self, node: &Node, depth: usize) -> Symbolic {
+        if depth > MAX_DEPTH {
+            return Symbolic::opaque("value");
+        }
+        match &node.untagged().value {
+            Value::String(text) if node.intrinsic().is_none() => return Symbolic::text(text.to_string()),
+            Value::Number(n) => return Symbolic::text(n.to_string()),
+            _ => {}
+        }
+        let Some((function, argument)) = node.intrinsic() else { return Symbolic::opaque("value") };
+        match function {
+            "Ref" => argument.as_str().map_or_else(|| Symbolic::opaque("Ref"), |name| self.reference(name)),
+            "Fn::GetAtt" => {
+                let (id, attribute) = match (argument.as_str(), argument.as_array()) {
+                    (Some(text), _) => text.split_once('.').unwrap_or((text, "")),
+                    (_, Some([id, attribute])) => (id.as_str().unwrap_or_default(), attribute.as_str().unwrap_or_default()),
+                    _ => return Symbolic::opaque("Fn::GetAtt"),
+                };
+                self.attribute(id, attribute)
+            }
+            "Fn::Sub" => match (argument.as_str(), argument.as_array()) {
+                (Some(text), _) => self.sub(text, None, depth),
+                (_, Some([text, variables])) => {
+                    text.as_str().map_or_else(|| Symbolic::opaque("Fn::Sub"), |t| self.sub(t, Some(variables), depth))
+                }
+                _ => Symbolic::opaque("Fn::Sub"),
+            },
+            "Fn::Join" => {
+                let Some([delimiter, parts]) = argument.as_array() else { return Symbolic::opaque("Fn::Join") };
+                let (Some(delimiter), Some(parts)) = (delimiter.as_str(), parts.as_array()) else { return Symbolic::opaque("Fn::Join") };
+                let mut out = Symbolic { pieces: Vec::new(), shown: None };
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_text(delimiter);
+                    }
+                    out.extend(self.resolve_at(part, depth + 1));
+                }
+                out
+            }
+            other => Symbolic::opaque(other),
+        }
+    }
+
+    /// `${…}` of a `Fn::Sub` text: its variables first, then pseudo parameters, attributes and
+    /// references; `${!Literal}` stays as written.
+    fn sub(&self, text: &str, variables: Option<&Node>, depth: usize) -> Symbolic {
+        let mut out = Symbolic { pieces: Vec::new(), shown: None };
+        let mut from = 0;
+        for (start, end, name) in super::placeholders(text) {
+            out.push_text(&text[from..start]);
+            from = end;
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_text(&format!("${{{literal}}}"));
+            } else if let Some(value) = variables.and_then(|v| v.get(name)) {
+                out.extend(self.resolve_at(value, depth + 1));
+            } else {
+                out.extend(self.name(name));
+            }
+        }
+        out.push_text(&text[from..]);
+        out
+    }
+
+    /// A `${Name}` of a `Fn::Sub` without variables: a pseudo parameter, `Id.Attribute`, or a
+    /// reference.
+    pub(crate) fn name(&self, name: &str) -> Symbolic {
+        match name.split_once('.') {
+            Some((id, attribute)) if self.resources.contains_key(id) => self.attribute(id, attribute),
+            _ => self.reference(name),
+        }
+    }
+
+    fn reference(&self, name: &str) -> Symbolic {
+        if let Some(pseudo) = name.strip_prefix("AWS::") {
+            return Symbolic { pieces: vec![Piece::Pseudo(pseudo.to_string())], shown: None };
+        }
+        match self.resources.get(name) {
+            Some(resource) => match resource_type(resource.kind) {
+                Some(data) => self.returned(name, resource, data.reference),
+                None => Symbolic::opaque(name),
+            },
+            None => Symbolic::opaque(name),
+        }
+    }
+
+    fn attribute(&self, id: &str, attribute: &str) -> Symbolic {
+        let label = format!("{id}.{attribute}");
+        let Some(resource) = self.resources.get(id) else { return Symbolic::opaque(label) };
+        match resource_type(resource.kind).and_then(|d| d.attributes.get(attribute)) {
+            Some(returns) => self.returned(id, resource, *returns),
+            None => Symbolic::opaque(label),
+        }
+    }
+
+    fn returned(&self, id: &str, resource: &Resource<'_>, returns: Returns) -> Symbolic {
+        let Some(data) = resource_type(resource.kind) else { return Symbolic::opaque(id) };
+        let name = self.physical_name(id, resource);
+        match returns {
+            Returns::Name => name,
+            Returns::Arn => crate::model::needs::format_arn(&data.arn, Some(&name)),
+            Returns::Url => {
+                let mut url = Symbolic::text("https://sqs.");
+                url.push(Piece::Pseudo("Region".into()));
+                url.push_text(".");
+                url.push(Piece::Pseudo("URLSuffix".into()));
+                url.push_text("/");
+                url.push(Piece::Pseudo("AccountId".into()));
+                url.push_text("/");
+                url.extend(name);
+                url
+            }
+        }
+    }
+
+    /// A resource's name: its name property when given, else the name CloudFormation
+    /// generates (labelled as `Fn::Sub` spells it: `${Id}` where `Ref` gives the name).
+    fn physical_name(&self, id: &str, resource: &Resource<'_>) -> Symbolic {
+        let Some(data) = resource_type(resource.kind) else { return Symbolic::opaque(id) };
+        if let Some(given) = data.name.as_deref().and_then(|p| resource.props?.get(p)) {
+            if given.intrinsic().is_none() {
+                return self.resolve_at(given, 1);
+            }
+            let resolved = self.resolve_at(given, 1);
+            if !resolved.has_opaque() {
+                return resolved;
+            }
+        }
+        let label = if data.reference == Returns::Name {
+            id.to_string()
+        } else {
+            match data.attributes.iter().find(|(_, r)| **r == Returns::Name) {
+                Some((attribute, _)) => format!("{id}.{attribute}"),
+                None => id.to_string(),
+            }
+        };
+        Symbolic { pieces: vec![Piece::Name(label)], shown: None }
+    }
+
+    /// The id of the in-file resource of `kind` a value names (`!GetAtt Role.Arn`, `!Ref Role`,
+    /// `!Sub arn:…:role/${Role}`).
+    fn names_resource(&self, node: &Node, kinds: &[&str]) -> Option<&'a str> {
+        let is = |id: &str| self.resources.get(id).filter(|r| kinds.contains(&r.kind)).map(|r| &*r.entry.key);
+        match node.intrinsic()? {
+            ("Ref", name) => is(name.as_str()?),
+            ("Fn::GetAtt", argument) => match (argument.as_str(), argument.as_array()) {
+                (Some(text), _) => is(text.split_once('.').map_or(text, |(id, _)| id)),
+                (_, Some([id, _])) => is(id.as_str()?),
+                _ => None,
+            },
+            ("Fn::Sub", argument) => {
+                let text = argument.as_str().or_else(|| argument.as_array()?.first()?.as_str())?;
+                super::placeholders(text).find_map(|(_, _, name)| is(name.split_once('.').map_or(name, |(id, _)| id)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The context of the state machine resource `id` (of `kind`, with `props`).
+    pub(crate) fn machine(&self, id: &str, kind: &str, props: &Node, file: &Arc<Source>) -> MachineContext {
+        let resource = self.resources.get(id);
+        let at = resource.map_or(props.span, |r| r.entry.key_span);
+        let sam = kind == "AWS::Serverless::StateMachine";
+        let machine_type = match props.get(if sam { "Type" } else { "StateMachineType" }) {
+            None => MachineType::Standard,
+            Some(value) => match value.as_str() {
+                Some(t) if t.eq_ignore_ascii_case("EXPRESS") => MachineType::Express,
+                Some(_) => MachineType::Standard,
+                None => MachineType::Unknown,
+            },
+        };
+        let logging = props.entry(if sam { "Logging" } else { "LoggingConfiguration" }).filter(|e| logs(&e.value)).map(|e| e.key_span);
+        let mut names = BTreeMap::new();
+        if let Some(map) = props.get("DefinitionSubstitutions").filter(|m| m.intrinsic().is_none()) {
+            for entry in map.unique_entries() {
+                names.insert(entry.key.to_string(), self.resolve(&entry.value));
+            }
+        }
+        // A `Fn::Sub` definition: its `${…}` are resolved as `Fn::Sub` resolves them.
+        for property in ["Definition", "DefinitionString"] {
+            if let Some(("Fn::Sub", argument)) = props.get(property).and_then(Node::intrinsic) {
+                let (text, variables) = match (argument.as_str(), argument.as_array()) {
+                    (Some(text), _) => (Some(text), None),
+                    (_, Some([text, variables])) => (text.as_str(), Some(variables)),
+                    _ => (None, None),
+                };
+                for (_, _, name) in text.map(|t| super::placeholders(t).collect::<Vec<_>>()).unwrap_or_default() {
+                    let value = match variables.and_then(|v| v.get(name)) {
+                        Some(value) => self.resolve(value),
+                        None => self.name(name),
+                    };
+                    names.entry(name.to_string()).or_insert(value);
+                }
+            }
+        }
+        let own_arn = resource.map_or_else(|| Symbolic::opaque(id), |r| self.returned(id, r, Returns::Arn));
+        let role = self.binding(sam, props, at);
+        MachineContext { resource: id.to_string(), file: file.clone(), at, machine_type, logging, names, own_arn, role }
+    }
+
+    fn binding(&self, sam: bool, props: &Node, at: Span) -> RoleBinding {
+        let role_property = if sam { "Role" } else { "RoleArn" };
+        if let Some(role) = props.get(role_property) {
+            return match self.names_resource(role, &["AWS::IAM::Role"]) {
+                Some(role_id) => RoleBinding::Known(self.role(role_id)),
+                None => RoleBinding::Unseen { at: role.span, what: format!("given by {}", describe(role)) },
+            };
+        }
+        if sam && let Some(policies) = props.entry("Policies") {
+            let mut role = Role {
+                name: "the role SAM generates from `Policies`".into(),
+                at: policies.key_span,
+                grants: Vec::new(),
+                unseen: Vec::new(),
+                boundary: props.get("PermissionsBoundary").map(|b| self.boundary(b)),
+            };
+            self.sam_policies(&policies.value, &mut role);
+            if self.connectors {
+                role.unseen.push((at, "the statements of the file's SAM connectors".into()));
+            }
+            return RoleBinding::Known(role);
+        }
+        RoleBinding::Unseen { at, what: format!("not named (the resource has no `{role_property}`)") }
+    }
+
+    /// Role `id` of the file, with every policy the file attaches to it.
+    fn role(&self, id: &str) -> Role {
+        let resource = &self.resources[id];
+        let mut role = Role {
+            name: format!("role `{}`", crate::finding::shortened(id, 100)),
+            at: resource.entry.key_span,
+            grants: Vec::new(),
+            unseen: Vec::new(),
+            boundary: None,
+        };
+        let props = resource.props;
+        for policy in props.and_then(|p| p.get("Policies")).and_then(Node::as_array).unwrap_or(&[]) {
+            let uncertain = policy.if_branches().is_some();
+            for policy in policy.alternatives() {
+                if let Some(document) = policy.get("PolicyDocument") {
+                    self.grants(document, uncertain, &mut role.grants);
+                }
+            }
+        }
+        if let Some(arns) = props.and_then(|p| p.get("ManagedPolicyArns")) {
+            for arn in arns.as_array().map_or_else(|| arns.alternatives(), |items| items.iter().flat_map(Node::alternatives).collect()) {
+                self.managed(arn, &mut role);
+            }
+        }
+        if let Some(boundary) = props.and_then(|p| p.get("PermissionsBoundary")) {
+            role.boundary = Some(self.boundary(boundary));
+        }
+        let role_name = props.and_then(|p| p.get_str("RoleName"));
+        for other in self.resources.values() {
+            let Some(other_props) = other.props else { continue };
+            let attaches = match other.kind {
+                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => other_props.get("Roles").is_some_and(|roles| {
+                    roles.as_array().unwrap_or_default().iter().flat_map(Node::alternatives).any(|r| self.is_role(r, id, role_name))
+                }),
+                "AWS::IAM::RolePolicy" => other_props.get("RoleName").is_some_and(|r| self.is_role(r, id, role_name)),
+                _ => false,
+            };
+            if attaches && let Some(document) = other_props.get("PolicyDocument") {
+                let uncertain = other.entry.value.get("Condition").is_some();
+                self.grants(document, uncertain, &mut role.grants);
+            }
+        }
+        if self.connectors {
+            role.unseen.push((role.at, "the statements of the file's SAM connectors".into()));
+        }
+        role
+    }
+
+    fn is_role(&self, node: &Node, id: &str, name: Option<&str>) -> bool {
+        match node.intrinsic() {
+            Some(_) => self.names_resource(node, &["AWS::IAM::Role"]) == Some(id),
+            None => name.is_some() && node.as_str() == name,
+        }
+    }
+
+    fn boundary(&self, node: &Node) -> Boundary {
+        if let Some(policy) = self.names_resource(node, &["AWS::IAM::ManagedPolicy"])
+            && let Some(document) = self.resources[policy].props.and_then(|p| p.get("PolicyDocument"))
+        {
+            let mut grants = Vec::new();
+            self.grants(document, false, &mut grants);
+            return Boundary::Known(grants);
+        }
+        match self.resolve(node).as_text().as_deref().and_then(crate::data::managed::policy) {
+            Some(policy) if policy.complete => Boundary::Known(policy.grants.clone()),
+            _ => Boundary::Unseen { at: node.span, what: describe(node) },
+        }
+    }
+
+    /// A managed policy attached by ARN: one of the file's, an AWS managed policy the data
+    /// knows, or one the run cannot see.
+    fn managed(&self, arn: &Node, role: &mut Role) {
+        if let Some(policy) = self.names_resource(arn, &["AWS::IAM::ManagedPolicy"]) {
+            if let Some(document) = self.resources[policy].props.and_then(|p| p.get("PolicyDocument")) {
+                self.grants(document, false, &mut role.grants);
+            }
+            return;
+        }
+        let resolved = self.resolve(arn);
+        let text: String = resolved
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.as_str(),
+                Piece::Pseudo(p) if p == "Partition" => "aws",
+                _ => "\u{0}",
+            })
+            .collect();
+        match crate::data::managed::policy(&text) {
+            Some(policy) => {
+                role.grants.extend(policy.grants.iter().cloned().map(|mut g| {
+                    g.at = arn.span;
+                    g
+                }));
+                if !policy.complete {
+                    role.unseen.push((arn.span, format!("all of the AWS managed policy `{}`", policy.name)));
+                }
+            }
+            None => role.unseen.push((arn.span, format!("the managed policy {}", describe(arn)))),
+        }
+    }
+
+    /// SAM `Policies`: managed policy names or ARNs, documents, SAM policy templates.
+    fn sam_policies(&self, policies: &Node, role: &mut Role) {
+        let items: Vec<&Node> = match policies.as_array() {
+            Some(items) => items.iter().flat_map(Node::alternatives).collect(),
+            None => policies.alternatives(),
+        };
+        let uncertain =
+            policies.if_branches().is_some() || policies.as_array().is_some_and(|i| i.iter().any(|n| n.if_branches().is_some()));
+        for item in items {
+            if item.get("Statement").is_some() {
+                self.grants(item, uncertain, &mut role.grants);
+            } else if let Some([entry]) = item.as_object()
+                && item.intrinsic().is_none()
+            {
+                match crate::data::sam::template(&entry.key) {
+                    Some((definition, parameters)) => {
+                        let expanded = super::cfn::expand_template(definition, &parameters, &entry.value, entry.key_span);
+                        self.grants(&expanded, uncertain, &mut role.grants);
+                    }
+                    None => role
+                        .unseen
+                        .push((entry.key_span, format!("the SAM policy template `{}`", crate::finding::shortened(&entry.key, 100)))),
+                }
+            } else if let Some(name) = item.as_str().filter(|n| !n.starts_with("arn:")) {
+                let arn = format!("arn:aws:iam::aws:policy/{name}");
+                let node = Node::new(Value::String(arn.into()), item.span);
+                self.managed(&node, role);
+            } else {
+                self.managed(item, role);
+            }
+        }
+    }
+
+    /// The statements of a policy document of the file, resolved.
+    fn grants(&self, document: &Node, uncertain: bool, out: &mut Vec<Grant>) {
+        let policy = crate::model::iam::Policy::build(document, crate::extract::PolicyKind::Identity);
+        for statement in &policy.statements {
+            let Some(effect) = statement.effect.and_then(|e| e.value.as_str()) else { continue };
+            let (actions, not_action) = match (&statement.action, &statement.not_action) {
+                (Some(a), _) => (a, false),
+                (None, Some(a)) => (a, true),
+                _ => continue,
+            };
+            let (resources, not_resource) = match (&statement.resource, &statement.not_resource) {
+                (Some(r), _) => (Some(r), false),
+                (None, Some(r)) => (Some(r), true),
+                _ => (None, false),
+            };
+            let conditional_branch = statement.node.if_branches().is_some() || statement.path.contains('#');
+            out.push(Grant {
+                allow: effect == "Allow",
+                actions: actions
+                    .values
+                    .iter()
+                    .filter(|v| !v.is_no_value())
+                    .map(|v| v.as_str().map(str::to_string).or_else(|| self.resolve(v).as_text()))
+                    .collect(),
+                not_action,
+                // A statement without `Resource` is malformed: it grants nothing certain.
+                resources: resources.map_or_else(
+                    || vec![Symbolic::opaque("Resource")],
+                    |r| r.values.iter().filter(|v| !v.is_no_value()).map(|v| self.resolve(v)).collect(),
+                ),
+                not_resource,
+                conditional: statement.condition.is_some(),
+                uncertain: uncertain || conditional_branch || has_if(actions.entry) || resources.is_some_and(|r| has_if(r.entry)),
+                at: statement.node.span,
+            });
+        }
+    }
+}
+
+fn has_if(entry: &Entry) -> bool {
+    entry.value.if_branches().is_some() || entry.value.as_array().is_some_and(|items| items.iter().any(|i| i.if_branches().is_some()))
+}
+
+/// Whether a logging configuration sends logs somewhere (`Level` other than OFF, or
+/// destinations).
+fn logs(config: &Node) -> bool {
+    let level = config.get_str("Level");
+    let destinations = config.get("Destinations").and_then(Node::as_array).is_some_and(|d| !d.is_empty());
+    destinations && level.is_none_or(|l| !l.eq_ignore_ascii_case("OFF"))
+}
+
+/// How a message names a value of the file: its text, or its intrinsic function.
+fn describe(node: &Node) -> String {
+    match node.as_str() {
+        Some(text) => format!("`{}`", crate::finding::shortened(text, 120)),
+        None => format!("`{}`", crate::finding::shortened(&json_of(node).to_string(), 120)),
+    }
+}
+
+/// A node as JSON, YAML tags (`!GetAtt`) in their long form.
+pub(crate) fn json_of(node: &Node) -> serde_json::Value {
+    match &node.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::String(s) => serde_json::Value::String(s.to_string()),
+        Value::Array(items) => serde_json::Value::Array(items.iter().map(json_of).collect()),
+        Value::Object(entries) => serde_json::Value::Object(entries.iter().map(|e| (e.key.to_string(), json_of(&e.value))).collect()),
+        Value::Tagged(tag, inner) => {
+            let name = crate::parse::long_intrinsic_name(tag).map_or_else(|| tag.to_string(), str::to_string);
+            let inner = match (name.as_str(), &inner.value) {
+                // `!GetAtt Id.Attribute` is `["Id", "Attribute"]` in JSON.
+                ("Fn::GetAtt", Value::String(text)) => match text.split_once('.') {
+                    Some((id, attribute)) => serde_json::json!([id, attribute]),
+                    None => json_of(inner),
+                },
+                _ => json_of(inner),
+            };
+            let mut object = serde_json::Map::new();
+            object.insert(name, inner);
+            serde_json::Value::Object(object)
+        }
+    }
+}

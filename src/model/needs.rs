@@ -1,0 +1,514 @@
+//! What a state machine's role must allow: for each Task, the actions its integration cannot
+//! succeed without and the resources they act on (from `data/sfn/permissions.yaml`), plus what
+//! a Distributed Map and logging need. One function, [`needs`], feeds both the role
+//! cross-check and `deploylint policy`, so the two cannot disagree.
+
+use super::asl::{StateId, StateMachine};
+use super::role::{MachineContext, Target};
+use super::symbolic::{Piece, Symbolic};
+use crate::data::sfn::{self, Permissions};
+use crate::parse::{Node, Value};
+
+/// One action on one target, and the state that needs it.
+#[derive(Debug)]
+pub struct Need<'n> {
+    /// The state (none for what the machine as a whole needs: logging).
+    pub state: Option<StateId>,
+    /// The node of the definition that names the target (a parameter), else the Task's
+    /// `Resource` (none for the machine as a whole).
+    pub place: Option<&'n Node>,
+    pub action: String,
+    pub target: Target,
+    /// For a qualified Lambda function (`:prod`, `:$LATEST`): the function itself. Whether a
+    /// grant on the function covers its aliases is not certain, so a grant there makes a
+    /// "missing" unknown.
+    pub unqualified: Option<Symbolic>,
+}
+
+/// Every need of the machine's states, in state order.
+#[must_use]
+pub fn needs<'n>(machine: &StateMachine<'n>, ctx: &MachineContext) -> Vec<Need<'n>> {
+    let Some(data) = sfn::permissions() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (id, state) in machine.states.iter().enumerate() {
+        match state.type_name {
+            Some("Task") => task(machine, id, ctx, data, &mut out),
+            Some("Map") => distributed_map(machine, id, ctx, data, &mut out),
+            _ => {}
+        }
+    }
+    if ctx.logging.is_some() {
+        for action in &data.logging {
+            out.push(Need { state: None, place: None, action: action.clone(), target: Target::Arn(Symbolic::any()), unqualified: None });
+        }
+    }
+    out
+}
+
+/// A definition's text with its `${Name}`s resolved through the machine's context.
+#[must_use]
+pub fn resolve_text(text: &str, ctx: &MachineContext) -> Symbolic {
+    let mut out = Symbolic { pieces: Vec::new(), shown: None };
+    let mut from = 0;
+    let mut whole = None;
+    for (start, end, name) in crate::extract::placeholders(text) {
+        out.push_text(&text[from..start]);
+        from = end;
+        if let Some(pseudo) = name.strip_prefix("AWS::") {
+            out.push(Piece::Pseudo(pseudo.to_string()));
+        } else if let Some(value) = ctx.names.get(name) {
+            if start == 0 && end == text.len() {
+                whole.clone_from(&value.shown);
+            }
+            out.extend(value.clone());
+        } else {
+            out.push(Piece::Opaque(name.to_string()));
+        }
+    }
+    out.push_text(&text[from..]);
+    out.shown = whole;
+    out
+}
+
+/// What a parameter of the Task says: its value nodes, or that it is given at run time.
+enum Given<'n> {
+    Value(&'n Node),
+    RunTime(&'n Node),
+}
+
+/// The values of a parameter path (`FunctionName`, `Authentication.ConnectionArn`,
+/// `Entries[].EventBusName`) in `Parameters` (JSONPath) or `Arguments` (JSONata).
+fn parameter<'n>(state: &'n Node, path: &str) -> Vec<Given<'n>> {
+    let Some(root) = state.get("Parameters").or_else(|| state.get("Arguments")) else { return Vec::new() };
+    let mut current: Vec<&'n Node> = vec![root];
+    let steps: Vec<&str> = path.split('.').collect();
+    let mut out = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
+        let (key, each) = match step.strip_suffix("[]") {
+            Some(key) => (key, true),
+            None => (*step, false),
+        };
+        let mut next = Vec::new();
+        for node in current {
+            if jsonata(node) {
+                out.push(Given::RunTime(node));
+                continue;
+            }
+            if let Some(dynamic) = node.get(&format!("{key}.$")) {
+                out.push(Given::RunTime(dynamic));
+                continue;
+            }
+            let Some(value) = node.get(key) else { continue };
+            if jsonata(value) {
+                out.push(Given::RunTime(value));
+            } else if each {
+                next.extend(value.as_array().unwrap_or(&[]).iter());
+            } else {
+                next.push(value);
+            }
+        }
+        if last {
+            out.extend(next.into_iter().map(Given::Value));
+            return out;
+        }
+        current = next;
+    }
+    out
+}
+
+fn jsonata(node: &Node) -> bool {
+    node.as_str().is_some_and(|t| t.trim_start().starts_with("{%"))
+}
+
+/// The integration a Task's `Resource` names: (`lambda:invoke`, pattern suffix) for
+/// `arn:aws:states:::lambda:invoke.waitForTaskToken`.
+fn integration(resource: &str) -> Option<(&str, &str)> {
+    let rest = resource.split_once(":states:::")?.1;
+    let (name, pattern) = match rest.find('.') {
+        Some(dot) => (&rest[..dot], &rest[dot..]),
+        None => (rest, ""),
+    };
+    Some((name, pattern))
+}
+
+fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data: &Permissions, out: &mut Vec<Need<'n>>) {
+    let state = machine.states[id].node;
+    let Some(resource_node) = state.get("Resource") else { return };
+    let Some(text) = resource_node.as_str() else { return };
+    let resource = resolve_text(text, ctx);
+    // Classified on its text, pseudo parameters read as the commercial partition.
+    let classified: String = resource
+        .pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.as_str(),
+            Piece::Pseudo(p) if p == "Partition" => "aws",
+            Piece::Pseudo(_) => "",
+            _ => "\u{0}",
+        })
+        .collect();
+    if !classified.starts_with("arn:") {
+        return;
+    }
+    let push = |out: &mut Vec<Need<'n>>, action: &str, place: &'n Node, target: Target, unqualified: Option<Symbolic>| {
+        out.push(Need { state: Some(id), place: Some(place), action: action.to_string(), target, unqualified });
+    };
+    let Some((name, pattern)) = integration(&classified) else {
+        // A Lambda function named directly; an activity needs nothing of the role.
+        if classified.split(':').nth(2) == Some("lambda") {
+            let unqualified = lambda_unqualified(&resource);
+            push(out, "lambda:InvokeFunction", resource_node, Target::Arn(resource), unqualified);
+        }
+        return;
+    };
+    if name.contains('\0') {
+        return;
+    }
+    if let Some(sdk) = name.strip_prefix("aws-sdk:") {
+        let Some((service, api)) = sdk.split_once(':') else { return };
+        if let Some(action) = data.aws_sdk.action(service, api) {
+            push(out, &action, resource_node, Target::RunTime, None);
+        }
+        return;
+    }
+    let Some(integration) = data.integrations.get(name) else { return };
+    let sync = pattern.starts_with(".sync");
+    for need in integration.needs.iter().chain(integration.sync.iter().filter(|_| sync)) {
+        if let Some(when) = &need.when {
+            let holds = parameter(state, &when.parameter).iter().any(|g| matches!(g, Given::Value(v) if v.as_str() == Some(&when.equals)));
+            if !holds {
+                continue;
+            }
+        }
+        for (place, target, unqualified) in targets(state, resource_node, &need.resource, ctx, data) {
+            for action in &need.actions {
+                push(out, action, place, target.clone(), unqualified.clone());
+            }
+        }
+    }
+}
+
+type Resolved<'n> = (&'n Node, Target, Option<Symbolic>);
+
+/// The targets a need acts on, each with the node that names it.
+fn targets<'n>(state: &'n Node, resource: &'n Node, need: &sfn::Resource, ctx: &MachineContext, data: &Permissions) -> Vec<Resolved<'n>> {
+    if need.run_time {
+        return vec![(resource, Target::RunTime, None)];
+    }
+    if need.itself {
+        return vec![(resource, Target::Arn(ctx.own_arn.clone()), None)];
+    }
+    if let Some(arn) = &need.arn {
+        return vec![(resource, Target::Arn(format_arn(arn, None)), None)];
+    }
+    if let Some(parameter_name) = &need.executions_of {
+        return parameter(state, parameter_name)
+            .into_iter()
+            .map(|given| match given {
+                Given::RunTime(node) => (node, Target::RunTime, None),
+                Given::Value(node) => (node, Target::Arn(executions(&value_of(node, ctx))), None),
+            })
+            .collect();
+    }
+    let Some(parameter_name) = &need.parameter else { return Vec::new() };
+    let kind = need.kind.as_deref().and_then(|k| data.kinds.get(k));
+    let mut given = parameter(state, parameter_name);
+    if given.is_empty()
+        && let Some(or) = &need.or
+    {
+        given = parameter(state, or);
+    }
+    if given.is_empty() {
+        // Absent: the service's default (the default event bus), else any resource (an SNS
+        // message to a phone number names no topic).
+        let target = match (&need.default, kind) {
+            (Some(default), Some(kind)) => Target::Arn(to_arn(kind, Symbolic::text(default.clone()))),
+            _ => Target::RunTime,
+        };
+        return vec![(resource, target, None)];
+    }
+    given
+        .into_iter()
+        .map(|given| match given {
+            Given::RunTime(node) => (node, Target::RunTime, None),
+            Given::Value(node) => {
+                let value = value_of(node, ctx);
+                let arn = match kind {
+                    Some(kind) => to_arn(kind, value),
+                    None => value,
+                };
+                let unqualified = if need.kind.as_deref() == Some("lambda-function") { lambda_unqualified(&arn) } else { None };
+                (node, Target::Arn(arn), unqualified)
+            }
+        })
+        .collect()
+}
+
+fn value_of(node: &Node, ctx: &MachineContext) -> Symbolic {
+    match &node.value {
+        Value::String(text) => resolve_text(text, ctx),
+        Value::Number(n) => Symbolic::text(n.to_string()),
+        _ => Symbolic::opaque("value"),
+    }
+}
+
+/// An ARN format of the permissions table, with the machine's partition, region and account.
+#[must_use]
+pub fn format_arn(format: &str, name: Option<&Symbolic>) -> Symbolic {
+    let mut out = Symbolic { pieces: Vec::new(), shown: None };
+    let mut rest = format;
+    while let Some(open) = rest.find("${") {
+        out.push_text(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { break };
+        match &rest[open + 2..open + close] {
+            "Partition" => out.push(Piece::Pseudo("Partition".into())),
+            "Region" => out.push(Piece::Pseudo("Region".into())),
+            "Account" => out.push(Piece::Pseudo("AccountId".into())),
+            "Name" => match name {
+                Some(name) => out.extend(name.clone()),
+                None => out.push(Piece::Opaque("Name".into())),
+            },
+            other => out.push(Piece::Opaque(other.to_string())),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_text(rest);
+    out
+}
+
+/// The ARN a parameter's value names: an ARN as it is, a partial Lambda ARN completed, a queue
+/// URL turned into the queue's ARN, a name put into the kind's format.
+fn to_arn(kind: &sfn::Kind, value: Symbolic) -> Symbolic {
+    let first = match value.pieces.first() {
+        Some(Piece::Text(t)) => t.as_str(),
+        _ => "",
+    };
+    if first.starts_with("arn:") {
+        return value;
+    }
+    if kind.url {
+        return queue_arn(kind, value);
+    }
+    if let Some(partial) = &kind.partial {
+        // `123456789012:function:name` or `function:name`.
+        if first.starts_with(partial.as_str()) || first.split_once(':').is_some_and(|(_, rest)| rest.starts_with(partial.as_str())) {
+            let prefix = kind.format.split(partial.as_str()).next().unwrap_or_default();
+            let account_given = !first.starts_with(partial.as_str());
+            let prefix = if account_given { prefix.trim_end_matches(':').trim_end_matches("${Account}") } else { prefix };
+            let mut out = format_arn(prefix, None);
+            out.extend(value);
+            return out;
+        }
+    }
+    let value = if kind.lowercase {
+        Symbolic {
+            pieces: value.pieces.into_iter().map(|p| if let Piece::Text(t) = p { Piece::Text(t.to_lowercase()) } else { p }).collect(),
+            shown: None,
+        }
+    } else {
+        value
+    };
+    format_arn(&kind.format, Some(&value))
+}
+
+/// `https://sqs.<region>.amazonaws.com/<account>/<name>` → the queue's ARN.
+fn queue_arn(kind: &sfn::Kind, value: Symbolic) -> Symbolic {
+    // The pieces after the last `/` are the name, those between the two last the account.
+    let mut segments: Vec<Symbolic> = vec![Symbolic { pieces: Vec::new(), shown: None }];
+    for piece in value.pieces {
+        match piece {
+            Piece::Text(text) => {
+                for (i, part) in text.split('/').enumerate() {
+                    if i > 0 {
+                        segments.push(Symbolic { pieces: Vec::new(), shown: None });
+                    }
+                    if let Some(last) = segments.last_mut() {
+                        last.push_text(part);
+                    }
+                }
+            }
+            other => {
+                if let Some(last) = segments.last_mut() {
+                    last.push(other);
+                }
+            }
+        }
+    }
+    let name = segments.pop().unwrap_or_else(|| Symbolic::opaque("QueueName"));
+    if segments.len() < 2 {
+        return format_arn(&kind.format, Some(&name));
+    }
+    let account = segments.pop().unwrap_or_else(|| Symbolic::opaque("Account"));
+    let mut out = format_arn(&kind.format.replace("${Account}", "\u{1}"), Some(&name));
+    // Put the URL's account where the format has it.
+    let mut with_account = Symbolic { pieces: Vec::new(), shown: None };
+    for piece in out.pieces.drain(..) {
+        match piece {
+            Piece::Text(text) if text.contains('\u{1}') => {
+                let (before, after) = text.split_once('\u{1}').unwrap_or((&text, ""));
+                with_account.push_text(before);
+                with_account.extend(account.clone());
+                with_account.push_text(after);
+            }
+            other => with_account.push(other),
+        }
+    }
+    with_account
+}
+
+/// The executions of the state machine an ARN names: `…:stateMachine:Name` → `…:execution:Name:*`.
+fn executions(machine: &Symbolic) -> Symbolic {
+    let mut out = Symbolic { pieces: Vec::new(), shown: None };
+    let mut replaced = false;
+    for piece in &machine.pieces {
+        match piece {
+            Piece::Text(text) if !replaced && text.contains(":stateMachine:") => {
+                out.push_text(&text.replacen(":stateMachine:", ":execution:", 1));
+                replaced = true;
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    if !replaced {
+        // A machine whose ARN is not spelt out: its executions are some executions.
+        return format_arn("arn:${Partition}:states:${Region}:${Account}:execution:${Name}:*", Some(&Symbolic::opaque("StateMachineName")));
+    }
+    out.push_text(":*");
+    out
+}
+
+/// The function of a qualified Lambda ARN (`…:function:Name:alias`), when it is qualified.
+fn lambda_unqualified(arn: &Symbolic) -> Option<Symbolic> {
+    let text = arn.as_text()?;
+    let (head, tail) = text.split_once(":function:")?;
+    let (name, _) = tail.split_once(':')?;
+    Some(Symbolic::text(format!("{head}:function:{name}")))
+}
+
+fn distributed_map<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data: &Permissions, out: &mut Vec<Need<'n>>) {
+    let state = machine.states[id].node;
+    let processor = state.get("ItemProcessor");
+    let distributed = processor.and_then(|p| p.get("ProcessorConfig")).and_then(|c| c.get_str("Mode")) == Some("DISTRIBUTED");
+    if !distributed {
+        return;
+    }
+    let at = processor.and_then(|p| p.get("ProcessorConfig")).and_then(|c| c.get("Mode")).unwrap_or(state);
+    for need in &data.distributed_map {
+        for (place, target, _) in targets(state, at, &need.resource, ctx, data) {
+            for action in &need.actions {
+                out.push(Need { state: Some(id), place: Some(place), action: action.clone(), target: target.clone(), unqualified: None });
+            }
+        }
+    }
+    for (field, table, object) in [("ItemReader", &data.item_reader, false), ("ResultWriter", &data.result_writer, true)] {
+        let Some(io) = state.get(field) else { continue };
+        let Some(resource) = io.get("Resource") else { continue };
+        let Some((name, _)) = resource.as_str().and_then(integration) else { continue };
+        let Some(actions) = table.get(name) else { continue };
+        let bucket = parameter(io, "Bucket");
+        let key = if object { "Prefix" } else { "Key" };
+        for given in bucket {
+            let (place, target) = match given {
+                Given::RunTime(node) => (node, Target::RunTime),
+                Given::Value(node) => {
+                    let mut arn = format_arn("arn:${Partition}:s3:::", None);
+                    arn.extend(value_of(node, ctx));
+                    // Objects: under the key or prefix given, else any key.
+                    if name != "s3:listObjectsV2" {
+                        arn.push_text("/");
+                        match parameter(io, key).first() {
+                            Some(Given::Value(k)) if k.as_str().is_some() => {
+                                arn.extend(value_of(k, ctx));
+                                if object {
+                                    arn.push(Piece::Opaque("key".into()));
+                                }
+                            }
+                            _ => arn.push(Piece::Opaque("key".into())),
+                        }
+                    }
+                    (node, Target::Arn(arn))
+                }
+            };
+            for action in actions {
+                out.push(Need { state: Some(id), place: Some(place), action: action.clone(), target: target.clone(), unqualified: None });
+            }
+        }
+    }
+}
+
+/// A policy document, its fields in the order IAM documents write them.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    pub version: &'static str,
+    pub statement: Vec<PolicyStatement>,
+}
+
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyStatement {
+    pub effect: &'static str,
+    pub action: OneOrMany<String>,
+    pub resource: OneOrMany<serde_json::Value>,
+}
+
+/// A value or a list, as IAM allows.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    fn of(mut values: Vec<T>) -> Self {
+        if values.len() == 1 { OneOrMany::One(values.remove(0)) } else { OneOrMany::Many(values) }
+    }
+}
+
+/// The least-privilege policy covering `needs`: one statement per set of actions that share
+/// their resources, resources as the file names them (`spell`) where it can.
+#[must_use]
+pub fn policy(needs: &[&Need<'_>], spell: &dyn Fn(&Symbolic) -> serde_json::Value) -> PolicyDocument {
+    // Resources per action, in first-need order.
+    let mut by_action: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    for need in needs {
+        let resource = match &need.target {
+            Target::RunTime => serde_json::Value::String("*".into()),
+            Target::Arn(arn) => spell(arn),
+        };
+        let canonical = crate::data::iam::actions()
+            .action(&need.action)
+            .map_or_else(|| need.action.clone(), |a| format!("{}:{}", need.action.split(':').next().unwrap_or_default(), a.name));
+        match by_action.iter_mut().find(|(a, _)| *a == canonical) {
+            Some((_, resources)) if !resources.contains(&resource) => resources.push(resource),
+            Some(_) => {}
+            None => by_action.push((canonical, vec![resource])),
+        }
+    }
+    // `*` covers every other resource of its action.
+    for (_, resources) in &mut by_action {
+        if resources.iter().any(|r| r.as_str() == Some("*")) {
+            *resources = vec![serde_json::Value::String("*".into())];
+        }
+    }
+    let mut statements: Vec<(Vec<String>, Vec<serde_json::Value>)> = Vec::new();
+    for (action, resources) in by_action {
+        match statements.iter_mut().find(|(_, r)| *r == resources) {
+            Some((actions, _)) => actions.push(action),
+            None => statements.push((vec![action], resources)),
+        }
+    }
+    PolicyDocument {
+        version: "2012-10-17",
+        statement: statements
+            .into_iter()
+            .map(|(actions, resources)| PolicyStatement {
+                effect: "Allow",
+                action: OneOrMany::of(actions),
+                resource: OneOrMany::of(resources),
+            })
+            .collect(),
+    }
+}

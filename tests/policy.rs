@@ -1,0 +1,89 @@
+//! `deploylint policy` on the real binary, and the round trip the role cross-check promises: the
+//! policy it prints, given to the role, leaves no `sfn/role-missing-permission`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn deploylint() -> Command {
+    Command::cargo_bin("deploylint").expect("binary builds")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deploylint-policy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/role").join(path)
+}
+
+fn run(args: &[&str]) -> (String, String, i32) {
+    let out = deploylint().args(args).output().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn prints_the_policy_of_one_machine_with_resources_as_the_file_names_them() {
+    let file = fixture("cfn-families/template.yaml");
+    let (stdout, stderr, code) = run(&["policy", &format!("{}#Flow", file.display())]);
+    assert_eq!(code, 0, "{stderr}");
+    let policy: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(policy["Version"], "2012-10-17");
+    let statements = policy["Statement"].as_array().unwrap();
+    let text = stdout.replace(char::is_whitespace, "");
+    assert!(text.contains(r#""Resource":[{"Fn::GetAtt":["Ship","Arn"]},{"Fn::GetAtt":["Bill","Arn"]}]"#), "{stdout}");
+    assert!(text.contains("StepFunctionsGetEventsForStepFunctionsExecutionRule"), "{stdout}");
+    assert!(!stdout.contains("${ShipArn}"), "placeholders are resolved: {stdout}");
+    assert!(statements.iter().all(|s| s["Effect"] == "Allow"));
+    // YAML for a CloudFormation template, intrinsics in their short form.
+    let (yaml, _, code) = run(&["policy", &format!("{}#Flow", file.display()), "--format", "yaml"]);
+    assert_eq!(code, 0);
+    assert!(yaml.contains("- !GetAtt Ship.Arn"), "{yaml}");
+}
+
+#[test]
+fn several_machines_are_labelled_and_a_missing_one_is_exit_2() {
+    let file = fixture("sam-definition-uri/template.yaml");
+    let (stdout, _, code) = run(&["policy", &file.display().to_string()]);
+    assert_eq!(code, 0);
+    let labelled: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for id in ["Flow", "Logged", "Elsewhere"] {
+        assert!(labelled[id]["Statement"].is_array(), "{id}: {stdout}");
+    }
+    assert!(stdout.contains("logs:CreateLogDelivery"), "logging needs log delivery");
+    let (_, stderr, code) = run(&["policy", &format!("{}#Nope", file.display())]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no state machine `Nope`"), "{stderr}");
+    let (_, stderr, code) = run(&["policy", "no/such/file.yaml"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}
+
+/// The printed policy, put in the role, leaves nothing missing.
+#[test]
+fn the_printed_policy_satisfies_the_cross_check() {
+    let dir = temp_dir("round-trip");
+    let template = std::fs::read_to_string(fixture("cfn-families/template.yaml")).unwrap();
+    let (policy, _, code) = run(&["policy", &format!("{}#Flow", fixture("cfn-families/template.yaml").display())]);
+    assert_eq!(code, 0);
+    // The role's policies replaced by the printed one (JSON is YAML).
+    let start = template.find("      Policies:").unwrap();
+    let end = template.find("  QueuePolicy:").unwrap();
+    let indented: String = policy.lines().flat_map(|l| ["            ", l, "\n"]).collect();
+    let replaced = format!(
+        "{}      Policies:\n        - PolicyName: least\n          PolicyDocument:\n{indented}{}",
+        &template[..start],
+        &template[end..]
+    );
+    std::fs::write(dir.join("template.yaml"), replaced).unwrap();
+    let before =
+        deploylint().args(["check", "--select", "sfn/role-missing-permission", "-q"]).arg(fixture("cfn-families")).output().unwrap();
+    assert_eq!(before.status.code(), Some(1), "the fixture misses permissions");
+    let after = deploylint().args(["check", "--select", "sfn/role-missing-permission", "-q"]).arg(&dir).output().unwrap();
+    assert_eq!(after.status.code(), Some(0), "{}", String::from_utf8_lossy(&after.stdout));
+}
