@@ -59,8 +59,11 @@ pub fn run(target: &str, format: PolicyFormat) -> Outcome {
         let context = artifact.machine.as_deref().unwrap_or(&standalone);
         let needs = needs(machine, context);
         let needs: Vec<_> = needs.iter().collect();
-        machines.push((id, policy(&needs, &spelling)));
+        machines.push((id, policy(&needs, &|arn| spelling(arn, context.dialect))));
     };
+    if let Some(body) = &parsed.hcl {
+        let _ = crate::extract::extract_configuration(body, &ctx, &mut emit);
+    }
     for doc in &parsed.documents {
         let _ = crate::extract::extract(doc, &ctx, &mut emit);
     }
@@ -121,6 +124,7 @@ fn standalone(source: &Arc<Source>) -> MachineContext {
         logging: None,
         names: std::collections::BTreeMap::new(),
         own_arn: Symbolic::opaque("StateMachineArn"),
+        dialect: crate::model::symbolic::Dialect::CloudFormation,
         role: RoleBinding::Unseen { at: Span::default(), what: "not given".into() },
     }
 }

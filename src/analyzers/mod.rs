@@ -181,6 +181,13 @@ impl Report<'_, '_> {
         self
     }
 
+    /// The place stands for a value rather than spelling it (a `${…}` placeholder for an
+    /// expression): the finding names no subject text.
+    pub fn without_subject(mut self) -> Self {
+        self.finding.subject = None;
+        self
+    }
+
     /// A second place, in any file.
     pub fn related_in(mut self, source: &std::sync::Arc<crate::source::Source>, span: Span, text: impl Into<String>) -> Self {
         self.finding.related.push(Label { source: source.clone(), span, text: text.into() });

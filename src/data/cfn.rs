@@ -1,6 +1,7 @@
 //! What `Ref` and `Fn::GetAtt` return for the resource types state machines and their roles
 //! name, from `data/cfn/resources.yaml` (written from the CloudFormation template reference;
-//! the file names its pages and date). Parsed on first use.
+//! the file names its pages and date), and what the Terraform AWS provider's attributes return,
+//! from `data/terraform/resources.yaml` (same shape, `ref` for `id`). Parsed on first use.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -36,11 +37,18 @@ pub enum Returns {
     Url,
 }
 
-/// The type's entry, when the table has it.
+/// The CloudFormation type's entry, when the table has it.
 #[must_use]
 pub fn resource_type(name: &str) -> Option<&'static ResourceType> {
     static DATA: OnceLock<Option<Table>> = OnceLock::new();
     DATA.get_or_init(|| serde_json::from_str(super::json("cfn/resources.yaml")?).ok()).as_ref()?.types.get(name)
+}
+
+/// The Terraform resource type's entry, when the table has it.
+#[must_use]
+pub fn terraform_type(name: &str) -> Option<&'static ResourceType> {
+    static DATA: OnceLock<Option<Table>> = OnceLock::new();
+    DATA.get_or_init(|| serde_json::from_str(super::json("terraform/resources.yaml")?).ok()).as_ref()?.types.get(name)
 }
 
 #[cfg(test)]
@@ -50,5 +58,6 @@ mod tests {
         let lambda = super::resource_type("AWS::Lambda::Function").expect("loads");
         assert_eq!(lambda.reference, super::Returns::Name);
         assert!(super::resource_type("AWS::SQS::Queue").is_some_and(|q| q.reference == super::Returns::Url));
+        assert!(super::terraform_type("aws_sqs_queue").is_some_and(|q| q.attributes["url"] == super::Returns::Url));
     }
 }

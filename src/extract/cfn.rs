@@ -613,7 +613,7 @@ fn definition_uri(
 }
 
 /// The names of the `${Name}` placeholders in a document's strings.
-fn placeholder_names(root: &Node) -> BTreeSet<String> {
+pub(super) fn placeholder_names(root: &Node) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {

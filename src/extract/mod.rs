@@ -15,6 +15,7 @@ mod tfconfig;
 pub use tfconfig::Modules;
 mod template;
 mod tfjson;
+mod tfmodel;
 mod tfplan;
 pub use tfplan::{PlanResource, resources as plan_resources};
 

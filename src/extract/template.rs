@@ -249,7 +249,17 @@ impl<'a> Template<'a> {
         }
         let own_arn = resource.map_or_else(|| Symbolic::opaque(id), |r| self.returned(id, r, Returns::Arn));
         let role = self.binding(sam, props, at);
-        MachineContext { resource: id.to_string(), file: file.clone(), at, machine_type, logging, names, own_arn, role }
+        MachineContext {
+            dialect: crate::model::symbolic::Dialect::CloudFormation,
+            resource: id.to_string(),
+            file: file.clone(),
+            at,
+            machine_type,
+            logging,
+            names,
+            own_arn,
+            role,
+        }
     }
 
     fn binding(&self, sam: bool, props: &Node, at: Span) -> RoleBinding {
@@ -414,40 +424,46 @@ impl<'a> Template<'a> {
 
     /// The statements of a policy document of the file, resolved.
     fn grants(&self, document: &Node, uncertain: bool, out: &mut Vec<Grant>) {
-        let policy = crate::model::iam::Policy::build(document, crate::extract::PolicyKind::Identity);
-        for statement in &policy.statements {
-            let Some(effect) = statement.effect.and_then(|e| e.value.as_str()) else { continue };
-            let (actions, not_action) = match (&statement.action, &statement.not_action) {
-                (Some(a), _) => (a, false),
-                (None, Some(a)) => (a, true),
-                _ => continue,
-            };
-            let (resources, not_resource) = match (&statement.resource, &statement.not_resource) {
-                (Some(r), _) => (Some(r), false),
-                (None, Some(r)) => (Some(r), true),
-                _ => (None, false),
-            };
-            let conditional_branch = statement.node.if_branches().is_some() || statement.path.contains('#');
-            out.push(Grant {
-                allow: effect == "Allow",
-                actions: actions
-                    .values
-                    .iter()
-                    .filter(|v| !v.is_no_value())
-                    .map(|v| v.as_str().map(str::to_string).or_else(|| self.resolve(v).as_text()))
-                    .collect(),
-                not_action,
-                // A statement without `Resource` is malformed: it grants nothing certain.
-                resources: resources.map_or_else(
-                    || vec![Symbolic::opaque("Resource")],
-                    |r| r.values.iter().filter(|v| !v.is_no_value()).map(|v| self.resolve(v)).collect(),
-                ),
-                not_resource,
-                conditional: statement.condition.is_some(),
-                uncertain: uncertain || conditional_branch || has_if(actions.entry) || resources.is_some_and(|r| has_if(r.entry)),
-                at: statement.node.span,
-            });
-        }
+        grants(document, uncertain, &|node| self.resolve(node), out);
+    }
+}
+
+/// The statements of a policy document, their values resolved by `resolve`: `uncertain` when
+/// the policy may not be deployed (a branch of a condition).
+pub(crate) fn grants(document: &Node, uncertain: bool, resolve: &dyn Fn(&Node) -> Symbolic, out: &mut Vec<Grant>) {
+    let policy = crate::model::iam::Policy::build(document, crate::extract::PolicyKind::Identity);
+    for statement in &policy.statements {
+        let Some(effect) = statement.effect.and_then(|e| e.value.as_str()) else { continue };
+        let (actions, not_action) = match (&statement.action, &statement.not_action) {
+            (Some(a), _) => (a, false),
+            (None, Some(a)) => (a, true),
+            _ => continue,
+        };
+        let (resources, not_resource) = match (&statement.resource, &statement.not_resource) {
+            (Some(r), _) => (Some(r), false),
+            (None, Some(r)) => (Some(r), true),
+            _ => (None, false),
+        };
+        let conditional_branch = statement.node.if_branches().is_some() || statement.path.contains('#');
+        out.push(Grant {
+            allow: effect == "Allow",
+            actions: actions
+                .values
+                .iter()
+                .filter(|v| !v.is_no_value())
+                .map(|v| v.as_str().map(str::to_string).or_else(|| resolve(v).as_text()))
+                .collect(),
+            not_action,
+            // A statement without `Resource` is malformed: it grants nothing certain.
+            resources: resources.map_or_else(
+                || vec![Symbolic::opaque("Resource")],
+                |r| r.values.iter().filter(|v| !v.is_no_value()).map(|v| resolve(v)).collect(),
+            ),
+            not_resource,
+            conditional: statement.condition.is_some(),
+            uncertain: uncertain || conditional_branch || has_if(actions.entry) || resources.is_some_and(|r| has_if(r.entry)),
+            at: statement.node.span,
+        });
     }
 }
 

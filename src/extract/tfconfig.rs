@@ -1038,12 +1038,36 @@ pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '
     let mut resources = Vec::new();
     for structure in body {
         let Structure::Block(block) = structure else { continue };
+        if let ("resource", [kind, name]) = (block.ident.as_str(), labels(block).as_slice()) {
+            resources.push(resource_node(&eval, block, &format!("{kind}.{name}"), kind));
+        }
+    }
+    // The file's model, for the context of its state machines (built only when it has one),
+    // with the policies of its resources read as documents.
+    let machines = resources.iter().any(|r| r.get_str("type") == Some("aws_sfn_state_machine"));
+    if machines {
+        policies_as_documents(&eval, body, &mut resources, ctx);
+    }
+    let model = machines.then(|| {
+        let instances = resources.iter().filter_map(|r| {
+            let address = r.entry("address")?;
+            Some((address.value.as_str()?, r.get_str("type")?, r.get("values")?, address.value.span))
+        });
+        let mut model = super::tfmodel::Terraform::new(instances, None);
+        model.mark_partial_roles(&ctx.source.path);
+        model
+    });
+    let mut index = 0;
+    for structure in body {
+        let Structure::Block(block) = structure else { continue };
         let names = labels(block);
         match (block.ident.as_str(), names.as_slice()) {
             ("resource", [kind, name]) => {
                 let address = format!("{kind}.{name}");
-                resources.push(resource_node(&eval, block, &address, kind));
-                resource_documents(&eval, block, (&address, kind), ctx, out);
+                let values = resources.get(index).and_then(|r| r.get("values"));
+                index += 1;
+                let machine = model.as_ref().zip(values).filter(|_| kind == "aws_sfn_state_machine");
+                resource_documents(&eval, block, (&address, kind), machine, ctx, out);
             }
             ("data", [kind, name]) if kind == "aws_iam_policy_document" => {
                 let policy_kind = module.documents.get(name).copied().unwrap_or(PolicyKind::Unknown);
@@ -1056,6 +1080,52 @@ pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '
     out.recognised = true;
     let root = super::tfplan::plan_shaped(resources, Span::new(0, 0));
     out.push(super::whole_file(ArtifactKind::Configuration, &root, ctx));
+}
+
+/// Puts into the resource nodes the policy documents their attributes hold (a `jsonencode`, a
+/// `templatefile`, a heredoc), read as the documents checked on their own are, for the model.
+fn policies_as_documents(eval: &Eval<'_>, body: &Body, resources: &mut [Node], ctx: &Context<'_>) {
+    let mut index = 0;
+    for structure in body {
+        let Structure::Block(block) = structure else { continue };
+        let names = labels(block);
+        let ("resource", [kind, _]) = (block.ident.as_str(), names.as_slice()) else { continue };
+        let Some(values) = resources.get_mut(index).and_then(|r| r.entry_mut("values")).map(|e| &mut e.value) else { break };
+        index += 1;
+        if !kind.starts_with("aws_iam_") {
+            continue;
+        }
+        for (path, artifact_kind, _) in document_attributes(kind, &block.body) {
+            if artifact_kind != ArtifactKind::Policy || path.last().is_some_and(|(name, _)| name == "assume_role_policy") {
+                continue;
+            }
+            let Some(expr) = lookup(&block.body, &path) else { continue };
+            // What reading the document claims is claimed again where it is checked.
+            let claimed = ctx.claimed.borrow().len();
+            let document = match eval.document(expr, eval.here(), ctx) {
+                Doc::Tree { root, .. } => Some(root),
+                Doc::Text { text, .. } => text.parse_json(crate::parse::json::Options { placeholders: true }).ok().map(|(root, _)| root),
+                _ => None,
+            };
+            ctx.claimed.borrow_mut().truncate(claimed);
+            let Some(mut document) = document else { continue };
+            let mut target = Some(&mut *values);
+            for (name, item) in &path {
+                target = target.and_then(|t| t.entry_mut(name)).map(|e| &mut e.value);
+                if let Some(i) = item {
+                    target = target.and_then(|t| match &mut t.value {
+                        Value::Array(items) => items.get_mut(*i),
+                        _ => None,
+                    });
+                }
+            }
+            if let Some(target) = target {
+                // Statements are placed at the attribute's value.
+                document.span = target.span;
+                *target = document;
+            }
+        }
+    }
 }
 
 /// A resource as `tf.resource` rules see it: `{address, mode, type, values}`, its attributes
@@ -1160,7 +1230,14 @@ fn module_documents(eval: &Eval<'_>, block: &Block, name: &str, ctx: &Context<'_
 }
 
 /// The documents of a resource block.
-fn resource_documents(eval: &Eval<'_>, block: &Block, (address, kind): (&str, &str), ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+fn resource_documents(
+    eval: &Eval<'_>,
+    block: &Block,
+    (address, kind): (&str, &str),
+    machine: Option<(&super::tfmodel::Terraform<'_>, &Node)>,
+    ctx: &Context<'_>,
+    out: &mut Extraction<'_, '_>,
+) {
     if kind == "aws_lambda_permission" {
         let values = body_node(eval, &block.body, span_of(block));
         let given = |key: &str| values.entry(key).filter(|e| !matches!(e.value.value, Value::Null));
@@ -1182,7 +1259,8 @@ fn resource_documents(eval: &Eval<'_>, block: &Block, (address, kind): (&str, &s
         let Some(expr) = lookup(&block.body, &path) else { continue };
         let key = format!("{address}.{}", path_text(&path));
         let doc = eval.document(expr, eval.here(), ctx);
-        emit(doc, &key, (address, kind), (artifact_kind, policy_kind), &ctx.source, out);
+        let context = machine.filter(|_| artifact_kind == ArtifactKind::StateMachine);
+        emit_with(doc, &key, (address, kind), (artifact_kind, policy_kind), context, &ctx.source, out);
     }
 }
 
@@ -1190,13 +1268,34 @@ fn resource_documents(eval: &Eval<'_>, block: &Block, (address, kind): (&str, &s
 pub(super) fn emit(
     doc: Doc,
     key: &str,
+    resource: (&str, &str),
+    kinds: (ArtifactKind, PolicyKind),
+    checked: &Arc<Source>,
+    out: &mut Extraction<'_, '_>,
+) {
+    emit_with(doc, key, resource, kinds, None, checked, out);
+}
+
+/// [`emit`], a state machine with its context drawn from the file's model (its resource's
+/// values given).
+fn emit_with(
+    doc: Doc,
+    key: &str,
     (address, kind): (&str, &str),
     (artifact_kind, policy_kind): (ArtifactKind, PolicyKind),
+    machine: Option<(&super::tfmodel::Terraform<'_>, &Node)>,
     checked: &Arc<Source>,
     out: &mut Extraction<'_, '_>,
 ) {
     let what = format!("`{key}`");
+    let context = |root: &Node| {
+        machine.map(|(model, values)| {
+            let names = super::cfn::placeholder_names(root);
+            Arc::new(model.machine(address, values, names.iter().map(String::as_str), checked))
+        })
+    };
     let artifact = |root: Node, source: Arc<Source>, embedded: Option<Box<EmbeddedText>>| Artifact {
+        machine: context(&root),
         kind: artifact_kind,
         root: Cow::Owned(root),
         source,
@@ -1208,7 +1307,6 @@ pub(super) fn emit(
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
-        machine: None,
     };
     match doc {
         Doc::Text { source, text, directives, raw } => {

@@ -73,6 +73,11 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     }
 
     let configured = configured_attributes(doc);
+    // The plan's model, for the context of its state machines (built only when it has one).
+    let model = instances.iter().any(|i| i.kind == "aws_sfn_state_machine").then(|| {
+        let live = instances.iter().filter(|i| !deleted.contains(i.address)).map(|i| (i.address, i.kind, i.values, i.values.span));
+        super::tfmodel::Terraform::new(live, doc.get("configuration"))
+    });
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut unknown: Vec<(String, Span)> = Vec::new();
     // Policy texts already checked where a resource holds them: a policy document data source
@@ -104,6 +109,11 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                     let what = format!("`{key}`");
                     unfilled_placeholders(&text, &key, &ctx.source, out);
                     if let Some(root) = parse_embedded(&text, false, (&what, &key), &ctx.source, out) {
+                        let machine = model.as_ref().filter(|_| attribute.kind == ArtifactKind::StateMachine).map(|model| {
+                            let names: Vec<&str> =
+                                node.as_str().map(|d| super::placeholders(d).map(|(_, _, n)| n).collect()).unwrap_or_default();
+                            std::sync::Arc::new(model.machine(instance.address, instance.values, names.into_iter(), &ctx.source))
+                        });
                         out.push(Artifact {
                             kind: attribute.kind,
                             root: Cow::Owned(root),
@@ -116,7 +126,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                             substitutions: super::Substitutions::Unknown,
                             substituted: Vec::new(),
                             written_for: None,
-                            machine: None,
+                            machine,
                         });
                     }
                 }

@@ -288,7 +288,18 @@ fn to_arn(kind: &sfn::Kind, value: Symbolic) -> Symbolic {
         return value;
     }
     if kind.url {
-        return queue_arn(kind, value);
+        // The queue's ARN as the file would name it: `${aws_sqs_queue.q.arn}` for
+        // `${aws_sqs_queue.q.url}`, `!GetAtt Queue.Arn` for `!Ref Queue`.
+        let shown = match &value.shown {
+            Some(serde_json::Value::String(text)) => text.strip_suffix(".url}").map(|t| serde_json::Value::String(format!("{t}.arn}}"))),
+            Some(serde_json::Value::Object(map)) => {
+                map.get("Ref").and_then(serde_json::Value::as_str).map(|id| serde_json::json!({ "Fn::GetAtt": [id, "Arn"] }))
+            }
+            _ => None,
+        };
+        let mut arn = queue_arn(kind, value);
+        arn.shown = shown;
+        return arn;
     }
     if let Some(partial) = &kind.partial {
         // `123456789012:function:name` or `function:name`.
@@ -335,6 +346,14 @@ fn queue_arn(kind: &sfn::Kind, value: Symbolic) -> Symbolic {
             }
         }
     }
+    // `https://sqs.<region>.amazonaws.com/…`: the region, when the URL spells it.
+    let region = (|| {
+        let host = segments.get(2)?.as_text()?;
+        let rest = host.strip_prefix("sqs.")?;
+        let (region, _) = rest.split_once('.')?;
+        (!region.is_empty() && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+            .then(|| region.to_string())
+    })();
     let name = segments.pop().unwrap_or_else(|| Symbolic::opaque("QueueName"));
     if segments.len() < 2 {
         return format_arn(&kind.format, Some(&name));
@@ -351,6 +370,7 @@ fn queue_arn(kind: &sfn::Kind, value: Symbolic) -> Symbolic {
                 with_account.extend(account.clone());
                 with_account.push_text(after);
             }
+            Piece::Pseudo(p) if p == "Region" && region.is_some() => with_account.push_text(region.as_deref().unwrap_or_default()),
             other => with_account.push(other),
         }
     }

@@ -37,6 +37,8 @@ pub struct MachineContext {
     pub names: BTreeMap<String, Symbolic>,
     /// The machine's own ARN (a Distributed Map starts executions of it).
     pub own_arn: Symbolic,
+    /// How the file writes values: what generated policies and messages spell.
+    pub dialect: super::symbolic::Dialect,
     pub role: RoleBinding,
 }
 

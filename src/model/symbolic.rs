@@ -30,6 +30,13 @@ pub struct Symbolic {
     pub shown: Option<serde_json::Value>,
 }
 
+/// The notation of the file a value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    CloudFormation,
+    Terraform,
+}
+
 /// Yes, no, or cannot tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tri {
@@ -110,14 +117,28 @@ impl Symbolic {
         }
     }
 
-    /// The value in `${…}` notation: pseudo parameters as `${AWS::Region}`, names and unknowns
-    /// as `${label}` (what messages show).
+    /// The value in CloudFormation's `${…}` notation: pseudo parameters as `${AWS::Region}`,
+    /// names and unknowns as `${label}` (what messages show).
     #[must_use]
     pub fn render(&self) -> String {
+        self.render_in(Dialect::CloudFormation)
+    }
+
+    /// The value as a string of `dialect` would write it: Terraform spells the partition,
+    /// region and account through the provider's data sources.
+    #[must_use]
+    pub fn render_in(&self, dialect: Dialect) -> String {
         let mut out = String::new();
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
+                Piece::Pseudo(p) if dialect == Dialect::Terraform => out.push_str(match p.as_str() {
+                    "Partition" => "${data.aws_partition.current.partition}",
+                    "Region" => "${data.aws_region.current.name}",
+                    "AccountId" => "${data.aws_caller_identity.current.account_id}",
+                    "URLSuffix" => "${data.aws_partition.current.dns_suffix}",
+                    _ => "*",
+                }),
                 Piece::Pseudo(p) => out.push_str(&format!("${{AWS::{p}}}")),
                 Piece::Name(label) | Piece::Opaque(label) => out.push_str(&format!("${{{label}}}")),
             }

@@ -7,6 +7,7 @@ pub mod role_unverifiable;
 use crate::model::Model;
 use crate::model::needs::{Need, needs};
 use crate::model::role::{MachineContext, Role, RoleBinding, Target, Verdict};
+use crate::model::symbolic::Dialect;
 
 /// Each need of the machine with the role's answer, when the machine has a context.
 pub(crate) fn verdicts<'m>(model: &'m Model<'_, '_>) -> Option<(&'m MachineContext, Vec<(Need<'m>, Verdict)>)> {
@@ -38,13 +39,13 @@ fn verdict(role: &Role, need: &Need<'_>) -> Verdict {
 }
 
 /// How a message names a target: as the file spells it where it can.
-pub(crate) fn target_text(target: &Target) -> String {
+pub(crate) fn target_text(target: &Target, dialect: Dialect) -> String {
     match target {
         Target::RunTime => "the resource named at run time".into(),
         Target::Arn(arn) => {
             let text = match &arn.shown {
                 Some(shown) => crate::analyzers::sfn::short_json(shown),
-                None => arn.render(),
+                None => arn.render_in(dialect),
             };
             format!("`{}`", crate::finding::shortened(&text, 160))
         }
@@ -53,6 +54,9 @@ pub(crate) fn target_text(target: &Target) -> String {
 
 /// A CloudFormation intrinsic in its short YAML form where it has one (`!GetAtt Ship.Arn`).
 pub(crate) fn short_json(value: &serde_json::Value) -> String {
+    if let Some(text) = value.as_str() {
+        return text.to_string();
+    }
     if let Some(object) = value.as_object()
         && object.len() == 1
         && let Some((key, argument)) = object.iter().next()
@@ -71,12 +75,13 @@ pub(crate) fn short_json(value: &serde_json::Value) -> String {
 
 /// A symbolic resource as a policy of the file would write it: the intrinsic that names it
 /// where the file has one, plain text, or a `Fn::Sub` over the pseudo parameters and names.
-pub(crate) fn spelling(arn: &crate::model::symbolic::Symbolic) -> serde_json::Value {
+pub(crate) fn spelling(arn: &crate::model::symbolic::Symbolic, dialect: Dialect) -> serde_json::Value {
     if let Some(shown) = &arn.shown {
         return shown.clone();
     }
-    match arn.as_text() {
-        Some(text) => serde_json::Value::String(text),
-        None => serde_json::json!({ "Fn::Sub": arn.render() }),
+    match (arn.as_text(), dialect) {
+        (Some(text), _) => serde_json::Value::String(text),
+        (None, Dialect::Terraform) => serde_json::Value::String(arn.render_in(dialect)),
+        (None, Dialect::CloudFormation) => serde_json::json!({ "Fn::Sub": arn.render() }),
     }
 }

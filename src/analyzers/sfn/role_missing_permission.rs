@@ -45,8 +45,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             return;
         }
         let how = if denied.is_some() { "denies" } else { "does not allow" };
-        let what = describe(&needs);
-        let policy = crate::model::needs::policy(&needs, &|arn| super::spelling(arn));
+        let what = describe(&needs, context.dialect);
+        let policy = crate::model::needs::policy(&needs, &|arn| super::spelling(arn, context.dialect));
         let statements: Vec<String> = policy.statement.iter().filter_map(|s| serde_json::to_string(s).ok()).collect();
         let help = format!("Add to one of the role's policies: {}", statements.join(", "));
         let actions: Vec<String> = needs.iter().map(|n| n.action.clone()).collect();
@@ -58,7 +58,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                     crate::finding::shortened(state.name, 80),
                     role.name,
                 );
-                out.report(Place::Value(place), &state.path.render(), message)
+                let report = out.report(Place::Value(place), &state.path.render(), message);
+                if place.as_str().is_some_and(|t| t.contains("${")) { report.without_subject() } else { report }
             }
         } else {
             {
@@ -79,10 +80,10 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
 }
 
 /// `lambda:InvokeFunction` on `!GetAtt Ship.Arn`; several actions grouped by target.
-fn describe(needs: &[&Need<'_>]) -> String {
+fn describe(needs: &[&Need<'_>], dialect: crate::model::symbolic::Dialect) -> String {
     let mut by_target: Vec<(String, Vec<&str>)> = Vec::new();
     for need in needs {
-        let target = super::target_text(&need.target);
+        let target = super::target_text(&need.target, dialect);
         match by_target.iter_mut().find(|(t, _)| *t == target) {
             Some((_, actions)) => actions.push(&need.action),
             None => by_target.push((target, vec![&need.action])),

@@ -1,0 +1,420 @@
+//! The Terraform model: a plan's (or a configuration's) resource instances with a resolver for
+//! references, built once per file. A value is either known text (a plan's planned values), a
+//! `${aws_lambda_function.ship.arn}` placeholder (a configuration, or a templated string), or
+//! unknown until apply, when the plan's `configuration` section still says which resource it
+//! refers to (`role_arn = aws_iam_role.sfn.arn` has `references: ["aws_iam_role.sfn.arn", …]`).
+//! From it a state machine's context is drawn: type, logging, and its role with the policies
+//! attached to it (`inline_policy`, `aws_iam_role_policy`, `aws_iam_role_policy_attachment`,
+//! `aws_iam_policy_attachment`, `managed_policy_arns`, `permissions_boundary`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::data::cfn::{Returns, terraform_type};
+use crate::model::role::{Boundary, MachineContext, MachineType, Role, RoleBinding};
+use crate::model::symbolic::{Piece, Symbolic};
+use crate::parse::{Node, Value};
+use crate::source::{Source, Span};
+
+struct Resource<'a> {
+    address: &'a str,
+    kind: &'a str,
+    values: &'a Node,
+    /// Where findings name it: its address in a configuration, its values in a plan.
+    at: Span,
+}
+
+pub(crate) struct Terraform<'a> {
+    resources: Vec<Resource<'a>>,
+    /// The configuration's expressions of each resource, by configuration address (a plan's
+    /// `configuration` section): what an attribute unknown until apply refers to.
+    expressions: BTreeMap<String, &'a Node>,
+    /// Roles that other files of the module name: policies there may be attached to them.
+    partial: Vec<String>,
+}
+
+impl<'a> Terraform<'a> {
+    /// The model of `instances` (address, type, values; the first of an address counts) and of
+    /// the plan's `configuration`, when there is one.
+    pub(crate) fn new(instances: impl Iterator<Item = (&'a str, &'a str, &'a Node, Span)>, configuration: Option<&'a Node>) -> Self {
+        let mut resources: Vec<Resource<'a>> = Vec::new();
+        for (address, kind, values, at) in instances {
+            if !resources.iter().any(|r| r.address == address) {
+                resources.push(Resource { address, kind, values, at });
+            }
+        }
+        let mut expressions = BTreeMap::new();
+        let mut stack: Vec<(&Node, String)> =
+            configuration.and_then(|c| c.get("root_module")).map(|r| (r, String::new())).into_iter().collect();
+        while let Some((module, prefix)) = stack.pop() {
+            for resource in module.get("resources").and_then(Node::as_array).unwrap_or(&[]) {
+                if let (Some(address), Some(given)) = (resource.get_str("address"), resource.get("expressions")) {
+                    expressions.insert(format!("{prefix}{address}"), given);
+                }
+            }
+            for call in module.get("module_calls").map(|c| c.unique_entries().collect::<Vec<_>>()).unwrap_or_default() {
+                if let Some(inner) = call.value.get("module") {
+                    stack.push((inner, format!("{prefix}module.{}.", call.key)));
+                }
+            }
+        }
+        Self { resources, expressions, partial: Vec::new() }
+    }
+
+    /// Marks the roles of a configuration file that another `.tf` file of its folder names (by
+    /// address or by name): what that file attaches to them is not read here.
+    pub(crate) fn mark_partial_roles(&mut self, file: &std::path::Path) {
+        let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let own = file.file_name();
+        let mut others = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "tf")
+                && path.file_name() != own
+                && let Ok(bytes) = crate::discover::read_limited(&path)
+            {
+                others.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        for role in self.resources.iter().filter(|r| r.kind == "aws_iam_role") {
+            let name = role.values.get_str("name").filter(|n| !n.is_empty() && !n.contains("${"));
+            let named = |text: &String| text.contains(role.address) || name.is_some_and(|n| text.contains(&format!("\"{n}\"")));
+            if others.iter().any(named) {
+                self.partial.push(role.address.to_string());
+            }
+        }
+    }
+
+    fn get(&self, address: &str) -> Option<&Resource<'a>> {
+        self.resources.iter().find(|r| r.address == address)
+    }
+
+    /// The resource a value refers to, of one of `kinds`: by a `${type.name.attr}` placeholder,
+    /// by the configuration's references when the value is unknown until apply, or by the
+    /// known value of one of `matching` attributes (an ARN, a name).
+    fn refers_to(&self, holder: &str, attribute: &str, value: Option<&Node>, kinds: &[&str], matching: &[&str]) -> Option<&Resource<'a>> {
+        let by_address = |reference: &str| {
+            let address = strip_attribute(reference)?;
+            self.get(address)
+                .or_else(|| self.resources.iter().find(|r| config_address(r.address) == address))
+                .filter(|r| kinds.contains(&r.kind))
+        };
+        match value.and_then(Node::as_str) {
+            Some(text) if !text.is_empty() => {
+                if let Some((_, _, name)) = super::placeholders(text).next() {
+                    return by_address(name);
+                }
+                let found = self.resources.iter().find(|r| {
+                    kinds.contains(&r.kind) && matching.iter().any(|m| r.values.get_str(m).is_some_and(|v| !v.is_empty() && v == text))
+                });
+                // A role ARN whose name is a role's of the plan.
+                found.or_else(|| {
+                    let name = text.rsplit('/').next()?;
+                    self.resources
+                        .iter()
+                        .find(|r| kinds.contains(&r.kind) && text.contains(":role/") && r.values.get_str("name") == Some(name))
+                })
+            }
+            _ => {
+                let expressions = self.expressions.get(&config_address(holder))?;
+                let references = expressions.get(attribute)?.get("references")?.as_array()?;
+                references.iter().filter_map(Node::as_str).find_map(by_address)
+            }
+        }
+    }
+
+    /// A value's symbolic form: its text, each `${type.name.attr}` placeholder resolved
+    /// through the provider's table.
+    pub(crate) fn resolve(&self, node: &Node) -> Symbolic {
+        match &node.value {
+            Value::String(text) => self.resolve_text(text),
+            Value::Number(n) => Symbolic::text(n.to_string()),
+            _ => Symbolic::opaque("value"),
+        }
+    }
+
+    fn resolve_text(&self, text: &str) -> Symbolic {
+        let mut out = Symbolic { pieces: Vec::new(), shown: None };
+        let mut from = 0;
+        for (start, end, name) in super::placeholders(text) {
+            out.push_text(&text[from..start]);
+            from = end;
+            out.extend(self.reference(name));
+        }
+        out.push_text(&text[from..]);
+        if out.pieces.len() > 1 || !matches!(out.pieces.first(), Some(Piece::Text(_))) {
+            out.shown = Some(serde_json::Value::String(text.to_string()));
+        }
+        out
+    }
+
+    /// `type.name.attribute` of a resource of the file, through the provider's table.
+    fn reference(&self, name: &str) -> Symbolic {
+        let Some((address, attribute)) = name.rsplit_once('.') else { return Symbolic::opaque(name) };
+        let kind = address.split('.').next().unwrap_or_default();
+        let Some(data) = terraform_type(kind) else { return Symbolic::opaque(name) };
+        let returns = if attribute == "id" { Some(data.reference) } else { data.attributes.get(attribute).copied() };
+        let Some(returns) = returns else { return Symbolic::opaque(name) };
+        let resource = self.get(address).or_else(|| self.resources.iter().find(|r| config_address(r.address) == address));
+        let name_attribute = data.name.as_deref().unwrap_or("name");
+        let physical = match resource.and_then(|r| r.values.get_str(name_attribute)).filter(|v| !v.is_empty() && !v.contains("${")) {
+            Some(literal) => Symbolic::text(literal),
+            None => Symbolic { pieces: vec![Piece::Name(format!("{address}.{name_attribute}"))], shown: None },
+        };
+        match returns {
+            Returns::Name => physical,
+            Returns::Arn => crate::model::needs::format_arn(&data.arn, Some(&physical)),
+            Returns::Url => {
+                let mut url = Symbolic::text("https://sqs.");
+                url.push(Piece::Pseudo("Region".into()));
+                url.push_text(".amazonaws.com/");
+                url.push(Piece::Pseudo("AccountId".into()));
+                url.push_text("/");
+                url.extend(physical);
+                url
+            }
+        }
+    }
+
+    /// The context of the state machine at `address`; `definition` is its definition's text,
+    /// whose `${…}` placeholders are resolved.
+    pub(crate) fn machine<'n>(
+        &self,
+        address: &str,
+        values: &Node,
+        names_used: impl Iterator<Item = &'n str>,
+        file: &Arc<Source>,
+    ) -> MachineContext {
+        let at = values.span;
+        let machine_type = match values.get("type") {
+            None | Some(Node { value: Value::Null, .. }) => MachineType::Standard,
+            Some(value) => match value.as_str() {
+                Some(t) if t.eq_ignore_ascii_case("EXPRESS") => MachineType::Express,
+                Some(_) => MachineType::Standard,
+                None => MachineType::Unknown,
+            },
+        };
+        let logging = values
+            .entry("logging_configuration")
+            .filter(|e| {
+                e.value.as_array().unwrap_or_default().iter().any(|c| {
+                    c.get_str("level").is_some_and(|l| !l.eq_ignore_ascii_case("OFF"))
+                        && c.get_str("log_destination").is_none_or(|d| !d.is_empty())
+                })
+            })
+            .map(|e| e.key_span);
+        let mut names = BTreeMap::new();
+        for name in names_used {
+            names.entry(name.to_string()).or_insert_with(|| {
+                let mut value = self.reference(name);
+                value.shown = Some(serde_json::Value::String(format!("${{{name}}}")));
+                value
+            });
+        }
+        let own_arn = values.get_str("arn").filter(|a| a.starts_with("arn:")).map_or_else(
+            || {
+                let name = values.get_str("name").filter(|n| !n.is_empty()).map_or_else(|| Symbolic::opaque("name"), Symbolic::text);
+                crate::model::needs::format_arn("arn:${Partition}:states:${Region}:${Account}:stateMachine:${Name}", Some(&name))
+            },
+            Symbolic::text,
+        );
+        let role = if let Some(role) = self.refers_to(address, "role_arn", values.get("role_arn"), &["aws_iam_role"], &["arn"]) {
+            RoleBinding::Known(self.role(role))
+        } else {
+            let (at, what) = match values.entry("role_arn") {
+                Some(entry) if entry.value.as_str().is_some_and(|t| !t.is_empty()) => {
+                    (entry.value.span, format!("given by `{}`", crate::finding::shortened(entry.value.as_str().unwrap_or_default(), 120)))
+                }
+                _ => (at, "unknown until apply".to_string()),
+            };
+            RoleBinding::Unseen { at, what }
+        };
+        MachineContext {
+            dialect: crate::model::symbolic::Dialect::Terraform,
+            resource: address.to_string(),
+            file: file.clone(),
+            at,
+            machine_type,
+            logging,
+            names,
+            own_arn,
+            role,
+        }
+    }
+
+    fn role(&self, role: &Resource<'a>) -> Role {
+        let mut out = Role {
+            name: format!("role `{}`", crate::finding::shortened(role.address, 100)),
+            at: role.at,
+            grants: Vec::new(),
+            unseen: Vec::new(),
+            boundary: None,
+        };
+        if self.partial.iter().any(|p| p == role.address) {
+            out.unseen.push((role.values.span, "what other `.tf` files of the module attach to it".into()));
+        }
+        for inline in role.values.get("inline_policy").and_then(Node::as_array).unwrap_or(&[]) {
+            if let Some(policy) = inline.get("policy").filter(|p| is_given(p)) {
+                self.policy_text(policy, &mut out);
+            }
+        }
+        for arn in role.values.get("managed_policy_arns").and_then(Node::as_array).unwrap_or(&[]) {
+            self.managed(arn, &mut out);
+        }
+        if let Some(boundary) = role.values.get("permissions_boundary").filter(|b| b.as_str().is_some_and(|t| !t.is_empty())) {
+            let mut grants = Role { name: String::new(), at: boundary.span, grants: Vec::new(), unseen: Vec::new(), boundary: None };
+            self.managed(boundary, &mut grants);
+            out.boundary = Some(if grants.unseen.is_empty() {
+                Boundary::Known(grants.grants)
+            } else {
+                Boundary::Unseen { at: boundary.span, what: format!("`{}`", boundary.as_str().unwrap_or_default()) }
+            });
+        }
+        for other in &self.resources {
+            let attaches = |attribute: &str| {
+                self.refers_to(other.address, attribute, other.values.get(attribute), &["aws_iam_role"], &["name", "id", "arn"])
+                    .is_some_and(|r| r.address == role.address)
+            };
+            match other.kind {
+                "aws_iam_role_policy" if attaches("role") => match other.values.get("policy").filter(|p| is_given(p)) {
+                    Some(policy) => self.policy_text(policy, &mut out),
+                    None => out.unseen.push((other.values.span, format!("the policy of `{}`, unknown until apply", other.address))),
+                },
+                "aws_iam_role_policy_attachment" if attaches("role") => match other.values.get("policy_arn") {
+                    Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, &mut out),
+                    _ => self.attached_by_reference(other, &mut out),
+                },
+                "aws_iam_policy_attachment" => {
+                    let named = other.values.get("roles").and_then(Node::as_array).unwrap_or(&[]).iter().any(|r| {
+                        self.refers_to(other.address, "roles", Some(r), &["aws_iam_role"], &["name"])
+                            .is_some_and(|x| x.address == role.address)
+                    });
+                    if named {
+                        match other.values.get("policy_arn") {
+                            Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, &mut out),
+                            _ => self.attached_by_reference(other, &mut out),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// An attachment whose `policy_arn` is unknown until apply: the policy it refers to.
+    fn attached_by_reference(&self, attachment: &Resource<'a>, role: &mut Role) {
+        match self.refers_to(attachment.address, "policy_arn", None, &["aws_iam_policy"], &[]) {
+            Some(policy) => self.managed_resource(policy, role),
+            None => role.unseen.push((attachment.values.span, format!("the policy `{}` attaches", attachment.address))),
+        }
+    }
+
+    fn managed_resource(&self, policy: &Resource<'a>, role: &mut Role) {
+        match policy.values.get("policy").filter(|p| is_given(p)) {
+            Some(text) => self.policy_text(text, role),
+            None => role.unseen.push((policy.values.span, format!("the policy of `{}`, unknown until apply", policy.address))),
+        }
+    }
+
+    /// A policy attached by ARN: one of the plan's, an AWS managed policy the data knows, or
+    /// one the run cannot see.
+    fn managed(&self, arn: &Node, role: &mut Role) {
+        if let Some(policy) = self.refers_to("", "", Some(arn), &["aws_iam_policy"], &["arn"]) {
+            self.managed_resource(policy, role);
+            return;
+        }
+        let text = arn.as_str().unwrap_or_default();
+        match crate::data::managed::policy(text) {
+            Some(policy) => {
+                role.grants.extend(policy.grants.iter().cloned().map(|mut g| {
+                    g.at = arn.span;
+                    g
+                }));
+                if !policy.complete {
+                    role.unseen.push((arn.span, format!("all of the AWS managed policy `{}`", policy.name)));
+                }
+            }
+            None => role.unseen.push((arn.span, format!("the managed policy `{}`", crate::finding::shortened(text, 120)))),
+        }
+    }
+
+    /// A policy held as JSON text (or as its tree, read from a configuration): its statements,
+    /// each placed at the value. A value that is no policy document (an expression not known
+    /// here) is a policy the run cannot see.
+    fn policy_text(&self, node: &Node, role: &mut Role) {
+        let parsed;
+        let document = if let Some(text) = node.as_str() {
+            let Ok((document, _)) = crate::parse::json::parse(text, 0, crate::parse::json::Options { placeholders: true }) else {
+                role.unseen.push((node.span, "a policy that does not parse".into()));
+                return;
+            };
+            parsed = document;
+            &parsed
+        } else {
+            node
+        };
+        if document.get("Statement").is_none() {
+            role.unseen.push((node.span, "a policy whose value is not known here".into()));
+            return;
+        }
+        let from = role.grants.len();
+        super::template::grants(document, false, &|n| self.resolve(n), &mut role.grants);
+        for grant in &mut role.grants[from..] {
+            grant.at = node.span;
+        }
+    }
+}
+
+/// A policy value that is there: non-empty text, or a tree.
+fn is_given(node: &Node) -> bool {
+    match &node.value {
+        Value::String(text) => !text.trim().is_empty(),
+        Value::Object(_) => true,
+        _ => false,
+    }
+}
+
+/// `aws_iam_role.sfn.arn` → `aws_iam_role.sfn`; `aws_iam_role.sfn` as it is; `var.x` and
+/// `local.x` are no resources.
+fn strip_attribute(reference: &str) -> Option<&str> {
+    let parts: Vec<&str> = reference.split('.').collect();
+    // Module prefixes (`module.m.`) come in pairs; the resource is the next two parts.
+    let mut i = 0;
+    while parts.get(i) == Some(&"module") {
+        i += 2;
+    }
+    if matches!(parts.get(i), Some(&("var" | "local" | "data" | "each" | "count" | "path" | "self"))) || parts.len() < i + 2 {
+        return None;
+    }
+    let end: usize = parts[..i + 2].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
+    Some(&reference[..end])
+}
+
+/// An instance address without its index (`aws_iam_role.r[0]` → `aws_iam_role.r`).
+fn config_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    for c in address.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn references_name_their_resource() {
+        assert_eq!(super::strip_attribute("aws_iam_role.sfn.arn"), Some("aws_iam_role.sfn"));
+        assert_eq!(super::strip_attribute("aws_iam_role.sfn"), Some("aws_iam_role.sfn"));
+        assert_eq!(super::strip_attribute("module.m.aws_iam_role.sfn.arn"), Some("module.m.aws_iam_role.sfn"));
+        assert_eq!(super::strip_attribute("var.role"), None);
+        assert_eq!(super::config_address("aws_iam_role.r[0]"), "aws_iam_role.r");
+    }
+}
