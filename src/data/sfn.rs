@@ -52,6 +52,9 @@ pub struct Need {
     pub resource: Resource,
     #[serde(default)]
     pub when: Option<When>,
+    /// What else decides whether the need is real (the API's authorization).
+    #[serde(default)]
+    pub depends_on: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

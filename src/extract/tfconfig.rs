@@ -1105,6 +1105,7 @@ fn policies_as_documents(eval: &Eval<'_>, body: &Body, resources: &mut [Node], c
             let document = match eval.document(expr, eval.here(), ctx) {
                 Doc::Tree { root, .. } => Some(root),
                 Doc::Text { text, .. } => text.parse_json(crate::parse::json::Options { placeholders: true }).ok().map(|(root, _)| root),
+                Doc::Elsewhere => data_document(eval, body, expr, ctx),
                 _ => None,
             };
             ctx.claimed.borrow_mut().truncate(claimed);
@@ -1126,6 +1127,29 @@ fn policies_as_documents(eval: &Eval<'_>, body: &Body, resources: &mut [Node], c
             }
         }
     }
+}
+
+/// The policy a `data.aws_iam_policy_document.<name>.json` reference renders, when the data
+/// source is in the same file: read as it is checked there (its findings are reported there).
+fn data_document(eval: &Eval<'_>, body: &Body, expr: &Expression, ctx: &Context<'_>) -> Option<Node> {
+    let mut refs = Vec::new();
+    references(expr, &mut refs);
+    let name = refs.first().and_then(|r| r.get(2))?.clone();
+    let block = body.get_blocks("data").find(|b| {
+        let names = labels(b);
+        names.len() == 2 && names[0] == "aws_iam_policy_document" && names[1] == name
+    })?;
+    let address = format!("data.aws_iam_policy_document.{name}");
+    let mut found = None;
+    let mut keep = |artifact: Artifact<'_>| {
+        if artifact.location == address {
+            found = Some(artifact.root.into_owned());
+        }
+    };
+    let mut scratch = Extraction::new(&mut keep);
+    policy_document(eval, block, &address, PolicyKind::Identity, ctx, &mut scratch);
+    drop(scratch);
+    found
 }
 
 /// A resource as `tf.resource` rules see it: `{address, mode, type, values}`, its attributes

@@ -23,6 +23,8 @@ pub struct Need<'n> {
     /// grant on the function covers its aliases is not certain, so a grant there makes a
     /// "missing" unknown.
     pub unqualified: Option<Symbolic>,
+    /// What else decides whether it is needed at all: then it is never certainly missing.
+    pub depends_on: Option<String>,
 }
 
 /// Every need of the machine's states, in state order.
@@ -39,7 +41,14 @@ pub fn needs<'n>(machine: &StateMachine<'n>, ctx: &MachineContext) -> Vec<Need<'
     }
     if ctx.logging.is_some() {
         for action in &data.logging {
-            out.push(Need { state: None, place: None, action: action.clone(), target: Target::Arn(Symbolic::any()), unqualified: None });
+            out.push(Need {
+                state: None,
+                place: None,
+                action: action.clone(),
+                target: Target::Arn(Symbolic::any()),
+                unqualified: None,
+                depends_on: None,
+            });
         }
     }
     out
@@ -152,7 +161,7 @@ fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data:
         return;
     }
     let push = |out: &mut Vec<Need<'n>>, action: &str, place: &'n Node, target: Target, unqualified: Option<Symbolic>| {
-        out.push(Need { state: Some(id), place: Some(place), action: action.to_string(), target, unqualified });
+        out.push(Need { state: Some(id), place: Some(place), action: action.to_string(), target, unqualified, depends_on: None });
     };
     let Some((name, pattern)) = integration(&classified) else {
         // A Lambda function named directly; an activity needs nothing of the role.
@@ -184,6 +193,9 @@ fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data:
         for (place, target, unqualified) in targets(state, resource_node, &need.resource, ctx, data) {
             for action in &need.actions {
                 push(out, action, place, target.clone(), unqualified.clone());
+                if let Some(last) = out.last_mut() {
+                    last.depends_on.clone_from(&need.depends_on);
+                }
             }
         }
     }
@@ -417,7 +429,14 @@ fn distributed_map<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineCon
     for need in &data.distributed_map {
         for (place, target, _) in targets(state, at, &need.resource, ctx, data) {
             for action in &need.actions {
-                out.push(Need { state: Some(id), place: Some(place), action: action.clone(), target: target.clone(), unqualified: None });
+                out.push(Need {
+                    state: Some(id),
+                    place: Some(place),
+                    action: action.clone(),
+                    target: target.clone(),
+                    unqualified: None,
+                    depends_on: None,
+                });
             }
         }
     }
@@ -451,7 +470,14 @@ fn distributed_map<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineCon
                 }
             };
             for action in actions {
-                out.push(Need { state: Some(id), place: Some(place), action: action.clone(), target: target.clone(), unqualified: None });
+                out.push(Need {
+                    state: Some(id),
+                    place: Some(place),
+                    action: action.clone(),
+                    target: target.clone(),
+                    unqualified: None,
+                    depends_on: None,
+                });
             }
         }
     }

@@ -29,6 +29,9 @@ pub(crate) fn verdicts<'m>(model: &'m Model<'_, '_>) -> Option<(&'m MachineConte
 
 fn verdict(role: &Role, need: &Need<'_>) -> Verdict {
     let verdict = role.allows(&need.action, &need.target);
+    if let (Verdict::Missing, Some(depends)) = (&verdict, &need.depends_on) {
+        return Verdict::Unknown(format!("whether it is needed depends on {depends}"));
+    }
     match (&verdict, &need.unqualified) {
         // A grant on the function may or may not cover its alias or version.
         (Verdict::Missing, Some(function)) if role.allows(&need.action, &Target::Arn(function.clone())) != Verdict::Missing => {
