@@ -65,11 +65,23 @@ fn table() -> &'static [Managed] {
                         conditional: false,
                         uncertain: false,
                         at: crate::source::Span::default(),
+                        // Named where it is attached (the table is static: see `grants_of`).
+                        origin: crate::model::role::Origin::Managed(""),
                     })
                     .collect(),
             })
             .collect()
     })
+}
+
+impl Managed {
+    /// Its statements, each marked as this policy's.
+    pub fn grants_of(&'static self) -> impl Iterator<Item = Grant> {
+        self.grants.iter().cloned().map(|mut grant| {
+            grant.origin = crate::model::role::Origin::Managed(&self.name);
+            grant
+        })
+    }
 }
 
 /// The managed policy an ARN names (`arn:aws:iam::aws:policy/service-role/AWSLambdaRole`), when

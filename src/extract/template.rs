@@ -248,7 +248,7 @@ impl<'a> Template<'a> {
             }
         }
         let own_arn = resource.map_or_else(|| Symbolic::opaque(id), |r| self.returned(id, r, Returns::Arn));
-        let role = self.binding(sam, props, at);
+        let role = self.binding(id, sam, props, at);
         MachineContext {
             dialect: crate::model::symbolic::Dialect::CloudFormation,
             resource: id.to_string(),
@@ -262,11 +262,11 @@ impl<'a> Template<'a> {
         }
     }
 
-    fn binding(&self, sam: bool, props: &Node, at: Span) -> RoleBinding {
+    fn binding(&self, id: &str, sam: bool, props: &Node, at: Span) -> RoleBinding {
         let role_property = if sam { "Role" } else { "RoleArn" };
         if let Some(role) = props.get(role_property) {
             return match self.names_resource(role, &["AWS::IAM::Role"]) {
-                Some(role_id) => RoleBinding::Known(self.role(role_id)),
+                Some(role_id) => RoleBinding::Known(self.role(role_id, id)),
                 None => RoleBinding::Unseen { at: role.span, what: format!("given by {}", describe(role)) },
             };
         }
@@ -277,6 +277,7 @@ impl<'a> Template<'a> {
                 grants: Vec::new(),
                 unseen: Vec::new(),
                 boundary: props.get("PermissionsBoundary").map(|b| self.boundary(b)),
+                shared: None,
             };
             self.sam_policies(&policies.value, &mut role);
             if self.connectors {
@@ -287,15 +288,22 @@ impl<'a> Template<'a> {
         RoleBinding::Unseen { at, what: format!("not named (the resource has no `{role_property}`)") }
     }
 
-    /// Role `id` of the file, with every policy the file attaches to it.
-    fn role(&self, id: &str) -> Role {
+    /// Role `id` of the file, with every policy the file attaches to it (`machine` is the state
+    /// machine it is drawn for).
+    fn role(&self, id: &str, machine: &str) -> Role {
         let resource = &self.resources[id];
+        let trust = resource.props.and_then(|p| p.get("AssumeRolePolicyDocument"));
+        let shared = match trust.map(|t| other_principals(t, &|n| self.resolve(n))) {
+            Some(Some(principal)) => Some(format!("its trust policy also names {principal}")),
+            _ => self.user_besides(id, machine).map(|user| format!("`{user}` uses it too")),
+        };
         let mut role = Role {
             name: format!("role `{}`", crate::finding::shortened(id, 100)),
             at: resource.entry.key_span,
             grants: Vec::new(),
             unseen: Vec::new(),
             boundary: None,
+            shared,
         };
         let props = resource.props;
         for policy in props.and_then(|p| p.get("Policies")).and_then(Node::as_array).unwrap_or(&[]) {
@@ -335,6 +343,29 @@ impl<'a> Template<'a> {
         role
     }
 
+    /// A resource other than `machine` and the policies attached to role `id` that names the
+    /// role (a function's `Role`, another machine's `RoleArn`).
+    fn user_besides(&self, id: &str, machine: &str) -> Option<&'a str> {
+        const ATTACHING: [&str; 4] = ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::InstanceProfile"];
+        self.resources.iter().find_map(|(other, resource)| {
+            if *other == id || *other == machine || ATTACHING.contains(&resource.kind) {
+                return None;
+            }
+            let mut stack = vec![resource.props?];
+            while let Some(node) = stack.pop() {
+                if node.intrinsic().is_some() && self.names_resource(node, &["AWS::IAM::Role"]) == Some(id) {
+                    return Some(*other);
+                }
+                match &node.untagged().value {
+                    Value::Array(items) => stack.extend(items),
+                    Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+                    _ => {}
+                }
+            }
+            None
+        })
+    }
+
     fn is_role(&self, node: &Node, id: &str, name: Option<&str>) -> bool {
         match node.intrinsic() {
             Some(_) => self.names_resource(node, &["AWS::IAM::Role"]) == Some(id),
@@ -351,7 +382,7 @@ impl<'a> Template<'a> {
             return Boundary::Known(grants);
         }
         match self.resolve(node).as_text().as_deref().and_then(crate::data::managed::policy) {
-            Some(policy) if policy.complete => Boundary::Known(policy.grants.clone()),
+            Some(policy) if policy.complete => Boundary::Known(policy.grants_of().collect()),
             _ => Boundary::Unseen { at: node.span, what: describe(node) },
         }
     }
@@ -377,7 +408,7 @@ impl<'a> Template<'a> {
             .collect();
         match crate::data::managed::policy(&text) {
             Some(policy) => {
-                role.grants.extend(policy.grants.iter().cloned().map(|mut g| {
+                role.grants.extend(policy.grants_of().map(|mut g| {
                     g.at = arn.span;
                     g
                 }));
@@ -406,7 +437,11 @@ impl<'a> Template<'a> {
                 match crate::data::sam::template(&entry.key) {
                     Some((definition, parameters)) => {
                         let expanded = super::cfn::expand_template(definition, &parameters, &entry.value, entry.key_span);
+                        let from = role.grants.len();
                         self.grants(&expanded, uncertain, &mut role.grants);
+                        for grant in &mut role.grants[from..] {
+                            grant.origin = crate::model::role::Origin::SamTemplate;
+                        }
                     }
                     None => role
                         .unseen
@@ -463,8 +498,36 @@ pub(crate) fn grants(document: &Node, uncertain: bool, resolve: &dyn Fn(&Node) -
             conditional: statement.condition.is_some(),
             uncertain: uncertain || conditional_branch || has_if(actions.entry) || resources.is_some_and(|r| has_if(r.entry)),
             at: statement.node.span,
+            origin: crate::model::role::Origin::Written,
         });
     }
+}
+
+/// A principal of a trust policy other than Step Functions (`lambda.amazonaws.com`, an
+/// account), when there is one.
+pub(crate) fn other_principals(trust: &Node, resolve: &dyn Fn(&Node) -> Symbolic) -> Option<String> {
+    let policy = crate::model::iam::Policy::build(trust, crate::extract::PolicyKind::Trust);
+    for statement in &policy.statements {
+        let Some(principal) = statement.principal else { continue };
+        let services: Vec<Symbolic> = match principal.value.get("Service") {
+            Some(service) => match service.as_array() {
+                Some(items) => items.iter().map(resolve).collect(),
+                None => vec![resolve(service)],
+            },
+            None => return Some("another principal".into()),
+        };
+        if principal.value.as_object().is_some_and(|e| e.len() > 1) {
+            return Some("another principal".into());
+        }
+        for service in services {
+            let text = service.render();
+            let states = text == "states.amazonaws.com" || (text.starts_with("states.") && text.ends_with(".amazonaws.com"));
+            if !states {
+                return Some(format!("`{}`", crate::finding::shortened(&text, 80)));
+            }
+        }
+    }
+    None
 }
 
 fn has_if(entry: &Entry) -> bool {

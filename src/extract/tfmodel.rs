@@ -220,7 +220,7 @@ impl<'a> Terraform<'a> {
             Symbolic::text,
         );
         let role = if let Some(role) = self.refers_to(address, "role_arn", values.get("role_arn"), &["aws_iam_role"], &["arn"]) {
-            RoleBinding::Known(self.role(role))
+            RoleBinding::Known(self.role(role, address))
         } else {
             let (at, what) = match values.entry("role_arn") {
                 Some(entry) if entry.value.as_str().is_some_and(|t| !t.is_empty()) => {
@@ -243,13 +243,22 @@ impl<'a> Terraform<'a> {
         }
     }
 
-    fn role(&self, role: &Resource<'a>) -> Role {
+    fn role(&self, role: &Resource<'a>, machine: &str) -> Role {
+        let trust = role.values.get("assume_role_policy").and_then(|t| match t.as_str() {
+            Some(text) => crate::parse::json::parse(text, 0, crate::parse::json::Options { placeholders: true }).ok().map(|(n, _)| n),
+            None => Some(t.clone()),
+        });
+        let shared = match trust.as_ref().map(|t| super::template::other_principals(t, &|n| self.resolve(n))) {
+            Some(Some(principal)) => Some(format!("its trust policy also names {principal}")),
+            _ => self.user_besides(role.address, machine).map(|user| format!("`{user}` uses it too")),
+        };
         let mut out = Role {
             name: format!("role `{}`", crate::finding::shortened(role.address, 100)),
             at: role.at,
             grants: Vec::new(),
             unseen: Vec::new(),
             boundary: None,
+            shared,
         };
         if self.partial.iter().any(|p| p == role.address) {
             out.unseen.push((role.values.span, "what other `.tf` files of the module attach to it".into()));
@@ -263,7 +272,8 @@ impl<'a> Terraform<'a> {
             self.managed(arn, &mut out);
         }
         if let Some(boundary) = role.values.get("permissions_boundary").filter(|b| b.as_str().is_some_and(|t| !t.is_empty())) {
-            let mut grants = Role { name: String::new(), at: boundary.span, grants: Vec::new(), unseen: Vec::new(), boundary: None };
+            let mut grants =
+                Role { name: String::new(), at: boundary.span, grants: Vec::new(), unseen: Vec::new(), boundary: None, shared: None };
             self.managed(boundary, &mut grants);
             out.boundary = Some(if grants.unseen.is_empty() {
                 Boundary::Known(grants.grants)
@@ -303,6 +313,22 @@ impl<'a> Terraform<'a> {
         out
     }
 
+    /// A resource other than `machine` and the role's attachments that refers to the role (a
+    /// function's `role`, another machine's `role_arn`).
+    fn user_besides(&self, role: &str, machine: &str) -> Option<&'a str> {
+        const ATTACHING: [&str; 4] =
+            ["aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_instance_profile"];
+        let prefix = format!("${{{}.", config_address(role));
+        self.resources.iter().find_map(|other| {
+            if other.address == role || other.address == machine || ATTACHING.contains(&other.kind) {
+                return None;
+            }
+            let by_text = contains_text(other.values, &prefix);
+            let by_reference = self.expressions.get(&config_address(other.address)).is_some_and(|e| refers(e, &config_address(role)));
+            (by_text || by_reference).then_some(other.address)
+        })
+    }
+
     /// An attachment whose `policy_arn` is unknown until apply: the policy it refers to.
     fn attached_by_reference(&self, attachment: &Resource<'a>, role: &mut Role) {
         match self.refers_to(attachment.address, "policy_arn", None, &["aws_iam_policy"], &[]) {
@@ -328,7 +354,7 @@ impl<'a> Terraform<'a> {
         let text = arn.as_str().unwrap_or_default();
         match crate::data::managed::policy(text) {
             Some(policy) => {
-                role.grants.extend(policy.grants.iter().cloned().map(|mut g| {
+                role.grants.extend(policy.grants_of().map(|mut g| {
                     g.at = arn.span;
                     g
                 }));
@@ -365,6 +391,34 @@ impl<'a> Terraform<'a> {
             grant.at = node.span;
         }
     }
+}
+
+/// Whether a string of the tree contains `needle`.
+fn contains_text(node: &Node, needle: &str) -> bool {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::String(text) if text.contains(needle) => return true,
+            Value::Array(items) => stack.extend(items),
+            Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a plan's expressions refer to the resource `address` (`references` lists it).
+fn refers(expressions: &Node, address: &str) -> bool {
+    let mut stack = vec![expressions];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::String(text) if text == address => return true,
+            Value::Array(items) => stack.extend(items),
+            Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A policy value that is there: non-empty text, or a tree.

@@ -30,11 +30,19 @@ pub struct Need<'n> {
 /// Every need of the machine's states, in state order.
 #[must_use]
 pub fn needs<'n>(machine: &StateMachine<'n>, ctx: &MachineContext) -> Vec<Need<'n>> {
-    let Some(data) = sfn::permissions() else { return Vec::new() };
+    needs_of(machine, ctx).0
+}
+
+/// [`needs`], and whether they are all the machine needs: false when a Task's integration is
+/// not in the table or its `Resource` is known only at deploy time.
+#[must_use]
+pub fn needs_of<'n>(machine: &StateMachine<'n>, ctx: &MachineContext) -> (Vec<Need<'n>>, bool) {
+    let Some(data) = sfn::permissions() else { return (Vec::new(), false) };
     let mut out = Vec::new();
+    let mut complete = true;
     for (id, state) in machine.states.iter().enumerate() {
         match state.type_name {
-            Some("Task") => task(machine, id, ctx, data, &mut out),
+            Some("Task") => complete &= task(machine, id, ctx, data, &mut out),
             Some("Map") => distributed_map(machine, id, ctx, data, &mut out),
             _ => {}
         }
@@ -51,7 +59,7 @@ pub fn needs<'n>(machine: &StateMachine<'n>, ctx: &MachineContext) -> Vec<Need<'
             });
         }
     }
-    out
+    (out, complete)
 }
 
 /// A definition's text with its `${Name}`s resolved through the machine's context.
@@ -141,10 +149,12 @@ fn integration(resource: &str) -> Option<(&str, &str)> {
     Some((name, pattern))
 }
 
-fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data: &Permissions, out: &mut Vec<Need<'n>>) {
+/// A Task's needs; false when they are not known (an integration the table lacks, a
+/// `Resource` known only at deploy time).
+fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data: &Permissions, out: &mut Vec<Need<'n>>) -> bool {
     let state = machine.states[id].node;
-    let Some(resource_node) = state.get("Resource") else { return };
-    let Some(text) = resource_node.as_str() else { return };
+    let Some(resource_node) = state.get("Resource") else { return false };
+    let Some(text) = resource_node.as_str() else { return false };
     let resource = resolve_text(text, ctx);
     // Classified on its text, pseudo parameters read as the commercial partition.
     let classified: String = resource
@@ -158,7 +168,7 @@ fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data:
         })
         .collect();
     if !classified.starts_with("arn:") {
-        return;
+        return false;
     }
     let push = |out: &mut Vec<Need<'n>>, action: &str, place: &'n Node, target: Target, unqualified: Option<Symbolic>| {
         out.push(Need { state: Some(id), place: Some(place), action: action.to_string(), target, unqualified, depends_on: None });
@@ -168,20 +178,20 @@ fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data:
         if classified.split(':').nth(2) == Some("lambda") {
             let unqualified = lambda_unqualified(&resource);
             push(out, "lambda:InvokeFunction", resource_node, Target::Arn(resource), unqualified);
+            return true;
         }
-        return;
+        return classified.split(':').nth(5) == Some("activity");
     };
     if name.contains('\0') {
-        return;
+        return false;
     }
     if let Some(sdk) = name.strip_prefix("aws-sdk:") {
-        let Some((service, api)) = sdk.split_once(':') else { return };
-        if let Some(action) = data.aws_sdk.action(service, api) {
-            push(out, &action, resource_node, Target::RunTime, None);
-        }
-        return;
+        let Some((service, api)) = sdk.split_once(':') else { return false };
+        let Some(action) = data.aws_sdk.action(service, api) else { return false };
+        push(out, &action, resource_node, Target::RunTime, None);
+        return true;
     }
-    let Some(integration) = data.integrations.get(name) else { return };
+    let Some(integration) = data.integrations.get(name) else { return false };
     let sync = pattern.starts_with(".sync");
     for need in integration.needs.iter().chain(integration.sync.iter().filter(|_| sync)) {
         if let Some(when) = &need.when {
@@ -199,6 +209,7 @@ fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data:
             }
         }
     }
+    true
 }
 
 type Resolved<'n> = (&'n Node, Target, Option<Symbolic>);

@@ -63,6 +63,10 @@ pub struct Role {
     /// parameter): the role may allow more than its grants say.
     pub unseen: Vec<(Span, String)>,
     pub boundary: Option<Boundary>,
+    /// Why the role serves more than this state machine (another machine, a function, a
+    /// service its trust policy names), when it does: what the states use is then not all it
+    /// is for.
+    pub shared: Option<String>,
 }
 
 /// A permissions boundary.
@@ -88,6 +92,20 @@ pub struct Grant {
     pub uncertain: bool,
     /// The statement's place (in [`Role`]'s file).
     pub at: Span,
+    /// Where the statement comes from: written in the file, or a SAM policy template or an AWS
+    /// managed policy the file names.
+    pub origin: Origin,
+}
+
+/// Who wrote a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The file (an inline policy, a managed policy of the file).
+    Written,
+    /// A SAM policy template: SAM writes its statements.
+    SamTemplate,
+    /// An AWS managed policy, by name: AWS writes it.
+    Managed(&'static str),
 }
 
 /// What a Task needs its role to allow it on.
@@ -226,11 +244,12 @@ mod tests {
             conditional: false,
             uncertain: false,
             at: Span::default(),
+            origin: Origin::Written,
         }
     }
 
     fn role(grants: Vec<Grant>) -> Role {
-        Role { name: "r".into(), at: Span::default(), grants, unseen: Vec::new(), boundary: None }
+        Role { name: "r".into(), at: Span::default(), grants, unseen: Vec::new(), boundary: None, shared: None }
     }
 
     const FN: &str = "arn:aws:lambda:us-east-1:1:function:Ship";

@@ -2,6 +2,7 @@
 //! with against what its states call.
 
 pub mod role_missing_permission;
+pub mod role_overly_broad;
 pub mod role_unverifiable;
 
 use crate::model::Model;
