@@ -62,6 +62,7 @@ pub static ALL: &[&Analyzer] = &[
     &cfn::sam_policy_template::ANALYZER,
     &cfn::unfilled_substitution::ANALYZER,
     &sfn::role_missing_permission::ANALYZER,
+    &sfn::callback_sender_permission::ANALYZER,
     &sfn::role_overly_broad::ANALYZER,
     &sfn::role_unverifiable::ANALYZER,
 ];

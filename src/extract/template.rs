@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::data::cfn::{Returns, resource_type};
-use crate::model::role::{Boundary, Grant, MachineContext, MachineType, Role, RoleBinding};
+use crate::model::role::{Boundary, Grant, MachineContext, MachineType, Role, RoleBinding, Sender};
 use crate::model::symbolic::{Piece, Symbolic};
 use crate::parse::{Entry, Node, Value};
 use crate::source::{Source, Span};
@@ -251,6 +251,8 @@ impl<'a> Template<'a> {
         let role = self.binding(id, sam, props, at);
         MachineContext {
             dialect: crate::model::symbolic::Dialect::CloudFormation,
+            senders: self.senders(id),
+            answerers: self.answerers(id),
             resource: id.to_string(),
             file: file.clone(),
             at,
@@ -260,6 +262,98 @@ impl<'a> Template<'a> {
             own_arn,
             role,
         }
+    }
+
+    /// The file's functions, and the functions that consume its queues, with their roles.
+    fn senders(&self, machine: &str) -> Vec<Sender> {
+        const FUNCTIONS: [&str; 2] = ["AWS::Lambda::Function", "AWS::Serverless::Function"];
+        let mut out = Vec::new();
+        for (id, resource) in &self.resources {
+            if !FUNCTIONS.contains(&resource.kind) {
+                continue;
+            }
+            let arn = self.attribute(id, "Arn");
+            let name = format!("function `{}`", crate::finding::shortened(id, 80));
+            let role = self.function_role(id, resource, machine);
+            // Queues it consumes: a SAM `SQS` event, or an event source mapping.
+            let mut queues: Vec<Symbolic> = Vec::new();
+            for event in resource.props.and_then(|p| p.get("Events")).map(|e| e.unique_entries().collect::<Vec<_>>()).unwrap_or_default() {
+                if event.value.get_str("Type") == Some("SQS")
+                    && let Some(queue) = event.value.get("Properties").and_then(|p| p.get("Queue"))
+                {
+                    queues.push(self.resolve(queue));
+                }
+            }
+            for mapping in self.resources.values().filter(|r| r.kind == "AWS::Lambda::EventSourceMapping") {
+                let Some(props) = mapping.props else { continue };
+                let function = props.get("FunctionName").and_then(|f| self.names_resource(f, &FUNCTIONS));
+                if function == Some(*id)
+                    && let Some(queue) = props.get("EventSourceArn")
+                {
+                    queues.push(self.resolve(queue));
+                }
+            }
+            for queue in queues.into_iter().filter(|q| q.render().contains(":sqs:")) {
+                let role = self.function_role(id, resource, machine);
+                out.push(Sender { target: queue, name: format!("{name} (which consumes the queue)"), at: resource.entry.key_span, role });
+            }
+            out.push(Sender { target: arn, name, at: resource.entry.key_span, role });
+        }
+        out
+    }
+
+    /// The roles of the file (and those SAM generates for its functions) that may call
+    /// `states:SendTaskSuccess`.
+    fn answerers(&self, machine: &str) -> Vec<String> {
+        let answers = |role: &Role| {
+            role.allows("states:SendTaskSuccess", &crate::model::role::Target::RunTime) != crate::model::role::Verdict::Missing
+        };
+        let mut out = Vec::new();
+        for (id, resource) in &self.resources {
+            let role = match resource.kind {
+                "AWS::IAM::Role" => RoleBinding::Known(self.role(id, machine)),
+                "AWS::Serverless::Function" if resource.props.is_some_and(|p| p.get("Role").is_none()) => {
+                    self.function_role(id, resource, machine)
+                }
+                _ => continue,
+            };
+            if let RoleBinding::Known(role) = role
+                && answers(&role)
+            {
+                out.push(role.name);
+            }
+        }
+        out
+    }
+
+    /// A function's role: its `Role` (a role of the file or one outside it), else the role SAM
+    /// generates from its `Policies`.
+    fn function_role(&self, id: &str, resource: &Resource<'_>, machine: &str) -> RoleBinding {
+        let Some(props) = resource.props else { return RoleBinding::Unseen { at: resource.entry.key_span, what: "not named".into() } };
+        if let Some(role) = props.get("Role") {
+            return match self.names_resource(role, &["AWS::IAM::Role"]) {
+                Some(role_id) => RoleBinding::Known(self.role(role_id, machine)),
+                None => RoleBinding::Unseen { at: role.span, what: format!("given by {}", describe(role)) },
+            };
+        }
+        if resource.kind != "AWS::Serverless::Function" {
+            return RoleBinding::Unseen { at: resource.entry.key_span, what: "not named".into() };
+        }
+        let mut role = Role {
+            name: format!("the role SAM generates for `{}`", crate::finding::shortened(id, 80)),
+            at: props.entry("Policies").map_or(resource.entry.key_span, |p| p.key_span),
+            grants: Vec::new(),
+            unseen: Vec::new(),
+            boundary: props.get("PermissionsBoundary").map(|b| self.boundary(b)),
+            shared: None,
+        };
+        if let Some(policies) = props.get("Policies") {
+            self.sam_policies(policies, &mut role);
+        }
+        if self.connectors {
+            role.unseen.push((resource.entry.key_span, "the statements of the file's SAM connectors".into()));
+        }
+        RoleBinding::Known(role)
     }
 
     fn binding(&self, id: &str, sam: bool, props: &Node, at: Span) -> RoleBinding {

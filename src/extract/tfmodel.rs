@@ -232,6 +232,8 @@ impl<'a> Terraform<'a> {
         };
         MachineContext {
             dialect: crate::model::symbolic::Dialect::Terraform,
+            senders: Vec::new(),
+            answerers: Vec::new(),
             resource: address.to_string(),
             file: file.clone(),
             at,

@@ -40,6 +40,24 @@ pub struct MachineContext {
     /// How the file writes values: what generated policies and messages spell.
     pub dialect: super::symbolic::Dialect,
     pub role: RoleBinding,
+    /// The file's functions and queues that may receive a task token, with the roles that
+    /// would send it back (a callback task's sender).
+    pub senders: Vec<Sender>,
+    /// The roles of the file that may call `states:SendTaskSuccess` (by name): when one of
+    /// them is not a sender's, the token may well come back from there.
+    pub answerers: Vec<String>,
+}
+
+/// A function, or a queue's consumer, that may receive a task token.
+#[derive(Debug)]
+pub struct Sender {
+    /// What a Task names to reach it: the function's or the queue's ARN.
+    pub target: Symbolic,
+    /// How messages name it: `function `Ship``, `function `Worker` (consumer of queue `Jobs`)`.
+    pub name: String,
+    /// Its place in the file (the function's name).
+    pub at: Span,
+    pub role: RoleBinding,
 }
 
 /// Which role the state machine runs with.

@@ -1,6 +1,7 @@
 //! Step Functions analyzers that read a state machine in its file's context: the role it runs
 //! with against what its states call.
 
+pub mod callback_sender_permission;
 pub mod role_missing_permission;
 pub mod role_overly_broad;
 pub mod role_unverifiable;
