@@ -200,8 +200,15 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
     let extract_ctx = Context::new(source.clone(), ctx.roots).with_modules(&ctx.modules);
     let mut artifacts = extract::ArtifactCounts::default();
     let mut check = |artifact: extract::Artifact<'_>| {
-        artifacts.add(artifact.kind);
         let model = Model::new(&artifact);
+        if artifact.combined.is_some() {
+            // A principal's policies put together: only the checks that look across them.
+            for (analyzer, severity, title) in ctx.analyzers.iter().filter(|(a, ..)| analyzers::ACROSS_POLICIES.contains(&a.id)) {
+                analyzers::run(analyzer, *severity, title, &model, &mut sink);
+            }
+            return;
+        }
+        artifacts.add(artifact.kind);
         sink.mute(artifact.written_for);
         for (kind, rules) in &ctx.rules_by_target {
             // Targets in chunks: every rule of the kind sees each chunk, and the chunk's

@@ -67,6 +67,10 @@ pub static ALL: &[&Analyzer] = &[
     &sfn::role_unverifiable::ANALYZER,
 ];
 
+/// The analyzers that also read a principal's identity policies put together (an artifact
+/// with [`Artifact::combined`](crate::extract::Artifact::combined)).
+pub static ACROSS_POLICIES: &[&str] = &["iam/privilege-escalation"];
+
 /// The analyzer that reports `id`.
 #[must_use]
 pub fn get(id: &str) -> Option<&'static Analyzer> {

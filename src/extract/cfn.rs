@@ -88,6 +88,46 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
             lambda_permission(id, props, &base, ctx, out);
         }
     }
+    for (id, kind, documents) in model.principals() {
+        out.push(principal_policies((id, kind), &documents, ctx));
+    }
+}
+
+/// The statements of every identity policy attached to one principal, put together (see
+/// [`Artifact::combined`]).
+fn principal_policies(resource: (&str, &str), documents: &[&Node], ctx: &Context<'_>) -> Artifact<'static> {
+    let at = documents[0].span;
+    let mut statements = Vec::new();
+    for document in documents {
+        match document.get("Statement") {
+            Some(Node { value: Value::Array(items), .. }) => statements.extend(items.iter().cloned()),
+            Some(single) => statements.push(single.clone()),
+            None => {}
+        }
+    }
+    let member = |key: &str, value: Node| crate::parse::Entry { key: key.into(), key_span: at, value };
+    let root = Node::new(
+        Value::Object(vec![
+            member("Version", Node::new(Value::String("2012-10-17".into()), at)),
+            member("Statement", Node::new(Value::Array(statements), at)),
+        ]),
+        at,
+    );
+    Artifact {
+        kind: ArtifactKind::Policy,
+        root: Cow::Owned(root),
+        source: ctx.source.clone(),
+        resource: Some(resource.0.to_string()),
+        resource_type: Some(resource.1.to_string()),
+        location: format!("Resources.{}/policies", crate::finding::locator_part(resource.0)),
+        policy_kind: PolicyKind::Identity,
+        embedded: None,
+        substitutions: Substitutions::Unknown,
+        substituted: Vec::new(),
+        written_for: None,
+        machine: None,
+        combined: Some(documents.iter().map(|d| d.span).collect()),
+    }
 }
 
 fn state_machine<'a>(
@@ -244,6 +284,7 @@ fn sam_policies<'a>((id, kind): (&str, &str), props: &'a Node, base: &str, ctx: 
                 substituted: Vec::new(),
                 written_for: Some(entry.key_span),
                 machine: None,
+                combined: None,
             });
         }
     }
@@ -384,6 +425,7 @@ fn push_document<'a>(
         substituted,
         written_for: None,
         machine: given.map(|(_, machine)| machine.clone()),
+        combined: None,
     });
 }
 
@@ -608,6 +650,7 @@ fn definition_uri(
         substituted,
         written_for: None,
         machine: Some(machine.clone()),
+        combined: None,
     });
     Some(names)
 }

@@ -119,6 +119,11 @@ pub struct Artifact<'a> {
     /// For a state machine defined by a resource: what its file says of it (type, logging,
     /// role and the policies the role holds), built from the file's model.
     pub machine: Option<Arc<crate::model::role::MachineContext>>,
+    /// For the statements of every identity policy the file attaches to one principal, put
+    /// together: the places of the policies they come from. Only checks that look across
+    /// policies ([`crate::analyzers::ACROSS_POLICIES`]) read it; the policies themselves are
+    /// checked on their own.
+    pub combined: Option<Vec<Span>>,
 }
 
 /// What the `${Name}` placeholders of a definition stand for.
@@ -401,6 +406,7 @@ fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artif
         substituted: Vec::new(),
         written_for: None,
         machine: None,
+        combined: None,
     }
 }
 
@@ -461,6 +467,7 @@ impl Permission<'_> {
             substituted: Vec::new(),
             written_for: Some(self.at),
             machine: None,
+            combined: None,
         });
     }
 

@@ -269,6 +269,7 @@ fn push_machine(
         substituted: Vec::new(),
         written_for: None,
         machine: None,
+        combined: None,
     });
 }
 
@@ -378,6 +379,7 @@ fn statements_policy(
         substituted: Vec::new(),
         written_for: None,
         machine: None,
+        combined: None,
     });
 }
 

@@ -326,6 +326,53 @@ impl<'a> Template<'a> {
         out
     }
 
+    /// Each role, user and group of the file with the identity policy documents the file
+    /// attaches to it (inline, `AWS::IAM::Policy`/`ManagedPolicy` naming it, `…Policy` resources,
+    /// managed policies of the file by ARN), where there are two or more: what one principal is
+    /// granted across its policies. Documents written as objects only (their nodes are the
+    /// file's).
+    pub(crate) fn principals(&self) -> Vec<(&'a str, &'a str, Vec<&'a Node>)> {
+        const KINDS: [(&str, &str, &str); 3] =
+            [("AWS::IAM::Role", "Roles", "RoleName"), ("AWS::IAM::User", "Users", "UserName"), ("AWS::IAM::Group", "Groups", "GroupName")];
+        let mut out = Vec::new();
+        for (id, resource) in &self.resources {
+            let Some((kind, list, single)) = KINDS.iter().find(|(k, ..)| *k == resource.kind) else { continue };
+            let Some(props) = resource.props else { continue };
+            let object = |n: &&'a Node| n.as_object().is_some() && n.intrinsic().is_none();
+            let mut documents: Vec<&'a Node> = Vec::new();
+            for policy in props.get("Policies").and_then(Node::as_array).unwrap_or(&[]) {
+                documents.extend(policy.get("PolicyDocument").filter(object));
+            }
+            let names_it = |node: &Node| self.names_resource(node, &[kind]) == Some(*id);
+            for arn in props.get("ManagedPolicyArns").and_then(Node::as_array).unwrap_or(&[]) {
+                if let Some(policy) = self.names_resource(arn, &["AWS::IAM::ManagedPolicy"]) {
+                    documents.extend(self.resources[policy].props.and_then(|p| p.get("PolicyDocument")).filter(object));
+                }
+            }
+            for other in self.resources.values() {
+                let Some(other_props) = other.props else { continue };
+                let attaches = match other.kind {
+                    "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+                        other_props.get(list).and_then(Node::as_array).unwrap_or(&[]).iter().any(&names_it)
+                    }
+                    "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+                        other_props.get(single).is_some_and(names_it)
+                    }
+                    _ => false,
+                };
+                if attaches && let Some(document) = other_props.get("PolicyDocument").filter(object) {
+                    documents.push(document);
+                }
+            }
+            documents.sort_by_key(|d| d.span);
+            documents.dedup_by_key(|d| d.span);
+            if documents.len() >= 2 {
+                out.push((*id, *kind, documents));
+            }
+        }
+        out
+    }
+
     /// A function's role: its `Role` (a role of the file or one outside it), else the role SAM
     /// generates from its `Policies`.
     fn function_role(&self, id: &str, resource: &Resource<'_>, machine: &str) -> RoleBinding {

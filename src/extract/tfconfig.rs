@@ -1320,6 +1320,7 @@ fn emit_with(
     };
     let artifact = |root: Node, source: Arc<Source>, embedded: Option<Box<EmbeddedText>>| Artifact {
         machine: context(&root),
+        combined: None,
         kind: artifact_kind,
         root: Cow::Owned(root),
         source,
@@ -1450,6 +1451,7 @@ fn policy_document(
         substituted: Vec::new(),
         written_for: None,
         machine: None,
+        combined: None,
     });
 }
 

@@ -194,5 +194,6 @@ fn policy_document(body: &Node, address: &str, ctx: &Context<'_>, out: &mut Extr
         substituted: Vec::new(),
         written_for: None,
         machine: None,
+        combined: None,
     });
 }

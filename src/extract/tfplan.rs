@@ -127,6 +127,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                             substituted: Vec::new(),
                             written_for: None,
                             machine,
+                            combined: None,
                         });
                     }
                 }
@@ -277,6 +278,7 @@ fn policy_documents<'a>(doc: &'a Node, texts: &std::collections::HashSet<&str>, 
                         substituted: Vec::new(),
                         written_for: None,
                         machine: None,
+                        combined: None,
                     });
                 }
             }

@@ -11,6 +11,10 @@
 //! an administrator policy grants would repeat that finding 65 times. One finding per policy,
 //! at the first action of the first path, the other actions related; a path that needs more
 //! than another one found is not listed.
+//!
+//! The identity policies the file attaches to one role, user or group are also read together:
+//! a path whose actions come from two of them (`iam:PassRole` in one, `lambda:CreateFunction`
+//! in another) is reported once for the principal, at its first action.
 
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::data::iam::glob_match;
@@ -76,12 +80,25 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let sets: Vec<Vec<&str>> = found.iter().map(|(p, _)| p.required.clone()).collect();
     found
         .retain(|(path, _)| !sets.iter().any(|other| other.len() < path.required.len() && other.iter().all(|a| path.required.contains(a))));
+    // A principal's policies put together: only the paths no one policy grants alone (each
+    // policy's own are reported there).
+    if let Some(parts) = &model.artifact.combined {
+        let part = |grant: &Grant<'_>| parts.iter().position(|p| p.start() <= grant.node.span.start() && grant.node.span.end() <= p.end());
+        found.retain(|(_, grants)| {
+            let first = part(grants[0]);
+            grants.iter().any(|g| part(g) != first)
+        });
+    }
     let Some((first_path, first_grants)) = found.first() else { return };
     let first = first_grants[0];
     let shown: Vec<String> = found.iter().take(LISTED).map(|(p, _)| format!("{} ({})", p.name, p.id)).collect();
     let more = found.len().saturating_sub(LISTED);
+    let whose = match (&model.artifact.combined, &model.artifact.resource) {
+        (Some(_), Some(principal)) => format!("together, the policies of `{}` grant", crate::finding::shortened(principal, 80)),
+        _ => "grants".to_string(),
+    };
     let message = format!(
-        "grants {} privilege-escalation path{}: {}{}",
+        "{whose} {} privilege-escalation path{}: {}{}",
         found.len(),
         if found.len() == 1 { "" } else { "s" },
         shown.join("; "),
