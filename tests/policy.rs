@@ -87,3 +87,14 @@ fn the_printed_policy_satisfies_the_cross_check() {
     let after = deploylint().args(["check", "--select", "sfn/role-missing-permission", "-q"]).arg(&dir).output().unwrap();
     assert_eq!(after.status.code(), Some(0), "{}", String::from_utf8_lossy(&after.stdout));
 }
+
+/// A finding in a definition file shows its role, in the template, too.
+#[test]
+fn the_human_report_shows_the_role_in_the_template() {
+    let dir = fixture("sam-definition-uri");
+    let out = deploylint().args(["check", "--select", "sfn/role-missing-permission", "--color", "never", "-q"]).arg(&dir).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("statemachine/flow.asl.json:13:35"), "{stdout}");
+    assert!(stdout.contains("sam-definition-uri/template.yaml:15:7"), "the role's place in the other file: {stdout}");
+    assert!(stdout.contains("╰── the role"), "{stdout}");
+}

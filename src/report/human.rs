@@ -105,6 +105,56 @@ struct Rendered<'a> {
     message: String,
     source: Snippet,
     labels: Vec<LabeledSpan>,
+    /// Related places in other files (the template that gives a definition its role), each
+    /// file shown after the finding.
+    elsewhere: Vec<Elsewhere>,
+}
+
+/// The related places of a finding in one other file.
+struct Elsewhere {
+    message: String,
+    source: Snippet,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for Elsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Elsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Elsewhere {}
+
+impl Diagnostic for Elsewhere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// Labels as miette takes them, placed in a snippet.
+fn place_labels(labels: Vec<(Span, Option<String>, bool)>, spans: Vec<Span>) -> Vec<LabeledSpan> {
+    labels
+        .into_iter()
+        .zip(spans)
+        .map(|((_, text, primary), span)| {
+            let span = SourceSpan::new(span.start().into(), span.len());
+            if primary { LabeledSpan::new_primary_with_span(text, span) } else { LabeledSpan::new_with_span(text, span) }
+        })
+        .collect()
 }
 
 /// Lines longer than this (a Terraform plan is one line) are shown as a window around the span.
@@ -126,15 +176,29 @@ impl<'a> Rendered<'a> {
                 .map(|l| (l.span, Some(escape_control(&l.text).into_owned()), false)),
         );
         let (snippet, spans) = Snippet::new(source, &labels);
-        let labels = labels
+        let labels = place_labels(labels, spans);
+        let mut others: Vec<&Arc<crate::source::Source>> = Vec::new();
+        for label in &finding.related {
+            if !Arc::ptr_eq(&label.source, source) && !others.iter().any(|o| Arc::ptr_eq(o, &label.source)) {
+                others.push(&label.source);
+            }
+        }
+        let elsewhere = others
             .into_iter()
-            .zip(spans)
-            .map(|((_, text, primary), span)| {
-                let span = SourceSpan::new(span.start().into(), span.len());
-                if primary { LabeledSpan::new_primary_with_span(text, span) } else { LabeledSpan::new_with_span(text, span) }
+            .map(|other| {
+                let labels: Vec<(Span, Option<String>, bool)> = finding
+                    .related
+                    .iter()
+                    .filter(|l| Arc::ptr_eq(&l.source, other))
+                    .map(|l| (l.span, Some(escape_control(&l.text).into_owned()), false))
+                    .collect();
+                let texts: Vec<&str> = labels.iter().filter_map(|(_, t, _)| t.as_deref()).collect();
+                let message = format!("{} in {}", texts.join(", "), other.path.display());
+                let (snippet, spans) = Snippet::new(other, &labels);
+                Elsewhere { message: escape_control(&message).into_owned(), source: snippet, labels: place_labels(labels, spans) }
             })
             .collect();
-        Self { finding, message: escape_control(&finding.message).into_owned(), source: snippet, labels }
+        Self { finding, message: escape_control(&finding.message).into_owned(), source: snippet, labels, elsewhere }
     }
 }
 
@@ -179,6 +243,13 @@ impl Diagnostic for Rendered<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.elsewhere.iter().map(|e| e as &dyn Diagnostic)))
     }
 }
 
