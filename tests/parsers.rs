@@ -323,3 +323,60 @@ proptest! {
         }
     }
 }
+
+mod symbolic {
+    use deploylint::model::symbolic::{Piece, Symbolic, Tri, covers};
+    use proptest::prelude::*;
+
+    fn piece() -> impl Strategy<Value = Piece> {
+        prop_oneof![
+            "[a-z0-9:/*?-]{0,12}".prop_map(Piece::Text),
+            prop_oneof![Just("Region"), Just("AccountId"), Just("Partition")].prop_map(|p| Piece::Pseudo(p.to_string())),
+            "[A-Z][a-z]{0,4}".prop_map(Piece::Name),
+            "[A-Z][a-z]{0,4}".prop_map(Piece::Opaque),
+        ]
+    }
+
+    fn symbolic() -> impl Strategy<Value = Symbolic> {
+        proptest::collection::vec(piece(), 0..6).prop_map(|pieces| {
+            let mut out = Symbolic { pieces: Vec::new(), shown: None };
+            for p in pieces {
+                out.push(p);
+            }
+            out
+        })
+    }
+
+    proptest! {
+        /// Any value covers itself unless an unknown is in it; `*` covers everything; the
+        /// comparison never panics and is bounded.
+        #[test]
+        fn covers_is_reflexive_and_star_covers_all(value in symbolic()) {
+            let result = covers(&value, &value);
+            if value.has_opaque() {
+                prop_assert!(result >= Tri::Maybe);
+            } else {
+                prop_assert_eq!(result, Tri::Yes);
+            }
+            prop_assert_eq!(covers(&Symbolic::any(), &value), Tri::Yes);
+        }
+
+        /// Between plain texts, the answer is IAM's wildcard match, never "maybe".
+        #[test]
+        fn plain_texts_match_as_iam_does(grant in "[a-c*?]{0,8}", need in "[a-c]{0,8}") {
+            let expected = if glob(&grant, &need) { Tri::Yes } else { Tri::No };
+            prop_assert_eq!(covers(&Symbolic::text(grant), &Symbolic::text(need)), expected);
+        }
+    }
+
+    /// A case-sensitive reference matcher: `*` any run, `?` one character.
+    fn glob(pattern: &str, text: &str) -> bool {
+        match (pattern.chars().next(), text.chars().next()) {
+            (None, None) => true,
+            (Some('*'), _) => glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..])),
+            (Some('?'), Some(_)) => glob(&pattern[1..], &text[1..]),
+            (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
+            _ => false,
+        }
+    }
+}
