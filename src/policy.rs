@@ -182,3 +182,92 @@ fn inline(value: &serde_json::Value) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use crate::extract::template::{Template, grants};
+    use crate::model::Model;
+    use crate::model::needs::{needs, policy};
+    use crate::model::role::{Role, Verdict};
+    use crate::source::{Source, Span};
+
+    /// Every state machine of a template: the policy `deploylint policy` prints for it, read back
+    /// as its role's only policy, allows everything its states need.
+    fn round_trip(path: &Path) -> Vec<String> {
+        let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+        let source = Arc::new(Source::new(path.to_path_buf(), text));
+        let parsed = crate::parse::parse_source(&source);
+        let Some(doc) = parsed.documents.first() else { return Vec::new() };
+        let roots: Vec<std::path::PathBuf> = path.parent().and_then(|p| std::fs::canonicalize(p).ok()).into_iter().collect();
+        let ctx = crate::extract::Context::new(source.clone(), &roots);
+        let model = Template::new(doc);
+        let mut failures = Vec::new();
+        let mut check = |artifact: crate::extract::Artifact<'_>| {
+            let Some(context) = artifact.machine.as_deref() else { return };
+            let view = Model::new(&artifact);
+            let Some(machine) = view.state_machine() else { return };
+            let needs = needs(machine, context);
+            let printed = policy(&needs.iter().collect::<Vec<_>>(), &|arn| super::spelling(arn, context.dialect));
+            let text = serde_json::to_string(&printed).unwrap_or_default();
+            let Ok((node, _)) = crate::parse::json::parse(&text, 0, crate::parse::json::Options::default()) else {
+                failures.push(format!("{}: the policy does not parse", path.display()));
+                return;
+            };
+            let mut role =
+                Role { name: "printed".into(), at: Span::default(), grants: Vec::new(), unseen: Vec::new(), boundary: None, shared: None };
+            grants(&node, false, &|n| model.resolve(n), &mut role.grants);
+            for need in &needs {
+                let verdict = role.allows(&need.action, &need.target);
+                if matches!(verdict, Verdict::Missing | Verdict::Denied(_)) {
+                    failures.push(format!(
+                        "{} {}: {} on {:?} is {verdict:?} under {text}",
+                        path.display(),
+                        context.resource,
+                        need.action,
+                        need.target
+                    ));
+                }
+            }
+        };
+        let _ = crate::extract::extract(doc, &ctx, &mut check);
+        failures
+    }
+
+    #[test]
+    fn printed_policies_cover_the_fixtures() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/role");
+        for fixture in ["cfn-families/template.yaml", "sam-definition-uri/template.yaml"] {
+            let failures = round_trip(&root.join(fixture));
+            assert!(failures.is_empty(), "{failures:#?}");
+        }
+    }
+
+    /// Over the shared corpus's SAM and CloudFormation samples, when it is there.
+    #[test]
+    fn printed_policies_cover_the_bench_samples() {
+        let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/bench/sfn-workflows");
+        let Ok(projects) = std::fs::read_dir(&bench) else {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("note: {} is not there; the round trip over it is skipped", bench.display());
+            }
+            return;
+        };
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for project in projects.flatten() {
+            for name in ["template.yaml", "template.yml", "template.json"] {
+                let path = project.path().join(name);
+                if path.is_file() {
+                    checked += 1;
+                    failures.extend(round_trip(&path));
+                }
+            }
+        }
+        assert!(checked > 50, "{checked} templates");
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}

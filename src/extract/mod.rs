@@ -13,7 +13,7 @@ mod policy_document;
 mod serverless;
 mod tfconfig;
 pub use tfconfig::Modules;
-mod template;
+pub(crate) mod template;
 mod tfjson;
 mod tfmodel;
 mod tfplan;

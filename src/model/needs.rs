@@ -62,6 +62,18 @@ pub fn needs_of<'n>(machine: &StateMachine<'n>, ctx: &MachineContext) -> (Vec<Ne
     (out, complete)
 }
 
+/// The label of the part of a target named only at run time (`FunctionName.$`).
+pub const RUN_TIME: &str = "named at run time";
+
+/// Whether a target is named only at run time (wholly, or the name in its ARN).
+#[must_use]
+pub fn named_at_run_time(target: &Target) -> bool {
+    match target {
+        Target::RunTime => true,
+        Target::Arn(arn) => arn.pieces.iter().any(|p| matches!(p, Piece::Opaque(label) if label == RUN_TIME)),
+    }
+}
+
 /// A definition's text with its `${Name}`s resolved through the machine's context.
 #[must_use]
 pub fn resolve_text(text: &str, ctx: &MachineContext) -> Symbolic {
@@ -254,7 +266,11 @@ fn targets<'n>(state: &'n Node, resource: &'n Node, need: &sfn::Resource, ctx: &
     given
         .into_iter()
         .map(|given| match given {
-            Given::RunTime(node) => (node, Target::RunTime, None),
+            // Named at run time: some resource of the kind, when the kind is known.
+            Given::RunTime(node) => match kind {
+                Some(kind) => (node, Target::Arn(to_arn(kind, Symbolic::opaque(RUN_TIME))), None),
+                None => (node, Target::RunTime, None),
+            },
             Given::Value(node) => {
                 let value = value_of(node, ctx);
                 let arn = match kind {
@@ -533,6 +549,17 @@ pub fn policy(needs: &[&Need<'_>], spell: &dyn Fn(&Symbolic) -> serde_json::Valu
     for need in needs {
         let resource = match &need.target {
             Target::RunTime => serde_json::Value::String("*".into()),
+            // Any resource of the kind: the name is a wildcard.
+            Target::Arn(arn) if named_at_run_time(&need.target) => {
+                let mut pattern = Symbolic { pieces: Vec::new(), shown: None };
+                for piece in &arn.pieces {
+                    match piece {
+                        Piece::Opaque(label) if label == RUN_TIME => pattern.push_text("*"),
+                        other => pattern.push(other.clone()),
+                    }
+                }
+                spell(&pattern)
+            }
             Target::Arn(arn) => spell(arn),
         };
         let canonical = crate::data::iam::actions()

@@ -47,6 +47,9 @@ fn verdict(role: &Role, need: &Need<'_>) -> Verdict {
 pub(crate) fn target_text(target: &Target, dialect: Dialect) -> String {
     match target {
         Target::RunTime => "the resource named at run time".into(),
+        Target::Arn(arn) if crate::model::needs::named_at_run_time(target) => {
+            format!("the resource named at run time (`{}`)", crate::finding::shortened(&arn.render_in(dialect), 120))
+        }
         Target::Arn(arn) => {
             let text = match &arn.shown {
                 Some(shown) => crate::analyzers::sfn::short_json(shown),
