@@ -184,7 +184,9 @@ fn evaluate(grants: &[Grant], action: &str, target: &Target) -> Verdict {
     let mut maybe = false;
     let mut deny_maybe = false;
     for grant in grants {
-        let mut applies = grant.action_matches(action).and(grant.resource_matches(target));
+        // Resources are compared only for a statement whose actions may apply.
+        let actions = grant.action_matches(action);
+        let mut applies = if actions == Tri::No { Tri::No } else { actions.and(grant.resource_matches(target)) };
         if grant.uncertain {
             applies = applies.and(Tri::Maybe);
         }
