@@ -46,7 +46,7 @@ fn verdict(role: &Role, need: &Need<'_>) -> Verdict {
 /// How a message names a target: as the file spells it where it can.
 pub(crate) fn target_text(target: &Target, dialect: Dialect) -> String {
     match target {
-        Target::RunTime => "the resource named at run time".into(),
+        Target::RunTime => "whatever resource it names".into(),
         Target::Arn(arn) if crate::model::needs::named_at_run_time(target) => {
             format!("the resource named at run time (`{}`)", crate::finding::shortened(&arn.render_in(dialect), 120))
         }
