@@ -13,6 +13,10 @@
 //! - `resources` (an object or a list of them, each maybe `${file(…)}`) is read as a
 //!   CloudFormation template, in the file that writes it.
 //!
+//! - A state machine's `role` that names a role of `resources:` (`Fn::GetAtt: [Role, Arn]`) is
+//!   its context for the role cross-check; an ARN is a role outside the file; without `role`,
+//!   the plugin writes the role from the definition, and there is nothing to check.
+//!
 //! Framework variables (`${self:…}`, `${opt:…}`, `${sls:…}`, `${env:…}`, `${ssm:…}`,
 //! `${param:…}`, `${cf:…}`) are placeholders. `${file(path)}` and `${file(path):key}` of a
 //! file inside the checked tree are read there, and its findings point into it.
@@ -22,6 +26,7 @@ use std::sync::Arc;
 
 use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, Substitutions, Unread, read_named};
 use crate::finding::Finding;
+use crate::model::role::MachineContext;
 use crate::parse::{Entry, Node, Value};
 use crate::source::{Source, Span};
 
@@ -154,6 +159,23 @@ pub(super) fn extract(doc: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_
         }
     }
 
+    // The `resources:` parts, as templates: where a state machine's `role` may be defined.
+    let mut parts: Vec<(Arc<Source>, Node)> = Vec::new();
+    if let Some(resources) = doc.get("resources") {
+        let items: Vec<&Node> = match resources.as_array() {
+            Some(items) => items.iter().collect(),
+            None => vec![resources],
+        };
+        for part in items {
+            let Some(part) = files.resolve(part, &source, out) else { continue };
+            let Some(inner) = part.node.get("Resources").and_then(|r| files.resolve(r, &part.source, out)) else { continue };
+            let at = inner.node.span;
+            let key_span = Span::new(at.start(), at.start());
+            let doc = Node::new(Value::Object(vec![Entry { key: "Resources".into(), key_span, value: inner.node.into_owned() }]), at);
+            parts.push((inner.source, doc));
+        }
+    }
+
     if let Some(step_functions) = doc.get("stepFunctions").and_then(|s| files.resolve(s, &source, out)) {
         let activities: Vec<String> = step_functions
             .node
@@ -170,21 +192,69 @@ pub(super) fn extract(doc: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_
             let timeouts = machine.node.get("configureTaskTimeouts").is_some_and(|c| c.value == Value::Bool(true));
             let names = Names { functions: &functions, activities: &activities, provider_timeout, timeouts };
             let location = format!("stepFunctions.stateMachines.{}.definition", crate::finding::locator_part(&entry.key));
-            state_machine(&entry.key, definition, &location, &names, out);
+            let context = machine_context(&entry.key, &machine, &parts);
+            state_machine(&entry.key, definition, &location, &names, context, out);
         }
     }
 
-    if let Some(resources) = doc.get("resources") {
-        let parts: Vec<&Node> = match resources.as_array() {
-            Some(items) => items.iter().collect(),
-            None => vec![resources],
-        };
-        for part in parts {
-            let Some(part) = files.resolve(part, &source, out) else { continue };
-            let Some(inner) = part.node.get("Resources").and_then(|r| files.resolve(r, &part.source, out)) else { continue };
-            template(&inner, ctx, out);
-        }
+    for (source, doc) in &parts {
+        template(doc, source, ctx, out);
     }
+}
+
+/// A state machine's context, when its `role` names a role of the `resources:` section (with
+/// every policy that part attaches to it) or one outside the file. Without `role`, the plugin
+/// writes the role from the definition itself: there is nothing to cross-check.
+fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Node)]) -> Option<Arc<MachineContext>> {
+    use crate::model::role::{MachineType, RoleBinding};
+    use crate::model::symbolic::Symbolic;
+    let role_value = machine.node.get("role")?;
+    let resource = format!("{}StepFunctionsStateMachine", normalized(name));
+    let found = parts.iter().find_map(|(source, doc)| {
+        let mut role = super::template::Template::new(doc).role_named(role_value, &resource)?;
+        if parts.len() > 1 {
+            // Another part may attach policies to it: not read together here.
+            role.unseen.push((role.at, "what the other parts of `resources` attach to it".into()));
+        }
+        Some((source.clone(), role))
+    });
+    let (file, role) = if let Some((file, role)) = found {
+        (file, RoleBinding::Known(role))
+    } else {
+        let what = match role_value.as_str() {
+            Some(text) => format!("given by `{}`", crate::finding::shortened(text, 120)),
+            None => "given by a value the file does not define".to_string(),
+        };
+        (machine.source.clone(), RoleBinding::Unseen { at: role_value.span, what })
+    };
+    let machine_type = match machine.node.get("type").map(|t| t.as_str()) {
+        Some(Some(t)) if t.eq_ignore_ascii_case("EXPRESS") => MachineType::Express,
+        Some(None) => MachineType::Unknown,
+        _ => MachineType::Standard,
+    };
+    let logging = machine
+        .node
+        .entry("loggingConfig")
+        .filter(|e| {
+            e.value.get_str("level").is_none_or(|l| !l.eq_ignore_ascii_case("OFF"))
+                && e.value.get("destinations").and_then(Node::as_array).is_some_and(|d| !d.is_empty())
+        })
+        .map(|e| e.key_span)
+        .filter(|_| std::sync::Arc::ptr_eq(&file, &machine.source));
+    let own = machine.node.get_str("name").filter(|n| !n.contains("${")).map_or_else(|| Symbolic::opaque("name"), Symbolic::text);
+    Some(Arc::new(MachineContext {
+        dialect: crate::model::symbolic::Dialect::CloudFormation,
+        senders: Vec::new(),
+        answerers: Vec::new(),
+        resource,
+        file,
+        at: role_value.span,
+        machine_type,
+        logging,
+        names: std::collections::BTreeMap::new(),
+        own_arn: crate::model::needs::format_arn("arn:${Partition}:states:${Region}:${Account}:stateMachine:${Name}", Some(&own)),
+        role,
+    }))
 }
 
 fn number(node: &Node) -> Option<f64> {
@@ -229,7 +299,14 @@ impl Names<'_> {
 }
 
 /// A state machine definition, with the plugin's resolutions applied.
-fn state_machine(name: &str, definition: Located<'_>, location: &str, names: &Names<'_>, out: &mut Extraction<'_, '_>) {
+fn state_machine(
+    name: &str,
+    definition: Located<'_>,
+    location: &str,
+    names: &Names<'_>,
+    machine: Option<Arc<MachineContext>>,
+    out: &mut Extraction<'_, '_>,
+) {
     let mut root = definition.node.into_owned();
     if root.as_str().is_some() {
         // A definition given as a JSON string.
@@ -237,7 +314,7 @@ fn state_machine(name: &str, definition: Located<'_>, location: &str, names: &Na
         embedded.push_string_node(&definition.source.text, &root);
         let what = format!("`{location}`");
         let Some(parsed) = super::parse_embedded(&embedded, true, (&what, location), &definition.source, out) else { return };
-        push_machine(name, parsed, definition.source, location, Some(Box::new(embedded)), out);
+        push_machine(name, parsed, (definition.source, location), Some(Box::new(embedded)), machine, out);
         return;
     }
     if names.timeouts {
@@ -245,15 +322,15 @@ fn state_machine(name: &str, definition: Located<'_>, location: &str, names: &Na
     }
     resolve_intrinsics(&mut root, names);
     pseudo_parameters(&mut root);
-    push_machine(name, root, definition.source, location, None, out);
+    push_machine(name, root, (definition.source, location), None, machine, out);
 }
 
 fn push_machine(
     name: &str,
     root: Node,
-    source: Arc<Source>,
-    location: &str,
+    (source, location): (Arc<Source>, &str),
     embedded: Option<Box<crate::parse::embedded::EmbeddedText>>,
+    machine: Option<Arc<MachineContext>>,
     out: &mut Extraction<'_, '_>,
 ) {
     out.push(Artifact {
@@ -268,7 +345,7 @@ fn push_machine(
         substitutions: Substitutions::Unknown,
         substituted: Vec::new(),
         written_for: None,
-        machine: None,
+        machine,
         combined: None,
     });
 }
@@ -383,21 +460,12 @@ fn statements_policy(
     });
 }
 
-/// The `resources:` section's `Resources`, read as a CloudFormation template in its file.
-fn template(resources: &Located<'_>, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
-    let at = resources.node.span;
-    let doc = Node::new(
-        Value::Object(vec![Entry {
-            key: "Resources".into(),
-            key_span: Span::new(at.start(), at.start()),
-            value: resources.node.clone().into_owned(),
-        }]),
-        at,
-    );
-    let here = Context::new(resources.source.clone(), ctx.roots);
+/// A `resources:` part (`{"Resources": …}`), read as a CloudFormation template in its file.
+fn template(doc: &Node, source: &Arc<Source>, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
+    let here = Context::new(source.clone(), ctx.roots);
     let mut nested = out.nested();
-    nested.push(super::whole_file(ArtifactKind::Template, &doc, &here));
-    super::cfn::extract(&doc, &here, &mut nested);
+    nested.push(super::whole_file(ArtifactKind::Template, doc, &here));
+    super::cfn::extract(doc, &here, &mut nested);
     let found = nested.done();
     out.absorb(found);
     ctx.claimed.borrow_mut().extend(here.claimed.take());

@@ -264,6 +264,12 @@ impl<'a> Template<'a> {
         }
     }
 
+    /// The role a value names when it is a role of this file (`!GetAtt Role.Arn`), with every
+    /// policy the file attaches to it; `machine` is the state machine it runs.
+    pub(crate) fn role_named(&self, value: &Node, machine: &str) -> Option<Role> {
+        self.names_resource(value, &["AWS::IAM::Role"]).map(|id| self.role(id, machine))
+    }
+
     /// The file's functions, and the functions that consume its queues, with their roles.
     fn senders(&self, machine: &str) -> Vec<Sender> {
         const FUNCTIONS: [&str; 2] = ["AWS::Lambda::Function", "AWS::Serverless::Function"];
