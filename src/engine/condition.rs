@@ -1,5 +1,6 @@
 //! The closed condition vocabulary of declarative rules, compiled once per run.
 
+use crate::extract::Intrinsics;
 use regex::Regex;
 use serde_saphyr::Spanned;
 

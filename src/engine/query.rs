@@ -8,7 +8,8 @@ use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
 use jsonpath_rust::query::queryable::Queryable;
 
-use crate::parse::{Entry, Node, Value, long_intrinsic_name};
+use crate::extract::long_intrinsic_name;
+use crate::parse::{Entry, Node, Value};
 use crate::source::Span;
 
 /// A compiled selector.

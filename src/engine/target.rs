@@ -5,6 +5,7 @@
 //! `Resource` are always lists here, whatever the document wrote.
 
 use crate::extract::ArtifactKind;
+use crate::extract::Intrinsics;
 use crate::model::path::TargetPath;
 use crate::model::{Model, asl};
 use crate::parse::{Node, Value};

@@ -1,5 +1,6 @@
 //! CloudFormation and SAM templates: state machines and policies in `Resources`.
 
+use super::Intrinsics;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,7 +66,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
         }
         if INLINE_POLICY_HOLDERS.contains(&kind) {
             let policies = props.get("Policies").and_then(Node::as_array).unwrap_or(&[]);
-            for (i, policy) in policies.iter().flat_map(Node::alternatives).enumerate() {
+            for (i, policy) in policies.iter().flat_map(Intrinsics::alternatives).enumerate() {
                 if let Some(node) = policy.get("PolicyDocument") {
                     push_document(
                         ArtifactKind::Policy,
@@ -262,7 +263,9 @@ fn substitute(root: &Node, map: &BTreeMap<String, Option<String>>, file_text: Op
 fn sam_policies<'a>((id, kind): (&str, &str), props: &'a Node, base: &str, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) {
     let Some(policies) = props.get("Policies") else { return };
     let items: Vec<(String, &Node)> = match policies.as_array() {
-        Some(items) => items.iter().flat_map(Node::alternatives).enumerate().map(|(i, n)| (format!("{base}.Policies[{i}]"), n)).collect(),
+        Some(items) => {
+            items.iter().flat_map(Intrinsics::alternatives).enumerate().map(|(i, n)| (format!("{base}.Policies[{i}]"), n)).collect()
+        }
         None => policies.alternatives().into_iter().map(|n| (format!("{base}.Policies"), n)).collect(),
     };
     for (location, node) in items {

@@ -9,6 +9,8 @@
 
 mod cfn;
 pub use cfn::intrinsic_text;
+mod intrinsic;
+pub use intrinsic::{Intrinsics, long_intrinsic_name};
 mod policy_document;
 mod serverless;
 mod tfconfig;

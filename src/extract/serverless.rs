@@ -21,6 +21,7 @@
 //! `${param:…}`, `${cf:…}`) are placeholders. `${file(path)}` and `${file(path):key}` of a
 //! file inside the checked tree are read there, and its findings point into it.
 
+use super::Intrinsics;
 use std::borrow::Cow;
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@
 //! every statement of every policy the file attaches to it (inline, managed in the file, SAM
 //! policy templates, `AWS::IAM::Policy` resources naming the role, boundaries).
 
+use super::Intrinsics;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -232,7 +233,7 @@ impl<'a> Template<'a> {
         }
         // A `Fn::Sub` definition: its `${…}` are resolved as `Fn::Sub` resolves them.
         for property in ["Definition", "DefinitionString"] {
-            if let Some(("Fn::Sub", argument)) = props.get(property).and_then(Node::intrinsic) {
+            if let Some(("Fn::Sub", argument)) = props.get(property).and_then(Intrinsics::intrinsic) {
                 let (text, variables) = match (argument.as_str(), argument.as_array()) {
                     (Some(text), _) => (Some(text), None),
                     (_, Some([text, variables])) => (text.as_str(), Some(variables)),
@@ -462,7 +463,9 @@ impl<'a> Template<'a> {
             }
         }
         if let Some(arns) = props.and_then(|p| p.get("ManagedPolicyArns")) {
-            for arn in arns.as_array().map_or_else(|| arns.alternatives(), |items| items.iter().flat_map(Node::alternatives).collect()) {
+            for arn in
+                arns.as_array().map_or_else(|| arns.alternatives(), |items| items.iter().flat_map(Intrinsics::alternatives).collect())
+            {
                 self.managed(arn, &mut role);
             }
         }
@@ -474,7 +477,7 @@ impl<'a> Template<'a> {
             let Some(other_props) = other.props else { continue };
             let attaches = match other.kind {
                 "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => other_props.get("Roles").is_some_and(|roles| {
-                    roles.as_array().unwrap_or_default().iter().flat_map(Node::alternatives).any(|r| self.is_role(r, id, role_name))
+                    roles.as_array().unwrap_or_default().iter().flat_map(Intrinsics::alternatives).any(|r| self.is_role(r, id, role_name))
                 }),
                 "AWS::IAM::RolePolicy" => other_props.get("RoleName").is_some_and(|r| self.is_role(r, id, role_name)),
                 _ => false,
@@ -570,7 +573,7 @@ impl<'a> Template<'a> {
     /// SAM `Policies`: managed policy names or ARNs, documents, SAM policy templates.
     fn sam_policies(&self, policies: &Node, role: &mut Role) {
         let items: Vec<&Node> = match policies.as_array() {
-            Some(items) => items.iter().flat_map(Node::alternatives).collect(),
+            Some(items) => items.iter().flat_map(Intrinsics::alternatives).collect(),
             None => policies.alternatives(),
         };
         let uncertain =
@@ -707,7 +710,7 @@ pub(crate) fn json_of(node: &Node) -> serde_json::Value {
         Value::Array(items) => serde_json::Value::Array(items.iter().map(json_of).collect()),
         Value::Object(entries) => serde_json::Value::Object(entries.iter().map(|e| (e.key.to_string(), json_of(&e.value))).collect()),
         Value::Tagged(tag, inner) => {
-            let name = crate::parse::long_intrinsic_name(tag).map_or_else(|| tag.to_string(), str::to_string);
+            let name = crate::extract::long_intrinsic_name(tag).map_or_else(|| tag.to_string(), str::to_string);
             let inner = match (name.as_str(), &inner.value) {
                 // `!GetAtt Id.Attribute` is `["Id", "Attribute"]` in JSON.
                 ("Fn::GetAtt", Value::String(text)) => match text.split_once('.') {

@@ -2,6 +2,7 @@
 //! processor) and every state with its scope and effective query language. Built once per
 //! artifact, on first use, for the declarative targets and the analyzers alike.
 
+use crate::extract::Intrinsics;
 use crate::parse::{Entry, Node};
 use crate::source::Span;
 

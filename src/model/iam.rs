@@ -3,6 +3,7 @@
 //! their places. Built once per policy artifact on first use, shared by the `iam.statement`
 //! targets of the declarative rules and by the IAM analyzers.
 
+use crate::extract::Intrinsics;
 use crate::extract::PolicyKind;
 use crate::parse::{Entry, Node, Value};
 

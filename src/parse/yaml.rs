@@ -433,6 +433,7 @@ fn is_core_number(raw: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::Intrinsics;
 
     fn slice(text: &str, span: Span) -> &str {
         &text[span.start()..span.end()]

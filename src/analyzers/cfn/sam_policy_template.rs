@@ -7,6 +7,7 @@
 
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
+use crate::extract::Intrinsics;
 use crate::model::Model;
 use crate::parse::{Node, Value};
 

@@ -7,6 +7,7 @@
 use super::{a, deploy_time};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
+use crate::extract::Intrinsics;
 use crate::model::Model;
 use crate::parse::{Node, Value};
 
@@ -192,7 +193,7 @@ fn values(node: &Node) -> Vec<&Node> {
     let mut out = Vec::new();
     for alternative in node.alternatives() {
         match &alternative.value {
-            Value::Array(items) => out.extend(items.iter().flat_map(Node::alternatives)),
+            Value::Array(items) => out.extend(items.iter().flat_map(Intrinsics::alternatives)),
             _ => out.push(alternative),
         }
     }

@@ -12,6 +12,7 @@ use super::deploy_time;
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::data::condition_keys::{KeyType, Lookup, lookup};
 use crate::extract::ArtifactKind;
+use crate::extract::Intrinsics;
 use crate::model::Model;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "iam/condition-key", artifact: ArtifactKind::Policy, run };

@@ -15,6 +15,7 @@ pub mod unknown_service;
 
 use crate::analyzers::Emitter;
 use crate::data::iam::{Actions, Service};
+use crate::extract::Intrinsics;
 use crate::model::Model;
 use crate::parse::{Node, Value};
 

@@ -7,6 +7,7 @@
 use super::{a, deploy_time};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
+use crate::extract::Intrinsics;
 use crate::model::Model;
 use crate::parse::Value;
 

@@ -8,6 +8,7 @@
 //! deploy time puts in. One inline policy is measured alone; the sum of a role's inline
 //! policies needs the template model.
 
+use crate::extract::Intrinsics;
 use std::sync::OnceLock;
 
 use serde::Deserialize;

@@ -7,6 +7,7 @@
 
 use super::{a, deploy_time};
 use crate::analyzers::{Analyzer, Emitter, Place};
+use crate::extract::Intrinsics;
 use crate::extract::{ArtifactKind, PolicyKind};
 use crate::model::Model;
 use crate::model::iam::{Element, Statement};
