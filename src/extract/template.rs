@@ -240,9 +240,19 @@ impl<'a> Template<'a> {
                     _ => (None, None),
                 };
                 for (_, _, name) in text.map(|t| super::placeholders(t).collect::<Vec<_>>()).unwrap_or_default() {
-                    let value = match variables.and_then(|v| v.get(name)) {
-                        Some(value) => self.resolve(value),
-                        None => self.name(name),
+                    let value = if let Some(value) = variables.and_then(|v| v.get(name)) {
+                        self.resolve(value)
+                    } else {
+                        let mut value = self.name(name);
+                        // Spelt as the intrinsic it stands for (`${Ship.Arn}` is `!GetAtt Ship.Arn`).
+                        value.shown = match name.split_once('.') {
+                            Some((id, attribute)) if self.resources.contains_key(id) => {
+                                Some(serde_json::json!({ "Fn::GetAtt": [id, attribute] }))
+                            }
+                            None if self.resources.contains_key(name) => Some(serde_json::json!({ "Ref": name })),
+                            _ => None,
+                        };
+                        value
                     };
                     names.entry(name.to_string()).or_insert(value);
                 }

@@ -544,9 +544,18 @@ impl<T> OneOrMany<T> {
 /// their resources, resources as the file names them (`spell`) where it can.
 #[must_use]
 pub fn policy(needs: &[&Need<'_>], spell: &dyn Fn(&Symbolic) -> serde_json::Value) -> PolicyDocument {
-    // Resources per action, in first-need order.
+    // Resources per action, in first-need order; one resource spelt two ways (`!GetAtt
+    // Ship.Arn`, a name put into the ARN format) once, as first spelt.
     let mut by_action: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    let mut seen: Vec<(String, Vec<Piece>)> = Vec::new();
     for need in needs {
+        if let Target::Arn(arn) = &need.target {
+            let key = (need.action.to_ascii_lowercase(), arn.pieces.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+        }
         let resource = match &need.target {
             Target::RunTime => serde_json::Value::String("*".into()),
             // Any resource of the kind: the name is a wildcard.
