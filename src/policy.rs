@@ -127,6 +127,7 @@ fn standalone(source: &Arc<Source>) -> MachineContext {
         dialect: crate::model::symbolic::Dialect::CloudFormation,
         senders: Vec::new(),
         answerers: Vec::new(),
+        task_roles: Vec::new(),
         role: RoleBinding::Unseen { at: Span::default(), what: "not given".into() },
     }
 }

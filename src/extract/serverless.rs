@@ -247,6 +247,7 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
         dialect: crate::model::symbolic::Dialect::CloudFormation,
         senders: Vec::new(),
         answerers: Vec::new(),
+        task_roles: Vec::new(),
         resource,
         file,
         at: role_value.span,

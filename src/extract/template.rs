@@ -264,6 +264,7 @@ impl<'a> Template<'a> {
             dialect: crate::model::symbolic::Dialect::CloudFormation,
             senders: self.senders(id),
             answerers: self.answerers(id),
+            task_roles: self.task_roles(),
             resource: id.to_string(),
             file: file.clone(),
             at,
@@ -279,6 +280,18 @@ impl<'a> Template<'a> {
     /// policy the file attaches to it; `machine` is the state machine it runs.
     pub(crate) fn role_named(&self, value: &Node, machine: &str) -> Option<Role> {
         self.names_resource(value, &["AWS::IAM::Role"]).map(|id| self.role(id, machine))
+    }
+
+    /// The file's ECS task definitions with the roles they pass.
+    fn task_roles(&self) -> Vec<(Symbolic, Vec<Symbolic>)> {
+        self.resources
+            .iter()
+            .filter(|(_, r)| r.kind == "AWS::ECS::TaskDefinition")
+            .map(|(id, r)| {
+                let roles = ["TaskRoleArn", "ExecutionRoleArn"].iter().filter_map(|p| r.props?.get(p)).map(|v| self.resolve(v)).collect();
+                (self.reference(id), roles)
+            })
+            .collect()
     }
 
     /// The file's functions, and the functions that consume its queues, with their roles.

@@ -234,6 +234,7 @@ impl<'a> Terraform<'a> {
             dialect: crate::model::symbolic::Dialect::Terraform,
             senders: Vec::new(),
             answerers: Vec::new(),
+            task_roles: self.task_roles(),
             resource: address.to_string(),
             file: file.clone(),
             at,
@@ -313,6 +314,27 @@ impl<'a> Terraform<'a> {
             }
         }
         out
+    }
+
+    /// The configuration's ECS task definitions with the roles they pass.
+    fn task_roles(&self) -> Vec<(Symbolic, Vec<Symbolic>)> {
+        self.resources
+            .iter()
+            .filter(|r| r.kind == "aws_ecs_task_definition")
+            .map(|r| {
+                let arn = r
+                    .values
+                    .get_str("arn")
+                    .filter(|a| a.starts_with("arn:"))
+                    .map_or_else(|| self.reference(&format!("{}.arn", config_address(r.address))), Symbolic::text);
+                let roles = ["task_role_arn", "execution_role_arn"]
+                    .iter()
+                    .filter_map(|a| r.values.get(a).filter(|v| v.as_str().is_some_and(|t| !t.is_empty())))
+                    .map(|v| self.resolve(v))
+                    .collect();
+                (arn, roles)
+            })
+            .collect()
     }
 
     /// A resource other than `machine` and the role's attachments that refers to the role (a

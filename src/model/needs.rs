@@ -219,9 +219,24 @@ fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data:
                     last.depends_on.clone_from(&need.depends_on);
                 }
             }
+            // Running a task definition of the file passes the roles it names.
+            if name == "ecs:runTask"
+                && let Target::Arn(definition) = &target
+                && let Some((_, roles)) = ctx.task_roles.iter().find(|(arn, _)| same(arn, definition))
+            {
+                for role in roles {
+                    push(out, "iam:PassRole", place, Target::Arn(role.clone()), None);
+                }
+            }
         }
     }
     true
+}
+
+/// Whether two symbolic values certainly name the same resource.
+fn same(a: &Symbolic, b: &Symbolic) -> bool {
+    use super::symbolic::{Tri, covers};
+    covers(a, b) == Tri::Yes && covers(b, a) == Tri::Yes
 }
 
 type Resolved<'n> = (&'n Node, Target, Option<Symbolic>);

@@ -46,6 +46,9 @@ pub struct MachineContext {
     /// The roles of the file that may call `states:SendTaskSuccess` (by name): when one of
     /// them is not a sender's, the token may well come back from there.
     pub answerers: Vec<String>,
+    /// The file's ECS task definitions (by ARN) with the roles they name (`TaskRoleArn`,
+    /// `ExecutionRoleArn`): running one passes them (`iam:PassRole`).
+    pub task_roles: Vec<(Symbolic, Vec<Symbolic>)>,
 }
 
 /// A function, or a queue's consumer, that may receive a task token.
