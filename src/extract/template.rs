@@ -150,22 +150,7 @@ impl<'a> Template<'a> {
 
     fn returned(&self, id: &str, resource: &Resource<'_>, returns: Returns) -> Symbolic {
         let Some(data) = resource_type(resource.kind) else { return Symbolic::opaque(id) };
-        let name = self.physical_name(id, resource);
-        match returns {
-            Returns::Name => name,
-            Returns::Arn => crate::model::needs::format_arn(&data.arn, Some(&name)),
-            Returns::Url => {
-                let mut url = Symbolic::text("https://sqs.");
-                url.push(Piece::Pseudo("Region".into()));
-                url.push_text(".");
-                url.push(Piece::Pseudo("URLSuffix".into()));
-                url.push_text("/");
-                url.push(Piece::Pseudo("AccountId".into()));
-                url.push_text("/");
-                url.extend(name);
-                url
-            }
-        }
+        returned(&data.arn, returns, self.physical_name(id, resource))
     }
 
     /// A resource's name: its name property when given, else the name CloudFormation
@@ -673,6 +658,26 @@ pub(crate) fn grants(document: &Node, uncertain: bool, resolve: &dyn Fn(&Node) -
             at: statement.node.span,
             origin: crate::model::role::Origin::Written,
         });
+    }
+}
+
+/// What a reference to a resource named `name` returns: the name, the ARN of `arn_format`, or
+/// (a queue's) URL. Shared by the CloudFormation and Terraform models.
+pub(crate) fn returned(arn_format: &str, returns: Returns, name: Symbolic) -> Symbolic {
+    match returns {
+        Returns::Name => name,
+        Returns::Arn => crate::model::needs::format_arn(arn_format, Some(&name)),
+        Returns::Url => {
+            let mut url = Symbolic::text("https://sqs.");
+            url.push(Piece::Pseudo("Region".into()));
+            url.push_text(".");
+            url.push(Piece::Pseudo("URLSuffix".into()));
+            url.push_text("/");
+            url.push(Piece::Pseudo("AccountId".into()));
+            url.push_text("/");
+            url.extend(name);
+            url
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::data::cfn::{Returns, terraform_type};
+use crate::data::cfn::terraform_type;
 use crate::model::role::{Boundary, MachineContext, MachineType, Role, RoleBinding};
 use crate::model::symbolic::{Piece, Symbolic};
 use crate::parse::{Node, Value};
@@ -162,19 +162,7 @@ impl<'a> Terraform<'a> {
             Some(literal) => Symbolic::text(literal),
             None => Symbolic { pieces: vec![Piece::Name(format!("{address}.{name_attribute}"))], shown: None },
         };
-        match returns {
-            Returns::Name => physical,
-            Returns::Arn => crate::model::needs::format_arn(&data.arn, Some(&physical)),
-            Returns::Url => {
-                let mut url = Symbolic::text("https://sqs.");
-                url.push(Piece::Pseudo("Region".into()));
-                url.push_text(".amazonaws.com/");
-                url.push(Piece::Pseudo("AccountId".into()));
-                url.push_text("/");
-                url.extend(physical);
-                url
-            }
-        }
+        super::template::returned(&data.arn, returns, physical)
     }
 
     /// The context of the state machine at `address`; `definition` is its definition's text,

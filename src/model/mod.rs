@@ -22,12 +22,24 @@ pub struct Model<'a, 'n> {
     pub artifact: &'a Artifact<'n>,
     machine: OnceCell<Option<asl::StateMachine<'a>>>,
     policy: OnceCell<Option<iam::Policy<'a>>>,
+    access: OnceCell<Option<needs::Access<'a>>>,
 }
 
 impl<'a, 'n> Model<'a, 'n> {
     #[must_use]
     pub fn new(artifact: &'a Artifact<'n>) -> Self {
-        Self { artifact, machine: OnceCell::new(), policy: OnceCell::new() }
+        Self { artifact, machine: OnceCell::new(), policy: OnceCell::new(), access: OnceCell::new() }
+    }
+
+    /// What a state machine with a context needs of its role, and the role's answer for each
+    /// need: worked out once for all the role analyzers.
+    pub fn access(&self) -> Option<&needs::Access<'a>> {
+        self.access
+            .get_or_init(|| {
+                let context = self.artifact.machine.as_deref()?;
+                Some(needs::Access::of(self.state_machine()?, context))
+            })
+            .as_ref()
     }
 
     /// The policy view, when the artifact is a policy.

@@ -4,7 +4,7 @@
 //! cross-check and `deploylint policy`, so the two cannot disagree.
 
 use super::asl::{StateId, StateMachine};
-use super::role::{MachineContext, Target};
+use super::role::{MachineContext, Role, RoleBinding, Target, Verdict};
 use super::symbolic::{Piece, Symbolic};
 use crate::data::sfn::{self, Permissions};
 use crate::parse::{Node, Value};
@@ -25,6 +25,58 @@ pub struct Need<'n> {
     pub unqualified: Option<Symbolic>,
     /// What else decides whether it is needed at all: then it is never certainly missing.
     pub depends_on: Option<String>,
+}
+
+impl<'n> Need<'n> {
+    /// `action` on `target`, needed by `state` (none: the machine as a whole) at `place`.
+    fn new(state: Option<StateId>, place: Option<&'n Node>, action: &str, target: Target) -> Self {
+        Self { state, place, action: action.to_string(), target, unqualified: None, depends_on: None }
+    }
+}
+
+/// A machine's needs with its role's answer for each.
+#[derive(Debug)]
+pub struct Access<'n> {
+    pub needs: Vec<Need<'n>>,
+    /// Whether the needs are all the machine has (see [`needs_of`]).
+    pub complete: bool,
+    /// The role's answer for each need, in the same order.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl<'n> Access<'n> {
+    #[must_use]
+    pub fn of(machine: &StateMachine<'n>, context: &MachineContext) -> Self {
+        let (needs, complete) = needs_of(machine, context);
+        let verdicts = needs
+            .iter()
+            .map(|need| match &context.role {
+                RoleBinding::Known(role) => verdict(role, need),
+                RoleBinding::Unseen { what, .. } => Verdict::Unknown(format!("the role is {what}")),
+            })
+            .collect();
+        Self { needs, complete, verdicts }
+    }
+
+    /// Each need with its verdict.
+    pub fn each(&self) -> impl Iterator<Item = (&Need<'n>, &Verdict)> {
+        self.needs.iter().zip(&self.verdicts)
+    }
+}
+
+/// The role's answer for one need: "missing" becomes "unknown" where something else decides
+/// whether it is needed, or where a grant on a function may cover the alias the state names.
+fn verdict(role: &Role, need: &Need<'_>) -> Verdict {
+    let verdict = role.allows(&need.action, &need.target);
+    if let (Verdict::Missing, Some(depends)) = (&verdict, &need.depends_on) {
+        return Verdict::Unknown(format!("whether it is needed depends on {depends}"));
+    }
+    match (&verdict, &need.unqualified) {
+        (Verdict::Missing, Some(function)) if role.allows(&need.action, &Target::Arn(function.clone())) != Verdict::Missing => {
+            Verdict::Unknown("a statement grants the function, not the version or alias the state names".into())
+        }
+        _ => verdict,
+    }
 }
 
 /// Every need of the machine's states, in state order.
@@ -49,14 +101,7 @@ pub fn needs_of<'n>(machine: &StateMachine<'n>, ctx: &MachineContext) -> (Vec<Ne
     }
     if ctx.logging.is_some() {
         for action in &data.logging {
-            out.push(Need {
-                state: None,
-                place: None,
-                action: action.clone(),
-                target: Target::Arn(Symbolic::any()),
-                unqualified: None,
-                depends_on: None,
-            });
+            out.push(Need::new(None, None, action, Target::Arn(Symbolic::any())));
         }
     }
     (out, complete)
@@ -183,7 +228,7 @@ fn task<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data:
         return false;
     }
     let push = |out: &mut Vec<Need<'n>>, action: &str, place: &'n Node, target: Target, unqualified: Option<Symbolic>| {
-        out.push(Need { state: Some(id), place: Some(place), action: action.to_string(), target, unqualified, depends_on: None });
+        out.push(Need { unqualified, ..Need::new(Some(id), Some(place), action, target) });
     };
     let Some((name, pattern)) = integration(&classified) else {
         // A Lambda function named directly; an activity needs nothing of the role.
@@ -471,14 +516,7 @@ fn distributed_map<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineCon
     for need in &data.distributed_map {
         for (place, target, _) in targets(state, at, &need.resource, ctx, data) {
             for action in &need.actions {
-                out.push(Need {
-                    state: Some(id),
-                    place: Some(place),
-                    action: action.clone(),
-                    target: target.clone(),
-                    unqualified: None,
-                    depends_on: None,
-                });
+                out.push(Need::new(Some(id), Some(place), action, target.clone()));
             }
         }
     }
@@ -512,14 +550,7 @@ fn distributed_map<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineCon
                 }
             };
             for action in actions {
-                out.push(Need {
-                    state: Some(id),
-                    place: Some(place),
-                    action: action.clone(),
-                    target: target.clone(),
-                    unqualified: None,
-                    depends_on: None,
-                });
+                out.push(Need::new(Some(id), Some(place), action, target.clone()));
             }
         }
     }

@@ -9,7 +9,6 @@
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
-use crate::model::needs::needs;
 use crate::model::role::{RoleBinding, Target, Verdict};
 use crate::model::symbolic::{Tri, covers};
 
@@ -20,10 +19,9 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     if context.senders.is_empty() {
         return;
     }
-    let Some(machine) = model.state_machine() else { return };
-    let needs = needs(machine, context);
+    let (Some(machine), Some(access)) = (model.state_machine(), model.access()) else { return };
     let mut done: Vec<usize> = Vec::new();
-    for need in &needs {
+    for need in &access.needs {
         let (Some(state_id), Some(place), Target::Arn(target)) = (need.state, need.place, &need.target) else { continue };
         let state = &machine.states[state_id];
         let callback = state.node.get_str("Resource").is_some_and(|r| r.ends_with(".waitForTaskToken"));

@@ -6,42 +6,8 @@ pub mod role_missing_permission;
 pub mod role_overly_broad;
 pub mod role_unverifiable;
 
-use crate::model::Model;
-use crate::model::needs::{Need, needs};
-use crate::model::role::{MachineContext, Role, RoleBinding, Target, Verdict};
+use crate::model::role::Target;
 use crate::model::symbolic::Dialect;
-
-/// Each need of the machine with the role's answer, when the machine has a context.
-pub(crate) fn verdicts<'m>(model: &'m Model<'_, '_>) -> Option<(&'m MachineContext, Vec<(Need<'m>, Verdict)>)> {
-    let context = model.artifact.machine.as_deref()?;
-    let machine = model.state_machine()?;
-    let needs = needs(machine, context);
-    let verdicts = needs
-        .into_iter()
-        .map(|need| {
-            let verdict = match &context.role {
-                RoleBinding::Known(role) => verdict(role, &need),
-                RoleBinding::Unseen { what, .. } => Verdict::Unknown(format!("the role is {what}")),
-            };
-            (need, verdict)
-        })
-        .collect();
-    Some((context, verdicts))
-}
-
-fn verdict(role: &Role, need: &Need<'_>) -> Verdict {
-    let verdict = role.allows(&need.action, &need.target);
-    if let (Verdict::Missing, Some(depends)) = (&verdict, &need.depends_on) {
-        return Verdict::Unknown(format!("whether it is needed depends on {depends}"));
-    }
-    match (&verdict, &need.unqualified) {
-        // A grant on the function may or may not cover its alias or version.
-        (Verdict::Missing, Some(function)) if role.allows(&need.action, &Target::Arn(function.clone())) != Verdict::Missing => {
-            Verdict::Unknown("a statement grants the function, not the version or alias the state names".into())
-        }
-        _ => verdict,
-    }
-}
 
 /// How a message names a target: as the file spells it where it can.
 pub(crate) fn target_text(target: &Target, dialect: Dialect) -> String {

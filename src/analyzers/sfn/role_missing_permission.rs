@@ -18,12 +18,12 @@ pub static ANALYZER: Analyzer = Analyzer { id: "sfn/role-missing-permission", ar
 type Group<'v, 'n> = (Option<usize>, Option<Span>, Vec<&'v Need<'n>>, Option<Span>);
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
-    let Some((context, verdicts)) = super::verdicts(model) else { return };
+    let (Some(context), Some(access)) = (model.artifact.machine.as_deref(), model.access()) else { return };
     let RoleBinding::Known(role) = &context.role else { return };
     let Some(machine) = model.state_machine() else { return };
     // Missing needs grouped by the place that names their target, in order.
     let mut groups: Vec<Group<'_, '_>> = Vec::new();
-    for (need, verdict) in &verdicts {
+    for (need, verdict) in access.each() {
         let denied = match verdict {
             Verdict::Missing => None,
             Verdict::Denied(at) => Some(*at),

@@ -11,7 +11,6 @@ use crate::analyzers::{Analyzer, Emitter};
 use crate::data::iam::{Level, actions, glob_match};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
-use crate::model::needs::needs_of;
 use crate::model::role::{Origin, RoleBinding};
 
 /// Actions logging and tracing use, which roles grant by name as AWS's pages show: never
@@ -37,16 +36,12 @@ pub static ANALYZER: Analyzer = Analyzer { id: "sfn/role-overly-broad", artifact
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let Some(context) = model.artifact.machine.as_deref() else { return };
     let RoleBinding::Known(role) = &context.role else { return };
-    let Some(machine) = model.state_machine() else { return };
     if role.shared.is_some() {
         return;
     }
-    let (needs, complete) = needs_of(machine, context);
-    if !complete {
-        return;
-    }
+    let Some(access) = model.access().filter(|a| a.complete) else { return };
     let mut used: Vec<String> = Vec::new();
-    for need in &needs {
+    for need in &access.needs {
         if !used.iter().any(|u| u.eq_ignore_ascii_case(&need.action)) {
             used.push(need.action.clone());
         }

@@ -13,9 +13,8 @@ use crate::model::role::{Boundary, RoleBinding, Verdict};
 pub static ANALYZER: Analyzer = Analyzer { id: "sfn/role-unverifiable", artifact: ArtifactKind::StateMachine, run };
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
-    let Some((context, verdicts)) = super::verdicts(model) else { return };
-    let mut unknown: Vec<&str> =
-        verdicts.iter().filter(|(_, v)| matches!(v, Verdict::Unknown(_))).map(|(n, _)| n.action.as_str()).collect();
+    let (Some(context), Some(access)) = (model.artifact.machine.as_deref(), model.access()) else { return };
+    let mut unknown: Vec<&str> = access.each().filter(|(_, v)| matches!(v, Verdict::Unknown(_))).map(|(n, _)| n.action.as_str()).collect();
     unknown.sort_unstable();
     unknown.dedup();
     if unknown.is_empty() {
@@ -41,7 +40,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 _ => None,
             });
             let Some((at, what)) = unseen else {
-                run_time(model, role, &verdicts, out);
+                run_time(model, role, access, out);
                 return;
             };
             (
@@ -65,12 +64,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
 /// resources only: whether the one named is among them is not checked. One note per machine,
 /// at the first such value. (Other unknowns, values known only at deploy time, are not this
 /// rule's.)
-fn run_time(
-    model: &Model<'_, '_>,
-    role: &crate::model::role::Role,
-    verdicts: &[(crate::model::needs::Need<'_>, Verdict)],
-    out: &mut Emitter<'_, '_>,
-) {
+fn run_time(model: &Model<'_, '_>, role: &crate::model::role::Role, access: &crate::model::needs::Access<'_>, out: &mut Emitter<'_, '_>) {
     let Some(machine) = model.state_machine() else { return };
     // A parameter named at run time (`.$`, a JSONata expression), not the resource of an AWS
     // SDK call, which this check does not derive from the call's parameters.
@@ -78,8 +72,8 @@ fn run_time(
         let resource = need.state.and_then(|s| machine.states[s].node.get("Resource"));
         need.place.is_some_and(|p| !resource.is_some_and(|r| std::ptr::eq(r, p)))
     };
-    let unchecked: Vec<&crate::model::needs::Need<'_>> = verdicts
-        .iter()
+    let unchecked: Vec<&crate::model::needs::Need<'_>> = access
+        .each()
         .filter(|(need, verdict)| {
             crate::model::needs::named_at_run_time(&need.target)
                 && need.depends_on.is_none()
