@@ -125,8 +125,8 @@ fn standalone(source: &Arc<Source>) -> MachineContext {
         names: std::collections::BTreeMap::new(),
         own_arn: Symbolic::opaque("StateMachineArn"),
         dialect: crate::model::symbolic::Dialect::CloudFormation,
-        senders: Vec::new(),
-        answerers: Vec::new(),
+        senders: Arc::default(),
+        answerers: Arc::default(),
         task_roles: Vec::new(),
         role: RoleBinding::Unseen { at: Span::default(), what: "not given".into() },
     }

@@ -497,3 +497,24 @@ fn terraform_files_are_checked_within_bounded_memory() {
     assert_eq!(rules.iter().filter(|r| *r == "parse/limit").count(), 1, "{rules:?}");
     assert!(rules.contains(&"iam/wildcard-action".to_string()), "{rules:?}");
 }
+
+/// A template of thousands of roles and dozens of state machines: each machine's role context
+/// costs its own role, not every role of the file again (it took minutes when it did).
+#[test]
+fn many_roles_and_machines_stay_linear() {
+    let dir = temp_dir("many-roles");
+    let mut resources = Vec::new();
+    for i in 0..7000 {
+        resources.push(format!(
+            r#""R{i}": {{"Type": "AWS::IAM::Role", "Properties": {{"Policies": [{{"PolicyDocument": {{"Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}]}}}}]}}}}"#
+        ));
+    }
+    for i in 0..60 {
+        resources.push(format!(
+            r#""M{i}": {{"Type": "AWS::StepFunctions::StateMachine", "Properties": {{"RoleArn": {{"Fn::GetAtt": ["R{i}", "Arn"]}}, "Definition": {{"StartAt": "A", "States": {{"A": {{"Type": "Pass", "End": true}}}}}}}}}}"#
+        ));
+    }
+    std::fs::write(dir.join("template.json"), format!("{{\"Resources\": {{{}}}}}", resources.join(", "))).unwrap();
+    let report = json_report(&run_limited(1024, 20, &["check", "template.json", "--format", "json"], &dir));
+    assert_eq!(report["summary"]["artifacts"]["state_machines"], 60);
+}

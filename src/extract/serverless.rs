@@ -245,8 +245,8 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
     let own = machine.node.get_str("name").filter(|n| !n.contains("${")).map_or_else(|| Symbolic::opaque("name"), Symbolic::text);
     Some(Arc::new(MachineContext {
         dialect: crate::model::symbolic::Dialect::CloudFormation,
-        senders: Vec::new(),
-        answerers: Vec::new(),
+        senders: Arc::default(),
+        answerers: Arc::default(),
         task_roles: Vec::new(),
         resource,
         file,

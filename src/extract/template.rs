@@ -18,9 +18,18 @@ use crate::source::{Source, Span};
 /// Nesting followed when resolving a value (`Fn::Join` of `Fn::Sub` of …).
 const MAX_DEPTH: usize = 16;
 
+/// The file's callback senders, and the names of the roles that may answer a task token.
+type Callbacks = (Arc<Vec<Sender>>, Arc<Vec<String>>);
+
 /// One file's resources and parameters.
 pub(crate) struct Template<'a> {
     resources: BTreeMap<&'a str, Resource<'a>>,
+    /// The policy documents `AWS::IAM::Policy`, `ManagedPolicy` and `RolePolicy` resources attach
+    /// to each role (by id), with whether the attaching resource has a `Condition`: indexed once.
+    attached: std::cell::OnceCell<BTreeMap<&'a str, Vec<(&'a Node, bool)>>>,
+    /// The file's callback senders and the roles that may answer, worked out once for all its
+    /// state machines.
+    callbacks: std::cell::OnceCell<Callbacks>,
     /// SAM connectors add statements to roles that this model does not follow.
     connectors: bool,
 }
@@ -42,7 +51,7 @@ impl<'a> Template<'a> {
             connectors |= kind == "AWS::Serverless::Connector" || entry.value.get("Connectors").is_some();
             resources.insert(&*entry.key, Resource { entry, kind, props });
         }
-        Self { resources, connectors }
+        Self { resources, attached: std::cell::OnceCell::new(), callbacks: std::cell::OnceCell::new(), connectors }
     }
 
     /// The symbolic value of a node of the template.
@@ -247,8 +256,8 @@ impl<'a> Template<'a> {
         let role = self.binding(id, sam, props, at);
         MachineContext {
             dialect: crate::model::symbolic::Dialect::CloudFormation,
-            senders: self.senders(id),
-            answerers: self.answerers(id),
+            senders: self.callbacks().0,
+            answerers: self.callbacks().1,
             task_roles: self.task_roles(),
             resource: id.to_string(),
             file: file.clone(),
@@ -264,7 +273,7 @@ impl<'a> Template<'a> {
     /// The role a value names when it is a role of this file (`!GetAtt Role.Arn`), with every
     /// policy the file attaches to it; `machine` is the state machine it runs.
     pub(crate) fn role_named(&self, value: &Node, machine: &str) -> Option<Role> {
-        self.names_resource(value, &["AWS::IAM::Role"]).map(|id| self.role(id, machine))
+        self.names_resource(value, &["AWS::IAM::Role"]).map(|id| self.role(id, Some(machine)))
     }
 
     /// The file's ECS task definitions with the roles they pass.
@@ -280,7 +289,12 @@ impl<'a> Template<'a> {
     }
 
     /// The file's functions, and the functions that consume its queues, with their roles.
-    fn senders(&self, machine: &str) -> Vec<Sender> {
+    /// The file's callback senders and answering roles, once.
+    fn callbacks(&self) -> Callbacks {
+        self.callbacks.get_or_init(|| (Arc::new(self.senders()), Arc::new(self.answerers()))).clone()
+    }
+
+    fn senders(&self) -> Vec<Sender> {
         const FUNCTIONS: [&str; 2] = ["AWS::Lambda::Function", "AWS::Serverless::Function"];
         let mut out = Vec::new();
         for (id, resource) in &self.resources {
@@ -289,7 +303,7 @@ impl<'a> Template<'a> {
             }
             let arn = self.attribute(id, "Arn");
             let name = format!("function `{}`", crate::finding::shortened(id, 80));
-            let role = self.function_role(id, resource, machine);
+            let role = self.function_role(id, resource);
             // Queues it consumes: a SAM `SQS` event, or an event source mapping.
             let mut queues: Vec<Symbolic> = Vec::new();
             for event in resource.props.and_then(|p| p.get("Events")).map(|e| e.unique_entries().collect::<Vec<_>>()).unwrap_or_default() {
@@ -309,7 +323,7 @@ impl<'a> Template<'a> {
                 }
             }
             for queue in queues.into_iter().filter(|q| q.render().contains(":sqs:")) {
-                let role = self.function_role(id, resource, machine);
+                let role = self.function_role(id, resource);
                 out.push(Sender { target: queue, name: format!("{name} (which consumes the queue)"), at: resource.entry.key_span, role });
             }
             out.push(Sender { target: arn, name, at: resource.entry.key_span, role });
@@ -319,17 +333,15 @@ impl<'a> Template<'a> {
 
     /// The roles of the file (and those SAM generates for its functions) that may call
     /// `states:SendTaskSuccess`.
-    fn answerers(&self, machine: &str) -> Vec<String> {
+    fn answerers(&self) -> Vec<String> {
         let answers = |role: &Role| {
             role.allows("states:SendTaskSuccess", &crate::model::role::Target::RunTime) != crate::model::role::Verdict::Missing
         };
         let mut out = Vec::new();
         for (id, resource) in &self.resources {
             let role = match resource.kind {
-                "AWS::IAM::Role" => RoleBinding::Known(self.role(id, machine)),
-                "AWS::Serverless::Function" if resource.props.is_some_and(|p| p.get("Role").is_none()) => {
-                    self.function_role(id, resource, machine)
-                }
+                "AWS::IAM::Role" => RoleBinding::Known(self.role(id, None)),
+                "AWS::Serverless::Function" if resource.props.is_some_and(|p| p.get("Role").is_none()) => self.function_role(id, resource),
                 _ => continue,
             };
             if let RoleBinding::Known(role) = role
@@ -390,11 +402,11 @@ impl<'a> Template<'a> {
 
     /// A function's role: its `Role` (a role of the file or one outside it), else the role SAM
     /// generates from its `Policies`.
-    fn function_role(&self, id: &str, resource: &Resource<'_>, machine: &str) -> RoleBinding {
+    fn function_role(&self, id: &str, resource: &Resource<'_>) -> RoleBinding {
         let Some(props) = resource.props else { return RoleBinding::Unseen { at: resource.entry.key_span, what: "not named".into() } };
         if let Some(role) = props.get("Role") {
             return match self.names_resource(role, &["AWS::IAM::Role"]) {
-                Some(role_id) => RoleBinding::Known(self.role(role_id, machine)),
+                Some(role_id) => RoleBinding::Known(self.role(role_id, None)),
                 None => RoleBinding::Unseen { at: role.span, what: format!("given by {}", describe(role)) },
             };
         }
@@ -422,7 +434,7 @@ impl<'a> Template<'a> {
         let role_property = if sam { "Role" } else { "RoleArn" };
         if let Some(role) = props.get(role_property) {
             return match self.names_resource(role, &["AWS::IAM::Role"]) {
-                Some(role_id) => RoleBinding::Known(self.role(role_id, id)),
+                Some(role_id) => RoleBinding::Known(self.role(role_id, Some(id))),
                 None => RoleBinding::Unseen { at: role.span, what: format!("given by {}", describe(role)) },
             };
         }
@@ -446,13 +458,14 @@ impl<'a> Template<'a> {
 
     /// Role `id` of the file, with every policy the file attaches to it (`machine` is the state
     /// machine it is drawn for).
-    fn role(&self, id: &str, machine: &str) -> Role {
+    fn role(&self, id: &str, machine: Option<&str>) -> Role {
         let resource = &self.resources[id];
         let trust = resource.props.and_then(|p| p.get("AssumeRolePolicyDocument"));
-        let shared = match trust.map(|t| other_principals(t, &|n| self.resolve(n))) {
+        // Whether it serves more than `machine` (not asked for a callback sender's role).
+        let shared = machine.and_then(|machine| match trust.map(|t| other_principals(t, &|n| self.resolve(n))) {
             Some(Some(principal)) => Some(format!("its trust policy also names {principal}")),
             _ => self.user_besides(id, machine).map(|user| format!("`{user}` uses it too")),
-        };
+        });
         let mut role = Role {
             name: format!("role `{}`", crate::finding::shortened(id, 100)),
             at: resource.entry.key_span,
@@ -480,25 +493,54 @@ impl<'a> Template<'a> {
         if let Some(boundary) = props.and_then(|p| p.get("PermissionsBoundary")) {
             role.boundary = Some(self.boundary(boundary));
         }
-        let role_name = props.and_then(|p| p.get_str("RoleName"));
-        for other in self.resources.values() {
-            let Some(other_props) = other.props else { continue };
-            let attaches = match other.kind {
-                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => other_props.get("Roles").is_some_and(|roles| {
-                    roles.as_array().unwrap_or_default().iter().flat_map(Intrinsics::alternatives).any(|r| self.is_role(r, id, role_name))
-                }),
-                "AWS::IAM::RolePolicy" => other_props.get("RoleName").is_some_and(|r| self.is_role(r, id, role_name)),
-                _ => false,
-            };
-            if attaches && let Some(document) = other_props.get("PolicyDocument") {
-                let uncertain = other.entry.value.get("Condition").is_some();
-                self.grants(document, uncertain, &mut role.grants);
-            }
+        for (document, uncertain) in self.attached().get(id).map(Vec::as_slice).unwrap_or_default() {
+            self.grants(document, *uncertain, &mut role.grants);
         }
         if self.connectors {
             role.unseen.push((role.at, "the statements of the file's SAM connectors".into()));
         }
         role
+    }
+
+    /// The index of what policy resources attach to each role (see [`Template::attached`]).
+    fn attached(&self) -> &BTreeMap<&'a str, Vec<(&'a Node, bool)>> {
+        self.attached.get_or_init(|| {
+            let by_name: BTreeMap<&str, &str> = self
+                .resources
+                .iter()
+                .filter(|(_, r)| r.kind == "AWS::IAM::Role")
+                .filter_map(|(id, r)| Some((r.props?.get_str("RoleName")?, *id)))
+                .collect();
+            let role_of = |node: &Node| match node.intrinsic() {
+                Some(_) => self.names_resource(node, &["AWS::IAM::Role"]),
+                None => node.as_str().and_then(|name| by_name.get(name).copied()),
+            };
+            let mut out: BTreeMap<&'a str, Vec<(&'a Node, bool)>> = BTreeMap::new();
+            for other in self.resources.values() {
+                let Some(props) = other.props else { continue };
+                let roles: Vec<&str> = match other.kind {
+                    "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => props
+                        .get("Roles")
+                        .and_then(Node::as_array)
+                        .unwrap_or_default()
+                        .iter()
+                        .flat_map(Intrinsics::alternatives)
+                        .filter_map(role_of)
+                        .collect(),
+                    "AWS::IAM::RolePolicy" => props.get("RoleName").and_then(role_of).into_iter().collect(),
+                    _ => continue,
+                };
+                let Some(document) = props.get("PolicyDocument") else { continue };
+                let uncertain = other.entry.value.get("Condition").is_some();
+                for role in roles {
+                    let documents = out.entry(role).or_default();
+                    if !documents.iter().any(|(d, _)| std::ptr::eq(*d, document)) {
+                        documents.push((document, uncertain));
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// A resource other than `machine` and the policies attached to role `id` that names the
@@ -522,13 +564,6 @@ impl<'a> Template<'a> {
             }
             None
         })
-    }
-
-    fn is_role(&self, node: &Node, id: &str, name: Option<&str>) -> bool {
-        match node.intrinsic() {
-            Some(_) => self.names_resource(node, &["AWS::IAM::Role"]) == Some(id),
-            None => name.is_some() && node.as_str() == name,
-        }
     }
 
     fn boundary(&self, node: &Node) -> Boundary {

@@ -220,8 +220,8 @@ impl<'a> Terraform<'a> {
         };
         MachineContext {
             dialect: crate::model::symbolic::Dialect::Terraform,
-            senders: Vec::new(),
-            answerers: Vec::new(),
+            senders: Arc::default(),
+            answerers: Arc::default(),
             task_roles: self.task_roles(),
             resource: address.to_string(),
             file: file.clone(),

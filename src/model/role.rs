@@ -42,10 +42,10 @@ pub struct MachineContext {
     pub role: RoleBinding,
     /// The file's functions and queues that may receive a task token, with the roles that
     /// would send it back (a callback task's sender).
-    pub senders: Vec<Sender>,
+    pub senders: Arc<Vec<Sender>>,
     /// The roles of the file that may call `states:SendTaskSuccess` (by name): when one of
     /// them is not a sender's, the token may well come back from there.
-    pub answerers: Vec<String>,
+    pub answerers: Arc<Vec<String>>,
     /// The file's ECS task definitions (by ARN) with the roles they name (`TaskRoleArn`,
     /// `ExecutionRoleArn`): running one passes them (`iam:PassRole`).
     pub task_roles: Vec<(Symbolic, Vec<Symbolic>)>,
