@@ -518,3 +518,30 @@ fn many_roles_and_machines_stay_linear() {
     let report = json_report(&run_limited(1024, 20, &["check", "template.json", "--format", "json"], &dir));
     assert_eq!(report["summary"]["artifacts"]["state_machines"], 60);
 }
+
+/// The same for a Terraform plan: roles found by name through an index, not by a scan per
+/// reference (a 1.8 MB plan of 5,000 roles and 50 machines took 10 s when they were).
+#[test]
+fn many_plan_roles_and_machines_stay_linear() {
+    let dir = temp_dir("many-plan-roles");
+    let mut resources = Vec::new();
+    let policy = r#"{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}"#;
+    for i in 0..5000 {
+        resources.push(format!(
+            r#"{{"address": "aws_iam_role.r{i}", "mode": "managed", "type": "aws_iam_role", "values": {{"name": "r{i}"}}}}"#
+        ));
+        resources.push(format!(
+            r#"{{"address": "aws_iam_role_policy.p{i}", "mode": "managed", "type": "aws_iam_role_policy", "values": {{"role": "r{i}", "policy": "{policy}"}}}}"#
+        ));
+    }
+    let definition = r#"{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\", \"End\": true}}}"#;
+    for i in 0..50 {
+        resources.push(format!(
+            r#"{{"address": "aws_sfn_state_machine.m{i}", "mode": "managed", "type": "aws_sfn_state_machine", "values": {{"name": "m{i}", "role_arn": "arn:aws:iam::1:role/r{i}", "definition": "{definition}"}}}}"#
+        ));
+    }
+    let plan = format!(r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{}]}}}}}}"#, resources.join(", "));
+    std::fs::write(dir.join("plan.json"), plan).unwrap();
+    let report = json_report(&run_limited(1024, 5, &["check", "plan.json", "--format", "json"], &dir));
+    assert_eq!(report["summary"]["artifacts"]["state_machines"], 50);
+}

@@ -7,7 +7,7 @@
 //! attached to it (`inline_policy`, `aws_iam_role_policy`, `aws_iam_role_policy_attachment`,
 //! `aws_iam_policy_attachment`, `managed_policy_arns`, `permissions_boundary`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::data::cfn::terraform_type;
@@ -31,6 +31,11 @@ pub(crate) struct Terraform<'a> {
     expressions: BTreeMap<String, &'a Node>,
     /// Roles that other files of the module name: policies there may be attached to them.
     partial: Vec<String>,
+    /// Indexes into `resources`: by address and by configuration address (first instance).
+    by_address: HashMap<&'a str, usize>,
+    by_config: HashMap<String, usize>,
+    /// By (type, value of `name`, `id` or `arn`): what a literal reference finds.
+    by_value: HashMap<(&'a str, &'a str, &'a str), usize>,
 }
 
 impl<'a> Terraform<'a> {
@@ -58,7 +63,19 @@ impl<'a> Terraform<'a> {
                 }
             }
         }
-        Self { resources, expressions, partial: Vec::new() }
+        let mut by_address = HashMap::new();
+        let mut by_config = HashMap::new();
+        let mut by_value = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            by_address.entry(r.address).or_insert(i);
+            by_config.entry(config_address(r.address)).or_insert(i);
+            for attribute in ["name", "id", "arn"] {
+                if let Some(value) = r.values.get_str(attribute).filter(|v| !v.is_empty()) {
+                    by_value.entry((r.kind, attribute, value)).or_insert(i);
+                }
+            }
+        }
+        Self { resources, expressions, partial: Vec::new(), by_address, by_config, by_value }
     }
 
     /// Marks the roles of a configuration file that another `.tf` file of its folder names (by
@@ -86,8 +103,20 @@ impl<'a> Terraform<'a> {
         }
     }
 
+    /// The resource at an address, or the first instance of a configuration address.
     fn get(&self, address: &str) -> Option<&Resource<'a>> {
-        self.resources.iter().find(|r| r.address == address)
+        let index = self.by_address.get(address).or_else(|| self.by_config.get(address))?;
+        self.resources.get(*index)
+    }
+
+    /// The first resource of one of `kinds` whose `attribute` (`name`, `id`, `arn`) is `value`.
+    fn with_value(&self, kinds: &[&str], attributes: &[&str], value: &str) -> Option<&Resource<'a>> {
+        kinds
+            .iter()
+            .flat_map(|kind| attributes.iter().map(move |attribute| (*kind, *attribute)))
+            .filter_map(|(kind, attribute)| self.by_value.get(&(kind, attribute, value)))
+            .min()
+            .and_then(|i| self.resources.get(*i))
     }
 
     /// The resource a value refers to, of one of `kinds`: by a `${type.name.attr}` placeholder,
@@ -96,24 +125,17 @@ impl<'a> Terraform<'a> {
     fn refers_to(&self, holder: &str, attribute: &str, value: Option<&Node>, kinds: &[&str], matching: &[&str]) -> Option<&Resource<'a>> {
         let by_address = |reference: &str| {
             let address = strip_attribute(reference)?;
-            self.get(address)
-                .or_else(|| self.resources.iter().find(|r| config_address(r.address) == address))
-                .filter(|r| kinds.contains(&r.kind))
+            self.get(address).filter(|r| kinds.contains(&r.kind))
         };
         match value.and_then(Node::as_str) {
             Some(text) if !text.is_empty() => {
                 if let Some((_, _, name)) = super::placeholders(text).next() {
                     return by_address(name);
                 }
-                let found = self.resources.iter().find(|r| {
-                    kinds.contains(&r.kind) && matching.iter().any(|m| r.values.get_str(m).is_some_and(|v| !v.is_empty() && v == text))
-                });
-                // A role ARN whose name is a role's of the plan.
-                found.or_else(|| {
-                    let name = text.rsplit('/').next()?;
-                    self.resources
-                        .iter()
-                        .find(|r| kinds.contains(&r.kind) && text.contains(":role/") && r.values.get_str("name") == Some(name))
+                // By value; a role ARN whose name is a role's of the plan.
+                self.with_value(kinds, matching, text).or_else(|| {
+                    let name = text.rsplit('/').next().filter(|_| text.contains(":role/"))?;
+                    self.with_value(kinds, &["name"], name)
                 })
             }
             _ => {
@@ -156,7 +178,7 @@ impl<'a> Terraform<'a> {
         let Some(data) = terraform_type(kind) else { return Symbolic::opaque(name) };
         let returns = if attribute == "id" { Some(data.reference) } else { data.attributes.get(attribute).copied() };
         let Some(returns) = returns else { return Symbolic::opaque(name) };
-        let resource = self.get(address).or_else(|| self.resources.iter().find(|r| config_address(r.address) == address));
+        let resource = self.get(address);
         let name_attribute = data.name.as_deref().unwrap_or("name");
         let physical = match resource.and_then(|r| r.values.get_str(name_attribute)).filter(|v| !v.is_empty() && !v.contains("${")) {
             Some(literal) => Symbolic::text(literal),
