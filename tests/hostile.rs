@@ -545,3 +545,21 @@ fn many_plan_roles_and_machines_stay_linear() {
     let report = json_report(&run_limited(1024, 5, &["check", "plan.json", "--format", "json"], &dir));
     assert_eq!(report["summary"]["artifacts"]["state_machines"], 50);
 }
+
+/// Thousands of state machines, each with its own role: whether another resource uses a
+/// role is looked up in one index of the file, not by a walk of the file per machine (6 s for
+/// 1.5 MB when it was).
+#[test]
+fn many_machines_with_their_own_roles_stay_linear() {
+    let dir = temp_dir("many-machines");
+    let mut resources = Vec::new();
+    for i in 0..4000 {
+        resources.push(format!(r#""R{i}": {{"Type": "AWS::IAM::Role", "Properties": {{}}}}"#));
+        resources.push(format!(
+            r#""M{i}": {{"Type": "AWS::StepFunctions::StateMachine", "Properties": {{"RoleArn": {{"Fn::GetAtt": ["R{i}", "Arn"]}}, "Definition": {{"StartAt": "A", "States": {{"A": {{"Type": "Pass", "End": true}}}}}}}}}}"#
+        ));
+    }
+    std::fs::write(dir.join("template.json"), format!("{{\"Resources\": {{{}}}}}", resources.join(", "))).unwrap();
+    let report = json_report(&run_limited(1024, 20, &["check", "template.json", "--format", "json"], &dir));
+    assert_eq!(report["summary"]["artifacts"]["state_machines"], 4000);
+}

@@ -30,6 +30,9 @@ pub(crate) struct Template<'a> {
     /// The file's callback senders and the roles that may answer, worked out once for all its
     /// state machines.
     callbacks: std::cell::OnceCell<Callbacks>,
+    /// For each role (by id), the resources that name it, in order, policy attachments left out:
+    /// indexed once.
+    users: std::cell::OnceCell<BTreeMap<&'a str, Vec<&'a str>>>,
     /// SAM connectors add statements to roles that this model does not follow.
     connectors: bool,
 }
@@ -51,7 +54,13 @@ impl<'a> Template<'a> {
             connectors |= kind == "AWS::Serverless::Connector" || entry.value.get("Connectors").is_some();
             resources.insert(&*entry.key, Resource { entry, kind, props });
         }
-        Self { resources, attached: std::cell::OnceCell::new(), callbacks: std::cell::OnceCell::new(), connectors }
+        Self {
+            resources,
+            attached: std::cell::OnceCell::new(),
+            callbacks: std::cell::OnceCell::new(),
+            users: std::cell::OnceCell::new(),
+            connectors,
+        }
     }
 
     /// The symbolic value of a node of the template.
@@ -546,24 +555,32 @@ impl<'a> Template<'a> {
     /// A resource other than `machine` and the policies attached to role `id` that names the
     /// role (a function's `Role`, another machine's `RoleArn`).
     fn user_besides(&self, id: &str, machine: &str) -> Option<&'a str> {
-        const ATTACHING: [&str; 4] = ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::InstanceProfile"];
-        self.resources.iter().find_map(|(other, resource)| {
-            if *other == id || *other == machine || ATTACHING.contains(&resource.kind) {
-                return None;
-            }
-            let mut stack = vec![resource.props?];
-            while let Some(node) = stack.pop() {
-                if node.intrinsic().is_some() && self.names_resource(node, &["AWS::IAM::Role"]) == Some(id) {
-                    return Some(*other);
+        let users = self.users.get_or_init(|| {
+            const ATTACHING: [&str; 4] =
+                ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::InstanceProfile"];
+            let mut out: BTreeMap<&'a str, Vec<&'a str>> = BTreeMap::new();
+            for (other, resource) in &self.resources {
+                let Some(props) = resource.props.filter(|_| !ATTACHING.contains(&resource.kind)) else { continue };
+                let mut stack = vec![props];
+                while let Some(node) = stack.pop() {
+                    if node.intrinsic().is_some()
+                        && let Some(role) = self.names_resource(node, &["AWS::IAM::Role"])
+                    {
+                        let users = out.entry(role).or_default();
+                        if users.last() != Some(other) {
+                            users.push(other);
+                        }
+                    }
+                    match &node.untagged().value {
+                        Value::Array(items) => stack.extend(items),
+                        Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+                        _ => {}
+                    }
                 }
-                match &node.untagged().value {
-                    Value::Array(items) => stack.extend(items),
-                    Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-                    _ => {}
-                }
             }
-            None
-        })
+            out
+        });
+        users.get(id)?.iter().copied().find(|user| *user != id && *user != machine)
     }
 
     fn boundary(&self, node: &Node) -> Boundary {
