@@ -10,9 +10,6 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-/// Files larger than this are not read (a finding says so).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
 const EXTENSIONS: [&str; 5] = ["json", "yaml", "yml", "template", "tf"];
 
 /// Whether a walk reads the file: by its extension, or as a Terraform template that renders
@@ -382,17 +379,6 @@ pub fn read_rule_file(path: &Path) -> Result<String, String> {
         return Err(format!("larger than {} KiB: not read", MAX_RULE_FILE_BYTES / 1024));
     }
     Ok(text)
-}
-
-/// Reads a file, refusing ones over [`MAX_FILE_BYTES`].
-pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, format!("larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024)));
-    }
-    Ok(bytes)
 }
 
 /// A path as reports show it: relative to the working directory when it lies below it.

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod extract;
 pub mod finding;
 pub mod lang;
+pub mod load;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

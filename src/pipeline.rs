@@ -1,4 +1,7 @@
-//! One file through the pipeline: read → source → parse → extract → rules → findings.
+//! One file through the pipeline: load (read, decode, parse: [`crate::load`]) → extract and
+//! model (the artifacts with their context: [`crate::extract`], [`crate::model`]) → analyze
+//! (declarative rules and analyzers: [`analyze`]) → suppress → findings. The `policy` command
+//! shares the first two stages and puts the needs of each state machine where the rules go.
 //!
 //! Files are independent; `lib::run` calls [`check_file`] on each in parallel, within a budget
 //! of file bytes in flight ([`ByteBudget`]) so that large files are checked one at a time.
@@ -10,15 +13,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::analyzers::{self, Analyzer};
-use crate::discover::{Candidate, display_path, io_message, read_limited};
+use crate::discover::{Candidate, display_path};
 use crate::engine::Rule;
 use crate::engine::target::{Target, TargetKind, targets};
-use crate::extract::{self, Context, Reference};
+use crate::extract::{self, Artifact, Context};
 use crate::finding::{Finding, Limits, Severity, Sink};
+use crate::load::{self, Loaded, Reference};
 use crate::model::Model;
-use crate::parse::parse_source;
 use crate::registry::{Implementation, Registry};
-use crate::rule::builtin;
 use crate::source::{Source, Span};
 
 /// Targets made at a time for the rules of one kind.
@@ -163,92 +165,84 @@ impl Drop for BudgetGuard<'_> {
 /// Checks one file.
 #[must_use]
 pub fn check_file(candidate: &Candidate, ctx: &RunContext<'_>) -> FileOutcome {
-    let path = display_path(&candidate.path);
-    // A pipe has no length: it may be as large as any file.
-    let size =
-        std::fs::metadata(&candidate.path).ok().filter(std::fs::Metadata::is_file).map_or(crate::discover::MAX_FILE_BYTES, |m| m.len());
-    let _guard = ctx.budget.acquire(size);
-    let bytes = match read_limited(&candidate.path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            let (rule, message) = if err.kind() == std::io::ErrorKind::FileTooLarge {
-                (builtin::PARSE_LIMIT, format!("the file is not checked: it is {err}"))
-            } else {
-                (builtin::PARSE_IO, format!("cannot read the file: {}", io_message(&err)))
-            };
-            return FileOutcome::unreadable(path, rule, message);
-        }
-    };
-    check_bytes(path, bytes, candidate.explicit, ctx)
+    let _guard = ctx.budget.acquire(load::size_of(&candidate.path));
+    match load::file(&candidate.path) {
+        Ok(loaded) => check_loaded(&loaded, candidate.explicit, ctx),
+        Err(failure) => failed(failure, display_path(&candidate.path)),
+    }
 }
 
 /// Checks a file's contents; `path` is how reports name it.
 #[must_use]
 pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunContext<'_>) -> FileOutcome {
+    match load::bytes_as(path.clone(), bytes) {
+        Ok(loaded) => check_loaded(&loaded, explicit, ctx),
+        Err(failure) => failed(failure, path),
+    }
+}
+
+/// A file that could not be loaded: the finding that says why.
+fn failed(failure: load::Failure, path: PathBuf) -> FileOutcome {
+    FileOutcome { findings: vec![failure.finding(path)], recognised: true, ..FileOutcome::default() }
+}
+
+/// Runs the rules of the run over one artifact (the analyze stage).
+fn analyze(artifact: &Artifact<'_>, ctx: &RunContext<'_>, sink: &mut Sink) {
+    let model = Model::new(artifact);
+    if artifact.combined.is_some() {
+        // A principal's policies put together: only the checks that look across them.
+        for (analyzer, severity, title) in ctx.analyzers.iter().filter(|(a, ..)| analyzers::ACROSS_POLICIES.contains(&a.id)) {
+            analyzers::run(analyzer, *severity, title, &model, sink);
+        }
+        return;
+    }
+    sink.mute(artifact.written_for);
+    for (kind, rules) in &ctx.rules_by_target {
+        // Targets in chunks: every rule of the kind sees each chunk, and the chunk's copies go
+        // before the next are made.
+        let mut all = targets(*kind, &model);
+        loop {
+            let chunk: Vec<Target<'_>> = all.by_ref().take(TARGET_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            for (rule, severity) in rules {
+                rule.check(artifact, &chunk, *severity, sink);
+            }
+        }
+    }
+    for (analyzer, severity, title) in &ctx.analyzers {
+        analyzers::run(analyzer, *severity, title, &model, sink);
+    }
+    sink.mute(None);
+}
+
+/// Checks a loaded file: its artifacts, one at a time as extraction hands them on, then what
+/// loading and extraction found, then its suppressions.
+fn check_loaded(loaded: &Loaded, explicit: bool, ctx: &RunContext<'_>) -> FileOutcome {
+    let Loaded { source, parsed } = loaded;
     let mut outcome = FileOutcome::default();
     let mut sink = Sink::new(ctx.limits);
-    let source = match Source::from_bytes(path, bytes) {
-        Ok(source) => Arc::new(source),
-        Err((prefix, error)) => {
-            outcome.findings.push(Finding::unreadable_text(&Arc::new(prefix), &error));
-            outcome.recognised = true;
-            return outcome;
-        }
-    };
     ctx.modules.prepare(&source.path, ctx.roots);
-    let parsed = parse_source(&source);
     let extract_ctx = Context::new(source.clone(), ctx.roots).with_modules(&ctx.modules);
     let mut artifacts = extract::ArtifactCounts::default();
-    let mut check = |artifact: extract::Artifact<'_>| {
-        let model = Model::new(&artifact);
-        if artifact.combined.is_some() {
-            // A principal's policies put together: only the checks that look across them.
-            for (analyzer, severity, title) in ctx.analyzers.iter().filter(|(a, ..)| analyzers::ACROSS_POLICIES.contains(&a.id)) {
-                analyzers::run(analyzer, *severity, title, &model, &mut sink);
-            }
-            return;
+    let extracted = extract::file(loaded, &extract_ctx, &mut |artifact| {
+        if artifact.combined.is_none() {
+            artifacts.add(artifact.kind);
         }
-        artifacts.add(artifact.kind);
-        sink.mute(artifact.written_for);
-        for (kind, rules) in &ctx.rules_by_target {
-            // Targets in chunks: every rule of the kind sees each chunk, and the chunk's
-            // copies go before the next are made.
-            let mut all = targets(*kind, &model);
-            loop {
-                let chunk: Vec<Target<'_>> = all.by_ref().take(TARGET_CHUNK).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                for (rule, severity) in rules {
-                    rule.check(&artifact, &chunk, *severity, &mut sink);
-                }
-            }
-        }
-        for (analyzer, severity, title) in &ctx.analyzers {
-            analyzers::run(analyzer, *severity, title, &model, &mut sink);
-        }
-        sink.mute(None);
-    };
-    let mut extracted = Vec::new();
-    if let Some(body) = &parsed.hcl {
-        extracted.push(extract::extract_configuration(body, &extract_ctx, &mut check));
-    }
-    for doc in &parsed.documents {
-        extracted.push(extract::extract(doc, &extract_ctx, &mut check));
-    }
+        analyze(&artifact, ctx, &mut sink);
+    });
     outcome.artifacts = artifacts;
-    for extracted in extracted {
-        outcome.recognised |= extracted.recognised;
-        sink.absorb(extracted.findings);
-    }
-    outcome.claimed = extract_ctx.claimed.take();
+    outcome.recognised = extracted.recognised;
+    sink.absorb(extracted.findings);
+    outcome.claimed = extract_ctx.files.into_claimed();
     if let Some(at) = parsed.unchecked_template
         && (explicit || looks_like_ours(&source.text))
     {
         sink.push(Finding::new(
             crate::rule::builtin::TF_UNCHECKED_TEMPLATE,
             Severity::Note,
-            &source,
+            source,
             at,
             "this template is not checked: with this directive's first branch it does not render JSON, so what it renders depends on values known only to Terraform".into(),
         ));
@@ -260,33 +254,33 @@ pub fn check_bytes(path: PathBuf, bytes: Vec<u8>, explicit: bool, ctx: &RunConte
         // named explicitly, always.
         let configuration = source.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf"));
         if explicit || outcome.recognised || configuration || looks_like_ours(&source.text) {
-            sink.push(Finding::parse_error(&source, err));
+            sink.push(Finding::parse_error(source, err));
             outcome.recognised = true;
         }
     }
     // A duplicate key in someone else's file (a package.json) is none of our business.
     if outcome.recognised || explicit {
-        sink.extend(parsed.duplicates.iter().map(|dup| Finding::duplicate_key(&source, dup)));
+        sink.extend(parsed.duplicates.iter().map(|dup| Finding::duplicate_key(source, dup)));
         outcome.recognised |= !parsed.duplicates.is_empty();
     }
     outcome.findings = sink.into_findings();
     let active = |selector: &str| ctx.active.keys().any(|id| crate::settings::matches_selector(id, selector));
     let rules = crate::suppress::Rules { known: &ctx.known, active: &active };
-    let mut notes = crate::suppress::apply(&source, &parsed.comments, &suppression_tree(&parsed), &mut outcome.findings, &rules);
+    let mut notes = crate::suppress::apply(source, &parsed.comments, &suppression_tree(parsed), &mut outcome.findings, &rules);
     // A file read for this one's documents (a SAM definition, a Serverless `${file(…)}` part)
     // has its own suppression comments.
     let mut others: Vec<Arc<Source>> = Vec::new();
     for finding in &outcome.findings {
-        if !Arc::ptr_eq(&finding.source, &source) && !others.iter().any(|o| Arc::ptr_eq(o, &finding.source)) {
+        if !Arc::ptr_eq(&finding.source, source) && !others.iter().any(|o| Arc::ptr_eq(o, &finding.source)) {
             others.push(finding.source.clone());
         }
     }
-    for other in others.iter().filter(|o| o.text.contains("deploylint:")) {
-        let parsed = parse_source(other);
-        notes.extend(crate::suppress::apply(other, &parsed.comments, &suppression_tree(&parsed), &mut outcome.findings, &rules));
+    for other in others.into_iter().filter(|o| o.text.contains("deploylint:")) {
+        let Loaded { source: other, parsed } = load::source_of(other);
+        notes.extend(crate::suppress::apply(&other, &parsed.comments, &suppression_tree(&parsed), &mut outcome.findings, &rules));
     }
     outcome.findings.extend(notes);
-    keep_excerpt(&source, &mut outcome.findings);
+    keep_excerpt(source, &mut outcome.findings);
     outcome
 }
 

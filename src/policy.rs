@@ -28,16 +28,12 @@ pub enum PolicyFormat {
 pub fn run(target: &str, format: PolicyFormat) -> Outcome {
     let (path, wanted) = split_target(target);
     let error = |message: String| Outcome { stdout: String::new(), stderr: format!("error: {message}\n"), code: EXIT_USAGE };
-    let bytes = match crate::discover::read_limited(&path) {
-        Ok(bytes) => bytes,
-        Err(err) => return error(format!("cannot read `{}`: {}", path.display(), crate::discover::io_message(&err))),
+    let loaded = match crate::load::file(&path) {
+        Ok(loaded) => loaded,
+        Err(failure) => return error(format!("cannot read `{}`: {}", path.display(), failure.message())),
     };
-    let source = match Source::from_bytes(crate::discover::display_path(&path), bytes) {
-        Ok(source) => Arc::new(source),
-        Err((_, err)) => return error(format!("cannot read `{}`: {err:?}", path.display())),
-    };
-    let parsed = crate::parse::parse_source(&source);
-    if let Some(err) = &parsed.error {
+    let source = loaded.source.clone();
+    if let Some(err) = &loaded.parsed.error {
         let finding = crate::finding::Finding::parse_error(&source, err);
         let at = source.position(finding.span.start());
         return error(format!("{}:{}:{}: {}", source.path.display(), at.line, at.column, finding.message));
@@ -61,12 +57,7 @@ pub fn run(target: &str, format: PolicyFormat) -> Outcome {
         let needs: Vec<_> = needs.iter().collect();
         machines.push((id, policy(&needs, &|arn| spelling(arn, context.dialect))));
     };
-    if let Some(body) = &parsed.hcl {
-        let _ = crate::extract::extract_configuration(body, &ctx, &mut emit);
-    }
-    for doc in &parsed.documents {
-        let _ = crate::extract::extract(doc, &ctx, &mut emit);
-    }
+    let _ = crate::extract::file(&loaded, &ctx, &mut emit);
     if let Some(wanted) = &wanted {
         machines.retain(|(id, _)| id == wanted);
         if machines.is_empty() {

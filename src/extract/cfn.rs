@@ -4,7 +4,7 @@ use super::Intrinsics;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Substitutions, Unread, parse_embedded};
+use super::{Artifact, ArtifactKind, Context, Extraction, MAX_JOIN_BYTES, PolicyKind, Substitutions, parse_embedded};
 use crate::finding::{Finding, Severity};
 use crate::model::role::MachineContext;
 use crate::parse::embedded::EmbeddedText;
@@ -114,21 +114,10 @@ fn principal_policies(resource: (&str, &str), documents: &[&Node], ctx: &Context
         ]),
         at,
     );
-    Artifact {
-        kind: ArtifactKind::Policy,
-        root: Cow::Owned(root),
-        source: ctx.source.clone(),
-        resource: Some(resource.0.to_string()),
-        resource_type: Some(resource.1.to_string()),
-        location: format!("Resources.{}/policies", crate::finding::locator_part(resource.0)),
-        policy_kind: PolicyKind::Identity,
-        embedded: None,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
-        machine: None,
-        combined: Some(documents.iter().map(|d| d.span).collect()),
-    }
+    Artifact::new(ArtifactKind::Policy, Cow::Owned(root), ctx.source.clone())
+        .held_by(resource.0.to_string(), resource.1.to_string(), format!("Resources.{}/policies", crate::finding::locator_part(resource.0)))
+        .policy_kind(PolicyKind::Identity)
+        .combined(documents.iter().map(|d| d.span).collect::<Vec<_>>())
 }
 
 fn state_machine<'a>(
@@ -274,21 +263,16 @@ fn sam_policies<'a>((id, kind): (&str, &str), props: &'a Node, base: &str, ctx: 
         } else if let Some([entry]) = node.as_object()
             && let Some((definition, parameters)) = crate::data::sam::template(&entry.key)
         {
-            out.push(Artifact {
-                kind: ArtifactKind::Policy,
-                root: Cow::Owned(expand_template(definition, &parameters, &entry.value, entry.key_span)),
-                source: ctx.source.clone(),
-                resource: Some(id.to_string()),
-                resource_type: Some(kind.to_string()),
-                location: format!("{location}.{}", crate::finding::locator_part(&entry.key)),
-                policy_kind: PolicyKind::Identity,
-                embedded: None,
-                substitutions: Substitutions::Unknown,
-                substituted: Vec::new(),
-                written_for: Some(entry.key_span),
-                machine: None,
-                combined: None,
-            });
+            out.push(
+                Artifact::new(
+                    ArtifactKind::Policy,
+                    Cow::Owned(expand_template(definition, &parameters, &entry.value, entry.key_span)),
+                    ctx.source.clone(),
+                )
+                .held_by(id.to_string(), kind.to_string(), format!("{location}.{}", crate::finding::locator_part(&entry.key)))
+                .policy_kind(PolicyKind::Identity)
+                .written_for(entry.key_span),
+            );
         }
     }
 }
@@ -415,21 +399,14 @@ fn push_document<'a>(
         }
         _ => (root, Vec::new()),
     };
-    out.push(Artifact {
-        kind,
-        root,
-        source: ctx.source.clone(),
-        resource: Some(id.to_string()),
-        resource_type: Some(resource_type.to_string()),
-        location,
-        policy_kind,
-        embedded,
-        substitutions,
-        substituted,
-        written_for: None,
-        machine: given.map(|(_, machine)| machine.clone()),
-        combined: None,
-    });
+    out.push(
+        Artifact::new(kind, root, ctx.source.clone())
+            .held_by(id.to_string(), resource_type.to_string(), location)
+            .policy_kind(policy_kind)
+            .embedded(embedded)
+            .substituted(substitutions, substituted)
+            .machine(given.map(|(_, machine)| machine.clone())),
+    );
 }
 
 /// The text of a string-valued document: a plain string, a `Fn::Sub` template or a `Fn::Join`.
@@ -582,16 +559,16 @@ fn definition_uri(
     let shown_id = crate::finding::shortened(id, 200);
     let shown = crate::finding::shortened(relative, 200);
     let location = format!("{base}.DefinitionUri");
-    let unread = |unread: Unread, out: &mut Extraction<'_, '_>| {
+    let unread = |unread: crate::load::Unread, out: &mut Extraction<'_, '_>| {
         let mut finding = match unread {
-            Unread::Outside => Finding::new(
+            crate::load::Unread::Outside => Finding::new(
                 builtin::PARSE_IO,
                 Severity::Error,
                 &ctx.source,
                 uri.span,
                 format!("DefinitionUri of `{shown_id}` names `{shown}`, which is outside the checked tree: not read"),
             ),
-            Unread::Problem(finding) => {
+            crate::load::Unread::Problem(finding) => {
                 let mut finding = *finding;
                 finding.message = format!("DefinitionUri of `{shown_id}`: {}", finding.message);
                 finding
@@ -600,7 +577,7 @@ fn definition_uri(
         location.clone_into(&mut finding.locator);
         out.findings.push(finding);
     };
-    let found = match super::find_named(ctx, relative, (&ctx.source, uri.span)) {
+    let found = match ctx.files.find(relative, (&ctx.source, uri.span)) {
         Ok(found) => found,
         Err(err) => {
             unread(err, out);
@@ -616,14 +593,13 @@ fn definition_uri(
     if let Some((.., names)) = ctx.definitions.borrow().iter().find(|(path, given, _)| (path, given) == (&key.0, &key.1)) {
         return Some(names.clone());
     }
-    let source = match super::read_found(ctx, found, (&ctx.source, uri.span)) {
-        Ok(source) => source,
+    let crate::load::Loaded { source, mut parsed } = match ctx.files.load(found, (&ctx.source, uri.span)) {
+        Ok(loaded) => loaded,
         Err(err) => {
             unread(err, out);
             return None;
         }
     };
-    let mut parsed = crate::parse::parse_source(&source);
     for dup in &parsed.duplicates {
         out.findings.push(Finding::duplicate_key(&source, dup));
     }
@@ -640,21 +616,12 @@ fn definition_uri(
         Some((root, spans)) => (root, spans),
         None => (doc, Vec::new()),
     };
-    out.push(Artifact {
-        kind: ArtifactKind::StateMachine,
-        root: Cow::Owned(root),
-        source,
-        resource: Some(id.to_string()),
-        resource_type: Some(kind.to_string()),
-        location,
-        policy_kind: PolicyKind::Unknown,
-        embedded: None,
-        substitutions: Substitutions::Given(map.clone()),
-        substituted,
-        written_for: None,
-        machine: Some(machine.clone()),
-        combined: None,
-    });
+    out.push(
+        Artifact::new(ArtifactKind::StateMachine, Cow::Owned(root), source)
+            .held_by(id.to_string(), kind.to_string(), location)
+            .substituted(Substitutions::Given(map.clone()), substituted)
+            .machine(machine.clone()),
+    );
     Some(names)
 }
 

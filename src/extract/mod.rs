@@ -128,6 +128,76 @@ pub struct Artifact<'a> {
     pub combined: Option<Vec<Span>>,
 }
 
+impl<'a> Artifact<'a> {
+    /// A document of `source` that no resource holds (a standalone file's); the setters below
+    /// say what else the file tells of it.
+    #[must_use]
+    pub fn new(kind: ArtifactKind, root: Cow<'a, Node>, source: Arc<Source>) -> Self {
+        Self {
+            kind,
+            root,
+            source,
+            resource: None,
+            resource_type: None,
+            location: String::new(),
+            policy_kind: PolicyKind::Unknown,
+            embedded: None,
+            substitutions: Substitutions::Unknown,
+            substituted: Vec::new(),
+            written_for: None,
+            machine: None,
+            combined: None,
+        }
+    }
+
+    /// Held by the resource `id` of type `resource_type`, at `location` in the file.
+    #[must_use]
+    pub fn held_by(mut self, id: impl Into<String>, resource_type: impl Into<String>, location: String) -> Self {
+        self.resource = Some(id.into());
+        self.resource_type = Some(resource_type.into());
+        self.location = location;
+        self
+    }
+
+    #[must_use]
+    pub fn policy_kind(mut self, kind: PolicyKind) -> Self {
+        self.policy_kind = kind;
+        self
+    }
+
+    #[must_use]
+    pub fn embedded(mut self, text: impl Into<Option<Box<EmbeddedText>>>) -> Self {
+        self.embedded = text.into();
+        self
+    }
+
+    /// What its placeholders stand for, and the values put into it.
+    #[must_use]
+    pub fn substituted(mut self, substitutions: Substitutions, substituted: Vec<Span>) -> Self {
+        self.substitutions = substitutions;
+        self.substituted = substituted;
+        self
+    }
+
+    #[must_use]
+    pub fn written_for(mut self, at: impl Into<Option<Span>>) -> Self {
+        self.written_for = at.into();
+        self
+    }
+
+    #[must_use]
+    pub fn machine(mut self, context: impl Into<Option<Arc<crate::model::role::MachineContext>>>) -> Self {
+        self.machine = context.into();
+        self
+    }
+
+    #[must_use]
+    pub fn combined(mut self, policies: impl Into<Option<Vec<Span>>>) -> Self {
+        self.combined = policies.into();
+        self
+    }
+}
+
 /// What the `${Name}` placeholders of a definition stand for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Substitutions {
@@ -214,15 +284,12 @@ pub const MAX_JOIN_BYTES: usize = 4 * 1024 * 1024;
 /// What extraction needs to know beyond the file itself.
 pub struct Context<'c> {
     pub source: Arc<Source>,
-    /// Directories a referenced file (`DefinitionUri`) may be read from.
-    pub roots: &'c [PathBuf],
+    /// The files it may name (a `DefinitionUri`), read inside the run's roots and claimed.
+    pub files: crate::load::Named<'c>,
     /// Bytes of `Fn::Join` text still allowed in this file (see [`MAX_JOIN_BYTES`]).
     pub join_budget: std::cell::Cell<usize>,
     /// The Terraform modules of the run, read once each (a fresh read without).
     pub modules: Option<&'c Modules>,
-    /// Files this one checked on their own behalf (a `templatefile()` template): a walk does
-    /// not check them again.
-    pub claimed: std::cell::RefCell<Vec<Reference>>,
     /// Definition files read for a `DefinitionUri`, with the substitutions they were checked
     /// with and the placeholders they hold: each is checked once per map however many
     /// resources name it.
@@ -235,10 +302,9 @@ impl<'c> Context<'c> {
         let budget = MAX_JOIN_BYTES.saturating_add(source.text.len());
         Self {
             source,
-            roots,
+            files: crate::load::Named::new(roots),
             join_budget: std::cell::Cell::new(budget),
             modules: None,
-            claimed: std::cell::RefCell::default(),
             definitions: std::cell::RefCell::default(),
         }
     }
@@ -249,63 +315,6 @@ impl<'c> Context<'c> {
         self.modules = Some(modules);
         self
     }
-}
-
-/// Why a file a checked file names was not read.
-pub(crate) enum Unread {
-    /// Outside the checked tree: nothing is said about it.
-    Outside,
-    /// Missing, not a regular file, unreadable or not text: the finding, at the reference.
-    Problem(Box<Finding>),
-}
-
-/// Finds a file that a checked file (`at`: its source and the place that names the file) names
-/// by a path relative to its folder, if it lies inside the roots: its canonical path and the
-/// path reports show.
-pub(crate) fn find_named(ctx: &Context<'_>, relative: &str, (source, span): (&Arc<Source>, Span)) -> Result<Reference, Unread> {
-    use crate::discover::Resolved;
-    let dir = source.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let shown = crate::finding::shortened(relative, 200).into_owned();
-    let problem = |message: String| Unread::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, source, span, message)));
-    let canonical = match crate::discover::resolve_inside(dir, std::path::Path::new(relative), ctx.roots) {
-        Resolved::Inside(canonical) if std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) => canonical,
-        Resolved::Inside(_) => return Err(problem(format!("`{shown}` is not a regular file"))),
-        Resolved::Outside => return Err(Unread::Outside),
-        Resolved::Missing => return Err(problem(format!("`{shown}` does not exist"))),
-        Resolved::Unreadable(err) => return Err(problem(format!("cannot read `{shown}`: {}", crate::discover::io_message(&err)))),
-    };
-    Ok(Reference { canonical, display: crate::discover::display_path(&dir.join(relative)) })
-}
-
-/// Reads a file [`find_named`] found; it is claimed for this run (checked here, with what the
-/// naming file says of it, and not again on its own).
-pub(crate) fn read_found(ctx: &Context<'_>, found: Reference, (source, span): (&Arc<Source>, Span)) -> Result<Arc<Source>, Unread> {
-    let shown = crate::finding::shortened(&found.display.display().to_string(), 200).into_owned();
-    let read = match crate::discover::read_limited(&found.canonical).map(|bytes| Source::from_bytes(found.display.clone(), bytes)) {
-        Ok(Ok(read)) => Arc::new(read),
-        Ok(Err((prefix, err))) => return Err(Unread::Problem(Box::new(Finding::unreadable_text(&Arc::new(prefix), &err)))),
-        Err(err) => {
-            let message = format!("cannot read `{shown}`: {}", crate::discover::io_message(&err));
-            return Err(Unread::Problem(Box::new(Finding::new(builtin::PARSE_IO, Severity::Error, source, span, message))));
-        }
-    };
-    ctx.claimed.borrow_mut().push(found);
-    Ok(read)
-}
-
-/// [`find_named`], then [`read_found`].
-pub(crate) fn read_named(ctx: &Context<'_>, relative: &str, at: (&Arc<Source>, Span)) -> Result<Arc<Source>, Unread> {
-    read_found(ctx, find_named(ctx, relative, at)?, at)
-}
-
-/// A file another one names and reads for its documents (a SAM `DefinitionUri`, a Terraform
-/// `templatefile()`, a Serverless `${file(…)}`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Reference {
-    /// The canonical path (inside the roots): the identity of the file in this run.
-    pub canonical: PathBuf,
-    /// The path as reports name it (relative to the working directory).
-    pub display: PathBuf,
 }
 
 /// What extraction found besides the artifacts it handed on.
@@ -354,6 +363,23 @@ impl<'e> Extraction<'_, 'e> {
     }
 }
 
+/// Finds the artifacts of a loaded file (its Terraform configuration, or each of its
+/// documents) and hands each to `emit`, in the order of the file.
+pub fn file(loaded: &crate::load::Loaded, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'_>)) -> Extracted {
+    let mut found = Extracted::default();
+    let mut add = |extracted: Extracted| {
+        found.findings.absorb(extracted.findings);
+        found.recognised |= extracted.recognised;
+    };
+    if let Some(body) = &loaded.parsed.hcl {
+        add(extract_configuration(body, ctx, emit));
+    }
+    for doc in &loaded.parsed.documents {
+        add(extract(doc, ctx, emit));
+    }
+    found
+}
+
 /// Finds the artifacts of a Terraform configuration file and hands each to `emit`.
 pub fn extract_configuration(body: &crate::parse::hcl::Body, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'_>)) -> Extracted {
     let mut out = Extraction::new(emit);
@@ -395,21 +421,7 @@ fn classify<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction<'a, '_>) 
 /// The file's whole document as one artifact (no resource holds it; a standalone policy's
 /// attachment is unknown).
 fn whole_file<'a>(kind: ArtifactKind, doc: &'a Node, ctx: &Context<'_>) -> Artifact<'a> {
-    Artifact {
-        kind,
-        root: Cow::Borrowed(doc),
-        source: ctx.source.clone(),
-        resource: None,
-        resource_type: None,
-        location: String::new(),
-        policy_kind: PolicyKind::Unknown,
-        embedded: None,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
-        machine: None,
-        combined: None,
-    }
+    Artifact::new(kind, Cow::Borrowed(doc), ctx.source.clone())
 }
 
 #[must_use]
@@ -456,21 +468,12 @@ impl Permission<'_> {
     /// The policy artifact, held by the permission resource `(id, type)` at `location`;
     /// findings at what the file did not write (`at`) are left out.
     pub(crate) fn push(&self, (id, resource_type): (&str, &str), location: String, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
-        out.push(Artifact {
-            kind: ArtifactKind::Policy,
-            root: Cow::Owned(self.policy()),
-            source: ctx.source.clone(),
-            resource: Some(id.to_string()),
-            resource_type: Some(resource_type.to_string()),
-            location,
-            policy_kind: PolicyKind::Resource,
-            embedded: None,
-            substitutions: Substitutions::Unknown,
-            substituted: Vec::new(),
-            written_for: Some(self.at),
-            machine: None,
-            combined: None,
-        });
+        out.push(
+            Artifact::new(ArtifactKind::Policy, Cow::Owned(self.policy()), ctx.source.clone())
+                .held_by(id.to_string(), resource_type.to_string(), location)
+                .policy_kind(PolicyKind::Resource)
+                .written_for(self.at),
+        );
     }
 
     /// The resource policy, as Lambda writes it: a `*` principal as is, a service principal

@@ -25,8 +25,9 @@ use super::Intrinsics;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, Substitutions, Unread, read_named};
+use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind};
 use crate::finding::Finding;
+use crate::load::{Loaded, Unread};
 use crate::model::role::MachineContext;
 use crate::parse::{Entry, Node, Value};
 use crate::source::{Source, Span};
@@ -67,15 +68,16 @@ impl Files<'_, '_> {
         let (read, doc) = if let Some(found) = cached {
             found
         } else {
-            let read = match read_named(self.ctx, &path, (source, node.span)) {
-                Ok(read) => read,
+            let at = (source, node.span);
+            let Loaded { source: read, mut parsed } = match self.ctx.files.find(&path, at).and_then(|found| self.ctx.files.load(found, at))
+            {
+                Ok(loaded) => loaded,
                 Err(Unread::Outside) => return None,
                 Err(Unread::Problem(finding)) => {
                     out.findings.push(*finding);
                     return None;
                 }
             };
-            let mut parsed = crate::parse::parse_source(&read);
             if let Some(err) = &parsed.error {
                 out.findings.push(Finding::parse_error(&read, err));
             }
@@ -335,21 +337,12 @@ fn push_machine(
     machine: Option<Arc<MachineContext>>,
     out: &mut Extraction<'_, '_>,
 ) {
-    out.push(Artifact {
-        kind: ArtifactKind::StateMachine,
-        root: Cow::Owned(root),
-        source,
-        resource: Some(format!("{}StepFunctionsStateMachine", normalized(name))),
-        resource_type: Some("AWS::StepFunctions::StateMachine".into()),
-        location: location.to_string(),
-        policy_kind: PolicyKind::Unknown,
-        embedded,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
-        machine,
-        combined: None,
-    });
+    out.push(
+        Artifact::new(ArtifactKind::StateMachine, Cow::Owned(root), source)
+            .held_by(format!("{}StepFunctionsStateMachine", normalized(name)), "AWS::StepFunctions::StateMachine", location.to_string())
+            .embedded(embedded)
+            .machine(machine),
+    );
 }
 
 /// Replaces, anywhere in the definition, a `Fn::GetAtt` of a function and a `Ref` of an
@@ -445,30 +438,20 @@ fn statements_policy(
         ]),
         at,
     );
-    out.push(Artifact {
-        kind: ArtifactKind::Policy,
-        root: Cow::Owned(root),
-        source: statements.source,
-        resource: Some(role.to_string()),
-        resource_type: Some("AWS::IAM::Role".into()),
-        location: location.to_string(),
-        policy_kind: PolicyKind::Identity,
-        embedded: None,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
-        machine: None,
-        combined: None,
-    });
+    out.push(
+        Artifact::new(ArtifactKind::Policy, Cow::Owned(root), statements.source)
+            .held_by(role.to_string(), "AWS::IAM::Role", location.to_string())
+            .policy_kind(PolicyKind::Identity),
+    );
 }
 
 /// A `resources:` part (`{"Resources": …}`), read as a CloudFormation template in its file.
 fn template(doc: &Node, source: &Arc<Source>, ctx: &Context<'_>, out: &mut Extraction<'_, '_>) {
-    let here = Context::new(source.clone(), ctx.roots);
+    let here = Context::new(source.clone(), ctx.files.roots);
     let mut nested = out.nested();
     nested.push(super::whole_file(ArtifactKind::Template, doc, &here));
     super::cfn::extract(doc, &here, &mut nested);
     let found = nested.done();
     out.absorb(found);
-    ctx.claimed.borrow_mut().extend(here.claimed.take());
+    ctx.files.claim_all(here.files);
 }

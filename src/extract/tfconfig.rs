@@ -25,8 +25,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, Substitutions, parse_embedded};
-use crate::discover::Resolved;
+use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, parse_embedded};
 use crate::finding::{Finding, Severity};
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::hcl::{self, Block, Body, Expression, Structure, span_of};
@@ -132,24 +131,14 @@ impl Module {
     fn read(dir: &Path, roots: &[PathBuf]) -> Self {
         let mut module = Module::default();
         let mut reader = ModuleReader::default();
-        // A file named `main.tf` (checked from its own folder) has the folder `""`: the working
-        // directory.
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-        let Ok(entries) = std::fs::read_dir(dir) else { return module };
-        let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
-        names.sort();
-        for name in names {
-            if !(Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")) || is_tfvars(&name)) {
-                continue;
-            }
-            let Resolved::Inside(path) = crate::discover::resolve_inside(dir, Path::new(&name), roots) else { continue };
-            let Ok(bytes) = crate::discover::read_limited(&path) else { continue };
-            let Ok(source) = Source::from_bytes(crate::discover::display_path(&dir.join(&name)), bytes) else { continue };
-            if !is_tfvars(&name) && !DEFINING_WORDS.iter().any(|w| source.text.contains(w)) {
+        let wanted = |name: &str| Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("tf")) || is_tfvars(name);
+        for source in crate::load::folder_files(dir, roots, wanted) {
+            let tfvars = source.path.file_name().and_then(|n| n.to_str()).is_some_and(is_tfvars);
+            if !tfvars && !DEFINING_WORDS.iter().any(|w| source.text.contains(w)) {
                 continue;
             }
             let Ok((body, _)) = hcl::parse_body(&source.text) else { continue };
-            reader.add(&mut module, Arc::new(source), body);
+            reader.add(&mut module, source, body);
         }
         reader.finish(&mut module);
         module
@@ -918,11 +907,11 @@ impl<'m> Eval<'m> {
         let Some(relative) = self.lit(path).and_then(|l| l.text()) else {
             return Err(Doc::Unknown("it reads a file whose path is computed".into(), span));
         };
-        super::read_named(ctx, &relative, (self.source, span)).map_err(|unread| match unread {
-            super::Unread::Outside => {
+        ctx.files.read_named(&relative, (self.source, span)).map_err(|unread| match unread {
+            crate::load::Unread::Outside => {
                 Doc::Unknown(format!("it reads `{}`, outside the checked tree", crate::finding::shortened(&relative, 200)), span)
             }
-            super::Unread::Problem(finding) => Doc::Problem(finding),
+            crate::load::Unread::Problem(finding) => Doc::Problem(finding),
         })
     }
 
@@ -1031,8 +1020,8 @@ pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '
     let on_disk = std::fs::metadata(&ctx.source.path).is_ok_and(|m| m.is_file());
     let module = match ctx.modules {
         _ if !on_disk => Arc::new(Module::of_file(ctx.source.clone(), body.clone())),
-        Some(modules) => modules.get(&dir, ctx.roots),
-        None => Arc::new(Module::read(&dir, ctx.roots)),
+        Some(modules) => modules.get(&dir, ctx.files.roots),
+        None => Arc::new(Module::read(&dir, ctx.files.roots)),
     };
     let eval = Eval::new(&module, &ctx.source);
     let mut resources = Vec::new();
@@ -1054,7 +1043,7 @@ pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '
             Some((address.value.as_str()?, r.get_str("type")?, r.get("values")?, address.value.span))
         });
         let mut model = super::tfmodel::Terraform::new(instances, None);
-        model.mark_partial_roles(&ctx.source.path);
+        model.mark_partial_roles(&ctx.source.path, ctx.files.roots);
         model
     });
     let mut index = 0;
@@ -1101,14 +1090,14 @@ fn policies_as_documents(eval: &Eval<'_>, body: &Body, resources: &mut [Node], c
             }
             let Some(expr) = lookup(&block.body, &path) else { continue };
             // What reading the document claims is claimed again where it is checked.
-            let claimed = ctx.claimed.borrow().len();
+            let claimed = ctx.files.mark();
             let document = match eval.document(expr, eval.here(), ctx) {
                 Doc::Tree { root, .. } => Some(root),
                 Doc::Text { text, .. } => text.parse_json(crate::parse::json::Options { placeholders: true }).ok().map(|(root, _)| root),
                 Doc::Elsewhere => data_document(eval, body, expr, ctx),
                 _ => None,
             };
-            ctx.claimed.borrow_mut().truncate(claimed);
+            ctx.files.unclaim_after(claimed);
             let Some(mut document) = document else { continue };
             let mut target = Some(&mut *values);
             for (name, item) in &path {
@@ -1215,7 +1204,7 @@ fn module_documents(eval: &Eval<'_>, block: &Block, name: &str, ctx: &Context<'_
         if !written || matches!(a.key.as_str(), "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
             continue;
         }
-        let claimed = ctx.claimed.borrow().len();
+        let claimed = ctx.files.mark();
         let doc = eval.document(&a.value, eval.here(), ctx);
         let root = match &doc {
             Doc::Text { text, .. } => text.parse_json(crate::parse::json::Options { placeholders: true }).ok().map(|(root, _)| root),
@@ -1240,7 +1229,7 @@ fn module_documents(eval: &Eval<'_>, block: &Block, name: &str, ctx: &Context<'_
             name.contains("policy").then_some(ArtifactKind::Policy)
         };
         let Some(kind) = kind.or(named.filter(|_| root.is_none() && matches!(doc, Doc::Text { .. }))) else {
-            ctx.claimed.borrow_mut().truncate(claimed);
+            ctx.files.unclaim_after(claimed);
             continue;
         };
         let policy_kind = if a.key.as_str().contains("assume_role") || a.key.as_str().contains("trust") {
@@ -1318,20 +1307,13 @@ fn emit_with(
             Arc::new(model.machine(address, values, names.iter().map(String::as_str), checked))
         })
     };
-    let artifact = |root: Node, source: Arc<Source>, embedded: Option<Box<EmbeddedText>>| Artifact {
-        machine: context(&root),
-        combined: None,
-        kind: artifact_kind,
-        root: Cow::Owned(root),
-        source,
-        resource: Some(address.to_string()),
-        resource_type: Some(kind.to_string()),
-        location: key.to_string(),
-        policy_kind,
-        embedded,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
+    let artifact = |root: Node, source: Arc<Source>, embedded: Option<Box<EmbeddedText>>| {
+        let machine = context(&root);
+        Artifact::new(artifact_kind, Cow::Owned(root), source)
+            .held_by(address.to_string(), kind.to_string(), key.to_string())
+            .policy_kind(policy_kind)
+            .embedded(embedded)
+            .machine(machine)
     };
     match doc {
         Doc::Text { source, text, directives, raw } => {
@@ -1438,21 +1420,11 @@ fn policy_document(
     }
     let statement_span = statements.first().map_or(header, |s: &Node| s.span).cover(statements.last().map_or(header, |s| s.span));
     top.push(Entry { key: "Statement".into(), key_span: header, value: Node::new(Value::Array(statements), statement_span) });
-    out.push(Artifact {
-        kind: ArtifactKind::Policy,
-        root: Cow::Owned(Node::new(Value::Object(top), span_of(block))),
-        source: ctx.source.clone(),
-        resource: Some(address.to_string()),
-        resource_type: Some(kind.to_string()),
-        location: address.to_string(),
-        policy_kind,
-        embedded: None,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
-        machine: None,
-        combined: None,
-    });
+    out.push(
+        Artifact::new(ArtifactKind::Policy, Cow::Owned(Node::new(Value::Object(top), span_of(block))), ctx.source.clone())
+            .held_by(address.to_string(), kind.to_string(), address.to_string())
+            .policy_kind(policy_kind),
+    );
 }
 
 /// The blocks named `name` of a body, with the evaluation each is read in: a plain block as

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::tfconfig::{Doc, emit, encoded_in_string, unknown};
-use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind, Substitutions};
+use super::{Artifact, ArtifactKind, Context, Extraction, PolicyKind};
 use crate::parse::embedded::EmbeddedText;
 use crate::parse::{Entry, Node, Value};
 use crate::source::{Source, Span};
@@ -181,19 +181,9 @@ fn policy_document(body: &Node, address: &str, ctx: &Context<'_>, out: &mut Extr
     }
     let span = body.get("statement").map_or(at, |s| s.span);
     top.push(Entry { key: "Statement".into(), key_span: span, value: Node::new(Value::Array(statements), span) });
-    out.push(Artifact {
-        kind: ArtifactKind::Policy,
-        root: Cow::Owned(Node::new(Value::Object(top), body.span)),
-        source: ctx.source.clone(),
-        resource: Some(address.to_string()),
-        resource_type: Some("aws_iam_policy_document".into()),
-        location: address.to_string(),
-        policy_kind: PolicyKind::Unknown,
-        embedded: None,
-        substitutions: Substitutions::Unknown,
-        substituted: Vec::new(),
-        written_for: None,
-        machine: None,
-        combined: None,
-    });
+    out.push(Artifact::new(ArtifactKind::Policy, Cow::Owned(Node::new(Value::Object(top), body.span)), ctx.source.clone()).held_by(
+        address.to_string(),
+        "aws_iam_policy_document",
+        address.to_string(),
+    ));
 }

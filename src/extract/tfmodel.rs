@@ -80,20 +80,10 @@ impl<'a> Terraform<'a> {
 
     /// Marks the roles of a configuration file that another `.tf` file of its folder names (by
     /// address or by name): what that file attaches to them is not read here.
-    pub(crate) fn mark_partial_roles(&mut self, file: &std::path::Path) {
-        let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        let own = file.file_name();
-        let mut others = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "tf")
-                && path.file_name() != own
-                && let Ok(bytes) = crate::discover::read_limited(&path)
-            {
-                others.push(String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
+    pub(crate) fn mark_partial_roles(&mut self, file: &std::path::Path, roots: &[std::path::PathBuf]) {
+        let own = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let sibling = |name: &str| std::path::Path::new(name).extension().is_some_and(|e| e == "tf") && name != own;
+        let others: Vec<String> = crate::load::folder_files(crate::load::folder(file), roots, sibling).map(|s| s.text.clone()).collect();
         for role in self.resources.iter().filter(|r| r.kind == "aws_iam_role") {
             let name = role.values.get_str("name").filter(|n| !n.is_empty() && !n.contains("${"));
             let named = |text: &String| text.contains(role.address) || name.is_some_and(|n| text.contains(&format!("\"{n}\"")));

@@ -114,21 +114,13 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                                 node.as_str().map(|d| super::placeholders(d).map(|(_, _, n)| n).collect()).unwrap_or_default();
                             std::sync::Arc::new(model.machine(instance.address, instance.values, names.into_iter(), &ctx.source))
                         });
-                        out.push(Artifact {
-                            kind: attribute.kind,
-                            root: Cow::Owned(root),
-                            source: ctx.source.clone(),
-                            resource: Some(instance.address.to_string()),
-                            resource_type: Some(instance.kind.to_string()),
-                            location: key,
-                            policy_kind: attribute.policy_kind,
-                            embedded: Some(Box::new(text)),
-                            substitutions: super::Substitutions::Unknown,
-                            substituted: Vec::new(),
-                            written_for: None,
-                            machine,
-                            combined: None,
-                        });
+                        out.push(
+                            Artifact::new(attribute.kind, Cow::Owned(root), ctx.source.clone())
+                                .held_by(instance.address.to_string(), instance.kind.to_string(), key)
+                                .policy_kind(attribute.policy_kind)
+                                .embedded(Box::new(text))
+                                .machine(machine),
+                        );
                     }
                 }
                 _ => {
@@ -265,21 +257,11 @@ fn policy_documents<'a>(doc: &'a Node, texts: &std::collections::HashSet<&str>, 
                 embedded.push_string_node(&ctx.source.text, node);
                 let what = format!("`{key}`");
                 if let Some(root) = parse_embedded(&embedded, false, (&what, &key), &ctx.source, out) {
-                    out.push(Artifact {
-                        kind: ArtifactKind::Policy,
-                        root: Cow::Owned(root),
-                        source: ctx.source.clone(),
-                        resource: Some(address.to_string()),
-                        resource_type: Some("aws_iam_policy_document".to_string()),
-                        location: key,
-                        policy_kind: PolicyKind::Unknown,
-                        embedded: Some(Box::new(embedded)),
-                        substitutions: super::Substitutions::Unknown,
-                        substituted: Vec::new(),
-                        written_for: None,
-                        machine: None,
-                        combined: None,
-                    });
+                    out.push(
+                        Artifact::new(ArtifactKind::Policy, Cow::Owned(root), ctx.source.clone())
+                            .held_by(address.to_string(), "aws_iam_policy_document", key)
+                            .embedded(Box::new(embedded)),
+                    );
                 }
             }
             stack.extend(module.get("child_modules").and_then(Node::as_array).unwrap_or(&[]).iter().rev());
