@@ -295,7 +295,7 @@ mod tests {
         std::fs::write(dir.join("outside.tf"), "locals {}").unwrap();
         std::os::unix::fs::symlink(dir.join("outside.tf"), tree.join("link.tf")).unwrap();
         let roots = [tree.canonicalize().unwrap()];
-        let names: Vec<String> = folder_files(&tree, &roots, |n| n.ends_with(".tf"))
+        let names: Vec<String> = folder_files(&tree, &roots, |n| Path::new(n).extension().is_some_and(|e| e == "tf"))
             .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["a.tf", "b.tf"]);
