@@ -184,7 +184,7 @@ mod tests {
     use crate::model::Model;
     use crate::model::needs::{needs, policy};
     use crate::model::role::{Role, Verdict};
-    use crate::source::{Source, Span};
+    use crate::source::Source;
 
     /// Every state machine of a template: the policy `deploylint policy` prints for it, read back
     /// as its role's only policy, allows everything its states need.
@@ -208,8 +208,14 @@ mod tests {
                 failures.push(format!("{}: the policy does not parse", path.display()));
                 return;
             };
-            let mut role =
-                Role { name: "printed".into(), at: Span::default(), grants: Vec::new(), unseen: Vec::new(), boundary: None, shared: None };
+            let mut role = Role {
+                name: "printed".into(),
+                at: crate::model::role::At::default(),
+                grants: Vec::new(),
+                unseen: Vec::new(),
+                boundary: None,
+                shared: None,
+            };
             grants(&node, false, &|n| model.resolve(n), &mut role.grants);
             for need in &needs {
                 let verdict = role.allows(&need.action, &need.target);

@@ -492,10 +492,18 @@ fn terraform_files_are_checked_within_bounded_memory() {
         "resource \"aws_iam_policy\" \"p\" {\n  policy = jsonencode({Statement = [{Effect = \"Allow\", Action = \"*\", Resource = \"*\"}]})\n}\n",
     )
     .unwrap();
+    // A state machine: its role is looked for in every file of the module, whose large
+    // resources keep only their names.
+    std::fs::write(
+        dir.join("sfn.tf"),
+        "resource \"aws_sfn_state_machine\" \"m\" {\n  role_arn = aws_iam_role.r.arn\n  definition = jsonencode({StartAt = \"A\", States = {A = {Type = \"Task\", Resource = \"arn:aws:states:::sqs:sendMessage\", Parameters = {QueueUrl = \"q\", MessageBody = \"x\"}, End = true}}})\n}\nresource \"aws_iam_role\" \"r\" {\n  assume_role_policy = \"{}\"\n}\n",
+    )
+    .unwrap();
     let report = json_report(&run_limited(1024, 60, &["check", ".", "--format", "json"], &dir));
     let rules = rules_of(&report);
     assert_eq!(rules.iter().filter(|r| *r == "parse/limit").count(), 1, "{rules:?}");
     assert!(rules.contains(&"iam/wildcard-action".to_string()), "{rules:?}");
+    assert!(rules.contains(&"sfn/role-missing-permission".to_string()), "{rules:?}");
 }
 
 /// A template of thousands of roles and dozens of state machines: each machine's role context

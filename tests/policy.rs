@@ -98,3 +98,37 @@ fn the_human_report_shows_the_role_in_the_template() {
     assert!(stdout.contains("sam-definition-uri/template.yaml:15:7"), "the role's place in the other file: {stdout}");
     assert!(stdout.contains("╰── the role"), "{stdout}");
 }
+
+/// A Terraform module's role is read from whichever `.tf` file of the folder defines it, with
+/// the policies other files attach: the machine's file named alone gives the same finding, its
+/// role placed in `iam.tf`, and the printed policy fixes it.
+#[test]
+fn a_terraform_role_in_another_file_of_the_module_is_cross_checked() {
+    let dir = fixture("terraform-module-files");
+    let machines = dir.join("machines.tf");
+    let out = deploylint().args(["check", "--format", "json", "--select", "sfn/"]).arg(&machines).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = &findings[0];
+    assert_eq!(finding["rule"], "sfn/role-missing-permission");
+    assert_eq!((finding["start"]["line"].as_u64(), finding["start"]["column"].as_u64()), (Some(29), Some(43)));
+    let related = &finding["related"][0];
+    assert!(related["file"].as_str().unwrap().ends_with("iam.tf"), "{related}");
+    assert_eq!(related["start"]["line"], 31);
+    assert_eq!(related["message"], "the role");
+
+    // The policy printed for `bill`, attached in another file, leaves nothing missing.
+    let (policy, _, code) = run(&["policy", &format!("{}#aws_sfn_state_machine.bill", machines.display())]);
+    assert_eq!(code, 0);
+    let work = temp_dir("module-files");
+    for file in ["machines.tf", "functions.tf", "iam.tf", "policies.tf"] {
+        std::fs::copy(dir.join(file), work.join(file)).unwrap();
+    }
+    let fixed =
+        format!("resource \"aws_iam_role_policy\" \"bill\" {{\n  role   = aws_iam_role.bill.id\n  policy = <<EOF\n{policy}EOF\n}}\n");
+    std::fs::write(work.join("fix.tf"), fixed).unwrap();
+    let out = deploylint().args(["check", "--select", "sfn/role-missing-permission", "--format", "json"]).arg(&work).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report:#}");
+}

@@ -64,7 +64,7 @@ fn table() -> &'static [Managed] {
                         not_resource: false,
                         conditional: false,
                         uncertain: false,
-                        at: crate::source::Span::default(),
+                        at: crate::source::Span::default().into(),
                         // Named where it is attached (the table is static: see `grants_of`).
                         origin: crate::model::role::Origin::Managed(""),
                     })

@@ -586,7 +586,7 @@ fn definition_uri(
     };
     // Once per substitution map and role: machines that share both share their findings.
     let role = match &machine.role {
-        crate::model::role::RoleBinding::Known(role) => format!("{}@{}", role.name, role.at.start()),
+        crate::model::role::RoleBinding::Known(role) => format!("{}@{}", role.name, role.at.span.start()),
         crate::model::role::RoleBinding::Unseen { .. } => String::new(),
     };
     let key = (found.canonical.clone(), format!("{role}\0{}\0{map:?}", machine.logging.is_some()));

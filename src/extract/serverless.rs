@@ -217,18 +217,19 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
         let mut role = super::template::Template::new(doc).role_named(role_value, &resource)?;
         if parts.len() > 1 {
             // Another part may attach policies to it: not read together here.
-            role.unseen.push((role.at, "what the other parts of `resources` attach to it".into()));
+            role.unseen.push((role.at.clone(), "what the other parts of `resources` attach to it".into()));
         }
-        Some((source.clone(), role))
+        // The role's places are in its part's file.
+        Some(if Arc::ptr_eq(source, &machine.source) { role } else { role.in_file(source) })
     });
-    let (file, role) = if let Some((file, role)) = found {
-        (file, RoleBinding::Known(role))
+    let role = if let Some(role) = found {
+        RoleBinding::Known(role)
     } else {
         let what = match role_value.as_str() {
             Some(text) => format!("given by `{}`", crate::finding::shortened(text, 120)),
             None => "given by a value the file does not define".to_string(),
         };
-        (machine.source.clone(), RoleBinding::Unseen { at: role_value.span, what })
+        RoleBinding::Unseen { at: role_value.span, what }
     };
     let machine_type = match machine.node.get("type").map(|t| t.as_str()) {
         Some(Some(t)) if t.eq_ignore_ascii_case("EXPRESS") => MachineType::Express,
@@ -242,8 +243,7 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
             e.value.get_str("level").is_none_or(|l| !l.eq_ignore_ascii_case("OFF"))
                 && e.value.get("destinations").and_then(Node::as_array).is_some_and(|d| !d.is_empty())
         })
-        .map(|e| e.key_span)
-        .filter(|_| std::sync::Arc::ptr_eq(&file, &machine.source));
+        .map(|e| e.key_span);
     let own = machine.node.get_str("name").filter(|n| !n.contains("${")).map_or_else(|| Symbolic::opaque("name"), Symbolic::text);
     Some(Arc::new(MachineContext {
         dialect: crate::model::symbolic::Dialect::CloudFormation,
@@ -251,7 +251,7 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
         answerers: Arc::default(),
         task_roles: Vec::new(),
         resource,
-        file,
+        file: machine.source.clone(),
         at: role_value.span,
         machine_type,
         logging,

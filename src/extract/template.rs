@@ -424,7 +424,7 @@ impl<'a> Template<'a> {
         }
         let mut role = Role {
             name: format!("the role SAM generates for `{}`", crate::finding::shortened(id, 80)),
-            at: props.entry("Policies").map_or(resource.entry.key_span, |p| p.key_span),
+            at: props.entry("Policies").map_or(resource.entry.key_span, |p| p.key_span).into(),
             grants: Vec::new(),
             unseen: Vec::new(),
             boundary: props.get("PermissionsBoundary").map(|b| self.boundary(b)),
@@ -434,7 +434,7 @@ impl<'a> Template<'a> {
             self.sam_policies(policies, &mut role);
         }
         if self.connectors {
-            role.unseen.push((resource.entry.key_span, "the statements of the file's SAM connectors".into()));
+            role.unseen.push((resource.entry.key_span.into(), "the statements of the file's SAM connectors".into()));
         }
         RoleBinding::Known(role)
     }
@@ -450,7 +450,7 @@ impl<'a> Template<'a> {
         if sam && let Some(policies) = props.entry("Policies") {
             let mut role = Role {
                 name: "the role SAM generates from `Policies`".into(),
-                at: policies.key_span,
+                at: policies.key_span.into(),
                 grants: Vec::new(),
                 unseen: Vec::new(),
                 boundary: props.get("PermissionsBoundary").map(|b| self.boundary(b)),
@@ -458,7 +458,7 @@ impl<'a> Template<'a> {
             };
             self.sam_policies(&policies.value, &mut role);
             if self.connectors {
-                role.unseen.push((at, "the statements of the file's SAM connectors".into()));
+                role.unseen.push((at.into(), "the statements of the file's SAM connectors".into()));
             }
             return RoleBinding::Known(role);
         }
@@ -477,7 +477,7 @@ impl<'a> Template<'a> {
         });
         let mut role = Role {
             name: format!("role `{}`", crate::finding::shortened(id, 100)),
-            at: resource.entry.key_span,
+            at: resource.entry.key_span.into(),
             grants: Vec::new(),
             unseen: Vec::new(),
             boundary: None,
@@ -506,7 +506,7 @@ impl<'a> Template<'a> {
             self.grants(document, *uncertain, &mut role.grants);
         }
         if self.connectors {
-            role.unseen.push((role.at, "the statements of the file's SAM connectors".into()));
+            role.unseen.push((role.at.clone(), "the statements of the file's SAM connectors".into()));
         }
         role
     }
@@ -593,7 +593,7 @@ impl<'a> Template<'a> {
         }
         match self.resolve(node).as_text().as_deref().and_then(crate::data::managed::policy) {
             Some(policy) if policy.complete => Boundary::Known(policy.grants_of().collect()),
-            _ => Boundary::Unseen { at: node.span, what: describe(node) },
+            _ => Boundary::Unseen { at: node.span.into(), what: describe(node) },
         }
     }
 
@@ -619,14 +619,14 @@ impl<'a> Template<'a> {
         match crate::data::managed::policy(&text) {
             Some(policy) => {
                 role.grants.extend(policy.grants_of().map(|mut g| {
-                    g.at = arn.span;
+                    g.at = arn.span.into();
                     g
                 }));
                 if !policy.complete {
-                    role.unseen.push((arn.span, format!("all of the AWS managed policy `{}`", policy.name)));
+                    role.unseen.push((arn.span.into(), format!("all of the AWS managed policy `{}`", policy.name)));
                 }
             }
-            None => role.unseen.push((arn.span, format!("the managed policy {}", describe(arn)))),
+            None => role.unseen.push((arn.span.into(), format!("the managed policy {}", describe(arn)))),
         }
     }
 
@@ -655,7 +655,7 @@ impl<'a> Template<'a> {
                     }
                     None => role
                         .unseen
-                        .push((entry.key_span, format!("the SAM policy template `{}`", crate::finding::shortened(&entry.key, 100)))),
+                        .push((entry.key_span.into(), format!("the SAM policy template `{}`", crate::finding::shortened(&entry.key, 100)))),
                 }
             } else if let Some(name) = item.as_str().filter(|n| !n.starts_with("arn:")) {
                 let arn = format!("arn:aws:iam::aws:policy/{name}");
@@ -707,7 +707,7 @@ pub(crate) fn grants(document: &Node, uncertain: bool, resolve: &dyn Fn(&Node) -
             not_resource,
             conditional: statement.condition.is_some(),
             uncertain: uncertain || conditional_branch || has_if(actions.entry) || resources.is_some_and(|r| has_if(r.entry)),
-            at: statement.node.span,
+            at: statement.node.span.into(),
             origin: crate::model::role::Origin::Written,
         });
     }

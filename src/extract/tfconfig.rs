@@ -108,7 +108,26 @@ pub struct Module {
     templates: HashMap<String, (Def, Option<Expression>)>,
     /// Text it keeps: its files' and its values'.
     bytes: usize,
+    /// The resources of every `.tf` file of the folder, read when a state machine's role is
+    /// looked for (see [`Neighbours`]).
+    neighbours: OnceLock<Neighbours>,
 }
+
+/// The resources of a module's files, for the model of a file with a state machine: its role
+/// and the policies attached to it are often written in another file of the folder (`iam.tf`).
+/// Resources whose text is large keep only what references find them by.
+#[derive(Default)]
+struct Neighbours {
+    files: Vec<(Arc<Source>, Vec<Node>)>,
+    /// Every file was read (none too large in sum, none that does not parse).
+    complete: bool,
+}
+
+/// Text of a module's files read for [`Neighbours`] at most: past it, roles that other files
+/// may name are marked as not fully seen.
+const MAX_NEIGHBOUR_BYTES: usize = 8 * 1024 * 1024;
+/// A resource of another file whose block is longer than this keeps only its name attributes.
+const MAX_NEIGHBOUR_RESOURCE_BYTES: usize = 64 * 1024;
 
 /// Values a module keeps at most: larger ones are no document's parts, and are placeholders.
 const MAX_DEF_BYTES: usize = 128 * 1024;
@@ -142,6 +161,41 @@ impl Module {
         }
         reader.finish(&mut module);
         module
+    }
+
+    /// The resources of the folder's `.tf` files, read on first use.
+    fn neighbours(&self, dir: &Path, roots: &[PathBuf]) -> &Neighbours {
+        self.neighbours.get_or_init(|| {
+            let mut found = Neighbours { files: Vec::new(), complete: true };
+            let mut bytes = 0;
+            let tf = |name: &str| Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("tf"));
+            for source in crate::load::folder_files(dir, roots, tf) {
+                bytes += source.text.len();
+                if bytes > MAX_NEIGHBOUR_BYTES {
+                    found.complete = false;
+                    break;
+                }
+                let Ok((body, _)) = hcl::parse_body(&source.text) else {
+                    found.complete = false;
+                    continue;
+                };
+                let eval = Eval::new(self, &source);
+                let mut resources = Vec::new();
+                for block in body.blocks() {
+                    if let ("resource", [kind, name]) = (block.ident.as_str(), labels(block).as_slice()) {
+                        let node = resource_node(&eval, block, &format!("{kind}.{name}"), kind);
+                        let large = span_of(block).len() > MAX_NEIGHBOUR_RESOURCE_BYTES;
+                        resources.push(if large { names_only(node, kind) } else { node });
+                    }
+                }
+                if !resources.is_empty() {
+                    let here = Context::new(source.clone(), roots);
+                    policies_as_documents(&eval, &body, &mut resources, &here);
+                    found.files.push((source.clone(), resources));
+                }
+            }
+            found
+        })
     }
 
     /// The module of one file alone (one not on disk as it is here: standard input, a rule's
@@ -1037,13 +1091,18 @@ pub(super) fn extract(body: &Body, ctx: &Context<'_>, out: &mut Extraction<'_, '
     if machines {
         policies_as_documents(&eval, body, &mut resources, ctx);
     }
+    let neighbours = (machines && on_disk).then(|| module.neighbours(&dir, ctx.files.roots));
     let model = machines.then(|| {
-        let instances = resources.iter().filter_map(|r| {
-            let address = r.entry("address")?;
-            Some((address.value.as_str()?, r.get_str("type")?, r.get("values")?, address.value.span))
-        });
+        // This file's resources, then those of the other files of the module.
+        let others = neighbours.iter().flat_map(|n| &n.files).filter(|(source, _)| source.path != ctx.source.path);
+        let instances = resources
+            .iter()
+            .filter_map(|r| instance(r, None))
+            .chain(others.flat_map(|(source, nodes)| nodes.iter().filter_map(move |r| instance(r, Some(source)))));
         let mut model = super::tfmodel::Terraform::new(instances, None);
-        model.mark_partial_roles(&ctx.source.path, ctx.files.roots);
+        if neighbours.is_none_or(|n| !n.complete) {
+            model.mark_partial_roles(&ctx.source.path, ctx.files.roots);
+        }
         model
     });
     let mut index = 0;
@@ -1143,6 +1202,21 @@ fn data_document(eval: &Eval<'_>, body: &Body, expr: &Expression, ctx: &Context<
 
 /// A resource as `tf.resource` rules see it: `{address, mode, type, values}`, its attributes
 /// as values and its nested blocks as lists of objects, as a plan writes them.
+/// A resource node as the model reads it.
+fn instance<'a>(r: &'a Node, file: Option<&'a Arc<Source>>) -> Option<super::tfmodel::Instance<'a>> {
+    let address = r.entry("address")?;
+    Some((address.value.as_str()?, r.get_str("type")?, r.get("values")?, address.value.span, file))
+}
+
+/// A resource node with only the attributes references find it by (its name, `arn`, `id`).
+fn names_only(mut node: Node, kind: &str) -> Node {
+    let name = crate::data::cfn::terraform_type(kind).and_then(|t| t.name.clone()).unwrap_or_else(|| "name".into());
+    if let Some(Node { value: Value::Object(entries), .. }) = node.entry_mut("values").map(|e| &mut e.value) {
+        entries.retain(|e| *e.key == *name || matches!(&*e.key, "name" | "arn" | "id"));
+    }
+    node
+}
+
 fn resource_node(eval: &Eval<'_>, block: &Block, address: &str, kind: &str) -> Node {
     let span = span_of(block);
     let header = Span::new(span_of(&block.ident).start(), block.labels.last().map_or(span_of(&block.ident), span_of).end());

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::data::cfn::terraform_type;
-use crate::model::role::{Boundary, MachineContext, MachineType, Role, RoleBinding};
+use crate::model::role::{At, Boundary, MachineContext, MachineType, Role, RoleBinding};
 use crate::model::symbolic::{Piece, Symbolic};
 use crate::parse::{Node, Value};
 use crate::source::{Source, Span};
@@ -22,7 +22,17 @@ struct Resource<'a> {
     values: &'a Node,
     /// Where findings name it: its address in a configuration, its values in a plan.
     at: Span,
+    /// The file it is in, when not the state machine's (another `.tf` file of the module).
+    file: Option<&'a Arc<Source>>,
 }
+
+/// A place of a resource's.
+fn place(file: Option<&Arc<Source>>, span: Span) -> At {
+    At::new(span, file.cloned())
+}
+
+/// A resource instance as the model reads it: address, type, values, place, file.
+pub(crate) type Instance<'a> = (&'a str, &'a str, &'a Node, Span, Option<&'a Arc<Source>>);
 
 pub(crate) struct Terraform<'a> {
     resources: Vec<Resource<'a>>,
@@ -39,13 +49,15 @@ pub(crate) struct Terraform<'a> {
 }
 
 impl<'a> Terraform<'a> {
-    /// The model of `instances` (address, type, values; the first of an address counts) and of
-    /// the plan's `configuration`, when there is one.
-    pub(crate) fn new(instances: impl Iterator<Item = (&'a str, &'a str, &'a Node, Span)>, configuration: Option<&'a Node>) -> Self {
+    /// The model of `instances` (address, type, values, place, and the file when not the
+    /// state machine's; the first of an address counts) and of the plan's `configuration`, when
+    /// there is one.
+    pub(crate) fn new(instances: impl Iterator<Item = Instance<'a>>, configuration: Option<&'a Node>) -> Self {
         let mut resources: Vec<Resource<'a>> = Vec::new();
-        for (address, kind, values, at) in instances {
-            if !resources.iter().any(|r| r.address == address) {
-                resources.push(Resource { address, kind, values, at });
+        let mut seen = std::collections::HashSet::new();
+        for (address, kind, values, at, file) in instances {
+            if seen.insert(address) {
+                resources.push(Resource { address, kind, values, at, file });
             }
         }
         let mut expressions = BTreeMap::new();
@@ -257,31 +269,37 @@ impl<'a> Terraform<'a> {
         };
         let mut out = Role {
             name: format!("role `{}`", crate::finding::shortened(role.address, 100)),
-            at: role.at,
+            at: place(role.file, role.at),
             grants: Vec::new(),
             unseen: Vec::new(),
             boundary: None,
             shared,
         };
         if self.partial.iter().any(|p| p == role.address) {
-            out.unseen.push((role.values.span, "what other `.tf` files of the module attach to it".into()));
+            out.unseen.push((place(role.file, role.values.span), "what other `.tf` files of the module attach to it".into()));
         }
         for inline in role.values.get("inline_policy").and_then(Node::as_array).unwrap_or(&[]) {
             if let Some(policy) = inline.get("policy").filter(|p| is_given(p)) {
-                self.policy_text(policy, &mut out);
+                self.policy_text(policy, role.file, &mut out);
             }
         }
         for arn in role.values.get("managed_policy_arns").and_then(Node::as_array).unwrap_or(&[]) {
-            self.managed(arn, &mut out);
+            self.managed(arn, role.file, &mut out);
         }
         if let Some(boundary) = role.values.get("permissions_boundary").filter(|b| b.as_str().is_some_and(|t| !t.is_empty())) {
-            let mut grants =
-                Role { name: String::new(), at: boundary.span, grants: Vec::new(), unseen: Vec::new(), boundary: None, shared: None };
-            self.managed(boundary, &mut grants);
+            let mut grants = Role {
+                name: String::new(),
+                at: place(role.file, boundary.span),
+                grants: Vec::new(),
+                unseen: Vec::new(),
+                boundary: None,
+                shared: None,
+            };
+            self.managed(boundary, role.file, &mut grants);
             out.boundary = Some(if grants.unseen.is_empty() {
                 Boundary::Known(grants.grants)
             } else {
-                Boundary::Unseen { at: boundary.span, what: format!("`{}`", boundary.as_str().unwrap_or_default()) }
+                Boundary::Unseen { at: place(role.file, boundary.span), what: format!("`{}`", boundary.as_str().unwrap_or_default()) }
             });
         }
         for other in &self.resources {
@@ -291,11 +309,13 @@ impl<'a> Terraform<'a> {
             };
             match other.kind {
                 "aws_iam_role_policy" if attaches("role") => match other.values.get("policy").filter(|p| is_given(p)) {
-                    Some(policy) => self.policy_text(policy, &mut out),
-                    None => out.unseen.push((other.values.span, format!("the policy of `{}`, unknown until apply", other.address))),
+                    Some(policy) => self.policy_text(policy, other.file, &mut out),
+                    None => out
+                        .unseen
+                        .push((place(other.file, other.values.span), format!("the policy of `{}`, unknown until apply", other.address))),
                 },
                 "aws_iam_role_policy_attachment" if attaches("role") => match other.values.get("policy_arn") {
-                    Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, &mut out),
+                    Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, other.file, &mut out),
                     _ => self.attached_by_reference(other, &mut out),
                 },
                 "aws_iam_policy_attachment" => {
@@ -305,7 +325,7 @@ impl<'a> Terraform<'a> {
                     });
                     if named {
                         match other.values.get("policy_arn") {
-                            Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, &mut out),
+                            Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, other.file, &mut out),
                             _ => self.attached_by_reference(other, &mut out),
                         }
                     }
@@ -355,22 +375,26 @@ impl<'a> Terraform<'a> {
 
     /// An attachment whose `policy_arn` is unknown until apply: the policy it refers to.
     fn attached_by_reference(&self, attachment: &Resource<'a>, role: &mut Role) {
-        match self.refers_to(attachment.address, "policy_arn", None, &["aws_iam_policy"], &[]) {
-            Some(policy) => self.managed_resource(policy, role),
-            None => role.unseen.push((attachment.values.span, format!("the policy `{}` attaches", attachment.address))),
+        if let Some(policy) = self.refers_to(attachment.address, "policy_arn", None, &["aws_iam_policy"], &[]) {
+            self.managed_resource(policy, role);
+        } else {
+            let what = format!("the policy `{}` attaches", attachment.address);
+            role.unseen.push((place(attachment.file, attachment.values.span), what));
         }
     }
 
     fn managed_resource(&self, policy: &Resource<'a>, role: &mut Role) {
         match policy.values.get("policy").filter(|p| is_given(p)) {
-            Some(text) => self.policy_text(text, role),
-            None => role.unseen.push((policy.values.span, format!("the policy of `{}`, unknown until apply", policy.address))),
+            Some(text) => self.policy_text(text, policy.file, role),
+            None => role
+                .unseen
+                .push((place(policy.file, policy.values.span), format!("the policy of `{}`, unknown until apply", policy.address))),
         }
     }
 
     /// A policy attached by ARN: one of the plan's, an AWS managed policy the data knows, or
     /// one the run cannot see.
-    fn managed(&self, arn: &Node, role: &mut Role) {
+    fn managed(&self, arn: &Node, file: Option<&Arc<Source>>, role: &mut Role) {
         if let Some(policy) = self.refers_to("", "", Some(arn), &["aws_iam_policy"], &["arn"]) {
             self.managed_resource(policy, role);
             return;
@@ -379,25 +403,25 @@ impl<'a> Terraform<'a> {
         match crate::data::managed::policy(text) {
             Some(policy) => {
                 role.grants.extend(policy.grants_of().map(|mut g| {
-                    g.at = arn.span;
+                    g.at = place(file, arn.span);
                     g
                 }));
                 if !policy.complete {
-                    role.unseen.push((arn.span, format!("all of the AWS managed policy `{}`", policy.name)));
+                    role.unseen.push((place(file, arn.span), format!("all of the AWS managed policy `{}`", policy.name)));
                 }
             }
-            None => role.unseen.push((arn.span, format!("the managed policy `{}`", crate::finding::shortened(text, 120)))),
+            None => role.unseen.push((place(file, arn.span), format!("the managed policy `{}`", crate::finding::shortened(text, 120)))),
         }
     }
 
     /// A policy held as JSON text (or as its tree, read from a configuration): its statements,
     /// each placed at the value. A value that is no policy document (an expression not known
     /// here) is a policy the run cannot see.
-    fn policy_text(&self, node: &Node, role: &mut Role) {
+    fn policy_text(&self, node: &Node, file: Option<&Arc<Source>>, role: &mut Role) {
         let parsed;
         let document = if let Some(text) = node.as_str() {
             let Ok((document, _)) = crate::parse::json::parse(text, 0, crate::parse::json::Options { placeholders: true }) else {
-                role.unseen.push((node.span, "a policy that does not parse".into()));
+                role.unseen.push((place(file, node.span), "a policy that does not parse".into()));
                 return;
             };
             parsed = document;
@@ -406,13 +430,13 @@ impl<'a> Terraform<'a> {
             node
         };
         if document.get("Statement").is_none() {
-            role.unseen.push((node.span, "a policy whose value is not known here".into()));
+            role.unseen.push((place(file, node.span), "a policy whose value is not known here".into()));
             return;
         }
         let from = role.grants.len();
         super::template::grants(document, false, &|n| self.resolve(n), &mut role.grants);
         for grant in &mut role.grants[from..] {
-            grant.at = node.span;
+            grant.at = place(file, node.span);
         }
     }
 }

@@ -75,7 +75,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     let configured = configured_attributes(doc);
     // The plan's model, for the context of its state machines (built only when it has one).
     let model = instances.iter().any(|i| i.kind == "aws_sfn_state_machine").then(|| {
-        let live = instances.iter().filter(|i| !deleted.contains(i.address)).map(|i| (i.address, i.kind, i.values, i.values.span));
+        let live = instances.iter().filter(|i| !deleted.contains(i.address)).map(|i| (i.address, i.kind, i.values, i.values.span, None));
         super::tfmodel::Terraform::new(live, doc.get("configuration"))
     });
     let mut done: BTreeSet<String> = BTreeSet::new();

@@ -11,6 +11,53 @@ use std::sync::Arc;
 use super::symbolic::{Symbolic, Tri, covers};
 use crate::source::{Source, Span};
 
+/// A place of the role's: in the state machine's file, or in another file of the same
+/// configuration (a Terraform module's `iam.tf`).
+#[derive(Clone, Debug, Default)]
+pub struct At {
+    pub span: Span,
+    /// The file, when not the state machine's.
+    pub file: Option<Arc<Source>>,
+}
+
+impl At {
+    /// A place in `file`, or in the machine's file when `file` is `None`.
+    #[must_use]
+    pub fn new(span: Span, file: Option<Arc<Source>>) -> Self {
+        Self { span, file }
+    }
+
+    /// The file it is in, given the machine's.
+    #[must_use]
+    pub fn in_file<'s>(&'s self, machine: &'s Arc<Source>) -> &'s Arc<Source> {
+        self.file.as_ref().unwrap_or(machine)
+    }
+
+    /// The same place, in `file` if no file is named yet.
+    fn or_in(&mut self, file: &Arc<Source>) {
+        if self.file.is_none() {
+            self.file = Some(file.clone());
+        }
+    }
+}
+
+impl From<Span> for At {
+    fn from(span: Span) -> Self {
+        Self { span, file: None }
+    }
+}
+
+impl PartialEq for At {
+    fn eq(&self, other: &Self) -> bool {
+        self.span == other.span
+            && match (&self.file, &other.file) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+}
+
 /// Standard or Express (`Type`, `StateMachineType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MachineType {
@@ -77,12 +124,12 @@ pub enum RoleBinding {
 pub struct Role {
     /// How messages name it: `role `StatesRole``, `the role SAM generates from `Policies``.
     pub name: String,
-    /// Its place in the file: the role resource's name, or the machine's `Policies`.
-    pub at: Span,
+    /// Its place: the role resource's name, or the machine's `Policies`.
+    pub at: At,
     pub grants: Vec<Grant>,
     /// Policies attached that the run cannot read (a customer managed policy of another stack, a
     /// parameter): the role may allow more than its grants say.
-    pub unseen: Vec<(Span, String)>,
+    pub unseen: Vec<(At, String)>,
     pub boundary: Option<Boundary>,
     /// Why the role serves more than this state machine (another machine, a function, a
     /// service its trust policy names), when it does: what the states use is then not all it
@@ -94,7 +141,7 @@ pub struct Role {
 #[derive(Debug)]
 pub enum Boundary {
     Known(Vec<Grant>),
-    Unseen { at: Span, what: String },
+    Unseen { at: At, what: String },
 }
 
 /// One statement of one of the role's policies, resolved (its flags are the statement's own).
@@ -111,8 +158,8 @@ pub struct Grant {
     pub conditional: bool,
     /// The statement is one branch of an `Fn::If`, or otherwise may not be in the policy deployed.
     pub uncertain: bool,
-    /// The statement's place (in [`Role`]'s file).
-    pub at: Span,
+    /// The statement's place.
+    pub at: At,
     /// Where the statement comes from: written in the file, or a SAM policy template or an AWS
     /// managed policy the file names.
     pub origin: Origin,
@@ -147,12 +194,31 @@ pub enum Verdict {
     /// Certainly not allowed: no statement grants it, and every policy is seen.
     Missing,
     /// Denied by the statement at this place.
-    Denied(Span),
+    Denied(At),
     /// The run cannot tell, and why.
     Unknown(String),
 }
 
 impl Role {
+    /// The role with its places that name no file placed in `file` (a role read from another
+    /// file than its state machine's).
+    #[must_use]
+    pub fn in_file(mut self, file: &Arc<Source>) -> Self {
+        self.at.or_in(file);
+        for grant in &mut self.grants {
+            grant.at.or_in(file);
+        }
+        for (at, _) in &mut self.unseen {
+            at.or_in(file);
+        }
+        match &mut self.boundary {
+            Some(Boundary::Known(grants)) => grants.iter_mut().for_each(|g| g.at.or_in(file)),
+            Some(Boundary::Unseen { at, .. }) => at.or_in(file),
+            None => {}
+        }
+        self
+    }
+
     /// Whether the role allows `action` on `target`. An explicit Deny wins; a statement with a
     /// condition may not apply; a policy or boundary the run cannot see makes a "no" unknown,
     /// never a "missing".
@@ -195,7 +261,7 @@ fn evaluate(grants: &[Grant], action: &str, target: &Target) -> Verdict {
         }
         match (grant.allow, applies) {
             (_, Tri::No) => {}
-            (false, Tri::Yes) if !grant.conditional => return Verdict::Denied(grant.at),
+            (false, Tri::Yes) if !grant.conditional => return Verdict::Denied(grant.at.clone()),
             (false, _) => deny_maybe = true,
             (true, Tri::Yes) if grant.conditional => conditional = true,
             (true, Tri::Yes) => allowed = true,
@@ -266,13 +332,13 @@ mod tests {
             not_resource: false,
             conditional: false,
             uncertain: false,
-            at: Span::default(),
+            at: At::default(),
             origin: Origin::Written,
         }
     }
 
     fn role(grants: Vec<Grant>) -> Role {
-        Role { name: "r".into(), at: Span::default(), grants, unseen: Vec::new(), boundary: None, shared: None }
+        Role { name: "r".into(), at: At::default(), grants, unseen: Vec::new(), boundary: None, shared: None }
     }
 
     const FN: &str = "arn:aws:lambda:us-east-1:1:function:Ship";
@@ -298,12 +364,12 @@ mod tests {
         conditional.conditional = true;
         assert_eq!(role(vec![conditional]).allows("lambda:InvokeFunction", &target), Verdict::Conditional);
         let mut r = role(Vec::new());
-        r.unseen.push((Span::default(), "`Shared`".into()));
+        r.unseen.push((At::default(), "`Shared`".into()));
         assert!(matches!(r.allows("lambda:InvokeFunction", &target), Verdict::Unknown(_)));
         let mut r = role(vec![grant(true, &["*"], &["*"])]);
         r.boundary = Some(Boundary::Known(vec![grant(true, &["s3:*"], &["*"])]));
         assert_eq!(r.allows("lambda:InvokeFunction", &target), Verdict::Missing, "the boundary does not allow it");
-        r.boundary = Some(Boundary::Unseen { at: Span::default(), what: "x".into() });
+        r.boundary = Some(Boundary::Unseen { at: At::default(), what: "x".into() });
         assert!(matches!(r.allows("lambda:InvokeFunction", &target), Verdict::Unknown(_)));
     }
 

@@ -59,7 +59,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         let report = if place.as_str().is_some_and(|t| t.contains("${")) { report.without_subject() } else { report };
         report
             .related_in(&context.file, sender.at, "the sender")
-            .related_in(&context.file, role.at, "its role")
+            .related_in(role.at.in_file(&context.file), role.at.span, "its role")
             .values(missing.iter().map(|a| (*a).to_string()).collect())
             .help(format!(
                 "Grant the sender {} on `*` (the tokens' resource), e.g. with the SAM policy template `StepFunctionsCallbackPolicy`.",

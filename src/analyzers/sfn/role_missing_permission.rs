@@ -15,7 +15,7 @@ use crate::source::Span;
 pub static ANALYZER: Analyzer = Analyzer { id: "sfn/role-missing-permission", artifact: ArtifactKind::StateMachine, run };
 
 /// Needs missing at one place: (state, place, the needs, a Deny that takes them away).
-type Group<'v, 'n> = (Option<usize>, Option<Span>, Vec<&'v Need<'n>>, Option<Span>);
+type Group<'v, 'n> = (Option<usize>, Option<Span>, Vec<&'v Need<'n>>, Option<crate::model::role::At>);
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let (Some(context), Some(access)) = (model.artifact.machine.as_deref(), model.access()) else { return };
@@ -26,7 +26,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     for (need, verdict) in access.each() {
         let denied = match verdict {
             Verdict::Missing => None,
-            Verdict::Denied(at) => Some(*at),
+            Verdict::Denied(at) => Some(at.clone()),
             _ => continue,
         };
         let place = need.place.map(|p| p.span);
@@ -35,7 +35,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 if !needs.iter().any(|n| n.action.eq_ignore_ascii_case(&need.action) && n.target == need.target) {
                     needs.push(need);
                 }
-                *deny = deny.or(denied);
+                *deny = deny.take().or(denied);
             }
             None => groups.push((need.state, place, vec![need], denied)),
         }
@@ -70,9 +70,9 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 out.report_in(&context.file, context.logging.unwrap_or(context.at), "Logging", message)
             }
         };
-        let report = report.related_in(&context.file, role.at, "the role").values(actions).help(help);
+        let report = report.related_in(role.at.in_file(&context.file), role.at.span, "the role").values(actions).help(help);
         let report = match denied {
-            Some(at) => report.related_in(&context.file, at, "the Deny"),
+            Some(at) => report.related_in(at.in_file(&context.file), at.span, "the Deny"),
             None => report,
         };
         report.aws_code("AccessDeniedException").emit();

@@ -48,7 +48,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     }
     let data = actions();
     // (pattern as written, statement) of each grant broader than the states need.
-    let mut broad: Vec<(String, String, crate::source::Span)> = Vec::new();
+    let mut broad: Vec<(String, String, &crate::model::role::At)> = Vec::new();
     for grant in role.grants.iter().filter(|g| g.allow && g.origin != Origin::SamTemplate) {
         for pattern in grant.actions.iter().flatten() {
             let unused = |levels: &[Level]| {
@@ -76,7 +76,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
                 _ => format!("`{written}`"),
             };
             if beyond && !broad.iter().any(|(p, ..)| *p == written) {
-                broad.push((written, shown, grant.at));
+                broad.push((written, shown, &grant.at));
             }
         }
     }
@@ -99,13 +99,13 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         listed.join(", ")
     );
     let mut report = out
-        .report_in(&context.file, role.at, "Role", message)
+        .report_in(role.at.in_file(&context.file), role.at.span, "Role", message)
         .help("Grant the actions the states use, on the resources they use: `deploylint policy` prints that policy.")
         .values(broad.iter().map(|(p, ..)| p.clone()).collect());
     if let Some((_, _, at)) = broad.first()
-        && *at != role.at
+        && **at != role.at
     {
-        report = report.related_in(&context.file, *at, "granted here");
+        report = report.related_in(at.in_file(&context.file), at.span, "granted here");
     }
     report.emit();
 }

@@ -8,7 +8,7 @@
 use crate::analyzers::{Analyzer, Emitter};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
-use crate::model::role::{Boundary, RoleBinding, Verdict};
+use crate::model::role::{At, Boundary, RoleBinding, Verdict};
 
 pub static ANALYZER: Analyzer = Analyzer { id: "sfn/role-unverifiable", artifact: ArtifactKind::StateMachine, run };
 
@@ -27,7 +27,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     };
     let (at, message) = match &context.role {
         RoleBinding::Unseen { at, what } => (
-            *at,
+            At::from(*at),
             format!(
                 "the role of state machine `{}` is {what}, outside what the run sees: whether it allows {} is not checked",
                 crate::finding::shortened(&context.resource, 80),
@@ -35,8 +35,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             ),
         ),
         RoleBinding::Known(role) => {
-            let unseen = role.unseen.first().map(|(at, what)| (*at, what.clone())).or_else(|| match &role.boundary {
-                Some(Boundary::Unseen { at, what }) => Some((*at, format!("the permissions boundary {what}"))),
+            let unseen = role.unseen.first().map(|(at, what)| (at.clone(), what.clone())).or_else(|| match &role.boundary {
+                Some(Boundary::Unseen { at, what }) => Some((at.clone(), format!("the permissions boundary {what}"))),
                 _ => None,
             });
             let Some((at, what)) = unseen else {
@@ -54,7 +54,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
             )
         }
     };
-    out.report_in(&context.file, at, "Role", message)
+    out.report_in(at.in_file(&context.file), at.span, "Role", message)
         .help("Run deploylint on the files that define the role and its policies together, or grant the actions in a policy this file defines.")
         .values(vec![context.resource.clone()])
         .emit();
