@@ -119,6 +119,7 @@ fn standalone(source: &Arc<Source>) -> MachineContext {
         senders: Arc::default(),
         answerers: Arc::default(),
         task_roles: Vec::new(),
+        functions: Arc::default(),
         role: RoleBinding::Unseen { at: Span::default(), what: "not given".into() },
     }
 }

@@ -71,7 +71,7 @@ fn select_and_ignore_pick_rules_and_families() {
         rules.sort();
         rules
     };
-    assert_eq!(rules_in(&[]), ["asl/task-retry", "asl/task-timeout", "iam/wildcard-action"]);
+    assert_eq!(rules_in(&[]), ["asl/catch-fallback", "asl/execution-timeout", "asl/task-retry", "asl/task-timeout", "iam/wildcard-action"]);
     assert_eq!(rules_in(&["--select", "iam"]), ["iam/wildcard-action"]);
     assert_eq!(rules_in(&["--select", "asl/task-retry,iam/wildcard-action"]), ["asl/task-retry", "iam/wildcard-action"]);
     assert_eq!(rules_in(&["--ignore", "asl/"]), ["iam/wildcard-action"]);
@@ -327,7 +327,7 @@ docs: {summary: s, why: w, fix: f}
 fn human_report_hides_notes_unless_asked_and_can_be_quiet_or_statistics() {
     let dir = temp_dir("human-options");
     // A suppression without a reason is a note; the untimed task a warning.
-    let flow = "StartAt: A\nStates:\n  A:  # deploylint:ignore asl/task-retry\n    Type: Task\n    Resource: arn:aws:states:::lambda:invoke\n    End: true\n";
+    let flow = "TimeoutSeconds: 60\nStartAt: A\nStates:\n  A:  # deploylint:ignore asl/task-retry\n    Type: Task\n    Resource: arn:aws:states:::lambda:invoke\n    Catch: [{ErrorEquals: [States.ALL], Next: B}]\n    End: true\n  B: {Type: Fail}\n";
     std::fs::write(dir.join("flow.asl.yaml"), flow).unwrap();
     let run = |args: &[&str]| stdout_of(deploylint().current_dir(&dir).args(["check", "flow.asl.yaml", "--isolated"]).args(args));
     let (text, code) = run(&[]);

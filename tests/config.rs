@@ -21,7 +21,7 @@ fn repo(name: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("flows/nested")).unwrap();
     std::fs::write(
         dir.join("flows/nested/bare.asl.json"),
-        r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+        r#"{"TimeoutSeconds": 60, "StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}], "End": true}, "F": {"Type": "Fail"}}}"#,
     )
     .unwrap();
     dir
@@ -74,7 +74,7 @@ fn the_search_stops_at_the_repository_root() {
     std::fs::create_dir_all(inner.join(".git")).unwrap();
     std::fs::write(
         inner.join("bare.asl.json"),
-        r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+        r#"{"TimeoutSeconds": 60, "StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}], "End": true}, "F": {"Type": "Fail"}}}"#,
     )
     .unwrap();
     let (found, _) = rules(deploylint(&inner).args(["check", ".", "--format", "json"]));

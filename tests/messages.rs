@@ -9,14 +9,37 @@ use std::fmt::Write as _;
 use clap::Parser;
 use deploylint::cli::Cli;
 
+/// The rules of good practice (resilience, limits a workflow may reach at run time): not the
+/// specification's, so not in these snapshots (their own are in `resilience_messages`).
+const PRACTICE: [&str; 14] = [
+    "asl/task-retry",
+    "asl/task-timeout",
+    "asl/retry-backoff",
+    "asl/retry-order",
+    "asl/catch-fallback",
+    "asl/heartbeat-misuse",
+    "asl/map-concurrency",
+    "asl/inline-map-concurrency",
+    "asl/execution-timeout",
+    "asl/express-duration",
+    "asl/unbounded-loop",
+    "asl/payload-limit",
+    "asl/express-integration-pattern",
+    "asl/wait-range",
+];
+
 fn messages(dir: &str) -> String {
+    messages_of(dir, &|rule| rule.starts_with("asl/") && !PRACTICE.contains(&rule))
+}
+
+fn messages_of(dir: &str, keep: &dyn Fn(&str) -> bool) -> String {
     let cli = Cli::try_parse_from(["deploylint", "check", dir, "--format", "json", "--fail-on", "never"]).unwrap();
     let outcome = deploylint::main_with(cli);
     let report: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
     let mut out = String::new();
     for f in report["findings"].as_array().unwrap() {
         let rule = f["rule"].as_str().unwrap();
-        if !rule.starts_with("asl/") || rule == "asl/task-retry" || rule == "asl/task-timeout" {
+        if !keep(rule) {
             continue;
         }
         let file = f["file"].as_str().unwrap().rsplit('/').next().unwrap();
@@ -61,4 +84,18 @@ fn a_valid_definition_gives_no_spec_finding() {
 #[test]
 fn definition_substitutions_of_the_template_are_applied() {
     insta::assert_snapshot!(messages("tests/fixtures/asl-spec/substitutions"));
+}
+
+/// The resilience and limits rules' messages, on their fixtures (tests/fixtures/resilience).
+#[test]
+fn resilience_messages() {
+    let keep = |rule: &str| PRACTICE.contains(&rule) || rule.starts_with("sfn/fanout");
+    let mut out = String::new();
+    let mut cases: Vec<_> = std::fs::read_dir("tests/fixtures/resilience").unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    for case in cases {
+        let _ = writeln!(out, "# {}", case.file_name().unwrap().to_string_lossy());
+        out.push_str(&messages_of(case.to_str().unwrap(), &keep));
+    }
+    insta::assert_snapshot!(out);
 }

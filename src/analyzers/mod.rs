@@ -49,6 +49,19 @@ pub static ALL: &[&Analyzer] = &[
     &asl::intrinsic_function::ANALYZER,
     &asl::jsonata::ANALYZER,
     &asl::variable::ANALYZER,
+    &asl::task_retry::ANALYZER,
+    &asl::task_timeout::ANALYZER,
+    &asl::retry_backoff::ANALYZER,
+    &asl::retry_order::ANALYZER,
+    &asl::catch_fallback::ANALYZER,
+    &asl::heartbeat_misuse::ANALYZER,
+    &asl::map_concurrency::ANALYZER,
+    &asl::express_integration_pattern::ANALYZER,
+    &asl::express_duration::ANALYZER,
+    &asl::unbounded_loop::ANALYZER,
+    &asl::definition_size::ANALYZER,
+    &asl::payload_limit::ANALYZER,
+    &asl::wait_range::ANALYZER,
     &iam::policy_element::ANALYZER,
     &iam::statement_element::ANALYZER,
     &iam::sid::ANALYZER,
@@ -65,6 +78,7 @@ pub static ALL: &[&Analyzer] = &[
     &sfn::callback_sender_permission::ANALYZER,
     &sfn::role_overly_broad::ANALYZER,
     &sfn::role_unverifiable::ANALYZER,
+    &sfn::fanout_exceeds_concurrency::ANALYZER,
 ];
 
 /// The analyzers that also read a principal's identity policies put together (an artifact

@@ -24,5 +24,6 @@ pub mod condition_keys;
 pub mod iam;
 pub mod managed;
 pub mod privesc;
+pub mod quotas;
 pub mod sam;
 pub mod sfn;

@@ -54,6 +54,8 @@ pub enum Op {
     Grants(String),
     AccessLevel(Vec<crate::data::iam::Level>),
     ConditionKey(Vec<String>),
+    GreaterThan(f64),
+    LessThan(f64),
 }
 
 /// Compiles a JSONPath written in a rule file, with its place for the error.
@@ -75,6 +77,8 @@ impl Condition {
             spec.grants.is_some(),
             spec.access_level.is_some(),
             spec.condition_key.is_some(),
+            spec.greater_than.is_some(),
+            spec.less_than.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -86,7 +90,7 @@ impl Condition {
         };
         if combinators + ops != 1 || (combinators == 1 && (spec.path.is_some() || spec.var.is_some())) {
             return Err(fail(
-                "a condition needs exactly one of all, any, not, exists, equals, one_of, matches, type, count, specific_arn, grants, access_level, condition_key (and `path` or `var` only with a test)",
+                "a condition needs exactly one of all, any, not, exists, equals, one_of, matches, type, count, specific_arn, grants, access_level, condition_key, greater_than, less_than (and `path` or `var` only with a test)",
             ));
         }
         if spec.path.is_some() && spec.var.is_some() {
@@ -143,6 +147,10 @@ impl Condition {
                 return Err(fail("`condition_key` names at least one key"));
             }
             Op::ConditionKey(keys.clone())
+        } else if let Some(n) = spec.greater_than {
+            Op::GreaterThan(n)
+        } else if let Some(n) = spec.less_than {
+            Op::LessThan(n)
         } else if let Some(t) = &spec.is_type {
             if !["string", "number", "boolean", "array", "object", "null", "intrinsic"].contains(&t.as_str()) {
                 return Err(fail("`type` is one of string, number, boolean, array, object, null, intrinsic"));
@@ -205,6 +213,8 @@ impl Op {
                 crate::data::iam::actions().matching(pattern).any(|(_, a)| !a.no_resource && levels.contains(&a.level))
             }),
             Op::ConditionKey(keys) => restricts(node, keys),
+            Op::GreaterThan(n) => matches!(node.value, Value::Number(v) if v > *n),
+            Op::LessThan(n) => matches!(node.value, Value::Number(v) if v < *n),
             Op::Exists(_) | Op::Count { .. } => true,
         }
     }

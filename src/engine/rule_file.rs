@@ -140,6 +140,12 @@ pub struct ConditionSpec {
     /// a negated one (`StringNotEquals`), not `…IfExists`, not `Null`.
     #[serde(default)]
     pub condition_key: Option<Vec<String>>,
+    /// The node is a number greater than this.
+    #[serde(default)]
+    pub greater_than: Option<f64>,
+    /// The node is a number smaller than this.
+    #[serde(default)]
+    pub less_than: Option<f64>,
 }
 
 /// A value, or a list of them.

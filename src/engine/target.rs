@@ -6,8 +6,8 @@
 
 use crate::extract::ArtifactKind;
 use crate::extract::Intrinsics;
+use crate::model::Model;
 use crate::model::path::TargetPath;
-use crate::model::{Model, asl};
 use crate::parse::{Node, Value};
 use crate::source::Span;
 use std::borrow::Cow;
@@ -48,10 +48,11 @@ impl TargetKind {
     #[must_use]
     pub fn variables(self) -> &'static [&'static str] {
         match self {
-            TargetKind::AslState | TargetKind::CfnResource | TargetKind::TfResource => &["name", "type"],
+            TargetKind::AslState => &["name", "type", "machine_type"],
+            TargetKind::CfnResource | TargetKind::TfResource => &["name", "type"],
             TargetKind::IamStatement => &["sid", "effect", "kind"],
             TargetKind::IamPolicy => &["kind"],
-            TargetKind::AslStateMachine => &[],
+            TargetKind::AslStateMachine => &["machine_type"],
         }
     }
 
@@ -104,13 +105,17 @@ pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterat
     }
     let root: &Node = &artifact.root;
     match kind {
-        TargetKind::AslState => Box::new(states(model.state_machine()).into_iter()),
+        TargetKind::AslState => Box::new(states(model).into_iter()),
         TargetKind::AslStateMachine | TargetKind::IamPolicy => Box::new(std::iter::once(Target {
             node: Cow::Borrowed(root),
             anchor: Span { start: root.span.start, end: root.span.start + 1 },
             anchor_text: None,
             path: TargetPath::text(String::new()),
-            vars: if kind == TargetKind::IamPolicy { vec![("kind", policy_kind(model.policy()).to_string())] } else { Vec::new() },
+            vars: if kind == TargetKind::IamPolicy {
+                vec![("kind", policy_kind(model.policy()).to_string())]
+            } else {
+                vec![("machine_type", machine_type_name(model.machine_type()).to_string())]
+            },
         })),
         TargetKind::IamStatement => Box::new(statements(model.policy())),
         TargetKind::CfnResource => Box::new(resources(root)),
@@ -125,21 +130,44 @@ pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterat
 }
 
 /// Every state at any depth (top-level `States`, Parallel `Branches`, Map `ItemProcessor` and
-/// `Iterator`), from the artifact's state machine view.
-fn states<'a>(machine: Option<&asl::StateMachine<'a>>) -> Vec<Target<'a>> {
-    machine.map_or_else(Vec::new, |machine| {
+/// `Iterator`), from the artifact's state machine view; `machine_type` is the type of the
+/// execution it runs in (a Distributed Map's children have their own).
+fn states<'a>(model: &'a Model<'a, '_>) -> Vec<Target<'a>> {
+    model.state_machine().map_or_else(Vec::new, |machine| {
         machine
             .states
             .iter()
-            .map(|state| Target {
+            .enumerate()
+            .map(|(id, state)| Target {
                 node: Cow::Borrowed(state.node),
                 anchor: state.entry.key_span,
                 anchor_text: Some(state.name.to_string()),
                 path: state.path.clone(),
-                vars: vec![("name", state.name.to_string()), ("type", state.type_name.unwrap_or_default().to_string())],
+                vars: vec![
+                    ("name", state.name.to_string()),
+                    ("type", state.type_name.unwrap_or_default().to_string()),
+                    (
+                        "machine_type",
+                        match model.runs_express(id) {
+                            Some(true) => "express",
+                            Some(false) => "standard",
+                            None => "unknown",
+                        }
+                        .to_string(),
+                    ),
+                ],
             })
             .collect()
     })
+}
+
+/// `express`, `standard` or `unknown` (a definition on its own).
+fn machine_type_name(machine_type: crate::model::role::MachineType) -> &'static str {
+    match machine_type {
+        crate::model::role::MachineType::Express => "express",
+        crate::model::role::MachineType::Standard => "standard",
+        crate::model::role::MachineType::Unknown => "unknown",
+    }
 }
 
 /// Statements, from the artifact's policy view (`Fn::If` read both ways): a conditional

@@ -587,7 +587,7 @@ fn definition_uri(
     // Once per substitution map and role: machines that share both share their findings.
     let role = match &machine.role {
         crate::model::role::RoleBinding::Known(role) => format!("{}@{}", role.name, role.at.span.start()),
-        crate::model::role::RoleBinding::Unseen { .. } => String::new(),
+        crate::model::role::RoleBinding::Unseen { .. } | crate::model::role::RoleBinding::Generated => String::new(),
     };
     let key = (found.canonical.clone(), format!("{role}\0{}\0{map:?}", machine.logging.is_some()));
     if let Some((.., names)) = ctx.definitions.borrow().iter().find(|(path, given, _)| (path, given) == (&key.0, &key.1)) {

@@ -195,7 +195,7 @@ pub(super) fn extract(doc: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_
             let timeouts = machine.node.get("configureTaskTimeouts").is_some_and(|c| c.value == Value::Bool(true));
             let names = Names { functions: &functions, activities: &activities, provider_timeout, timeouts };
             let location = format!("stepFunctions.stateMachines.{}.definition", crate::finding::locator_part(&entry.key));
-            let context = machine_context(&entry.key, &machine, &parts);
+            let context = Some(machine_context(&entry.key, &machine, &parts));
             state_machine(&entry.key, definition, &location, &names, context, out);
         }
     }
@@ -205,31 +205,36 @@ pub(super) fn extract(doc: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_
     }
 }
 
-/// A state machine's context, when its `role` names a role of the `resources:` section (with
-/// every policy that part attaches to it) or one outside the file. Without `role`, the plugin
-/// writes the role from the definition itself: there is nothing to cross-check.
-fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Node)]) -> Option<Arc<MachineContext>> {
+/// A state machine's context: its type, logging, and its role when `role` names a role of the
+/// `resources:` section (with every policy that part attaches to it) or one outside the file.
+/// Without `role`, the plugin writes the role from the definition itself: there is nothing to
+/// cross-check.
+fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Node)]) -> Arc<MachineContext> {
     use crate::model::role::{MachineType, RoleBinding};
     use crate::model::symbolic::Symbolic;
-    let role_value = machine.node.get("role")?;
+    let role_value = machine.node.get("role");
     let resource = format!("{}StepFunctionsStateMachine", normalized(name));
-    let found = parts.iter().find_map(|(source, doc)| {
-        let mut role = super::template::Template::new(doc).role_named(role_value, &resource)?;
-        if parts.len() > 1 {
-            // Another part may attach policies to it: not read together here.
-            role.unseen.push((role.at.clone(), "what the other parts of `resources` attach to it".into()));
-        }
-        // The role's places are in its part's file.
-        Some(if Arc::ptr_eq(source, &machine.source) { role } else { role.in_file(source) })
+    let found = role_value.and_then(|role_value| {
+        parts.iter().find_map(|(source, doc)| {
+            let mut role = super::template::Template::new(doc).role_named(role_value, &resource)?;
+            if parts.len() > 1 {
+                // Another part may attach policies to it: not read together here.
+                role.unseen.push((role.at.clone(), "what the other parts of `resources` attach to it".into()));
+            }
+            // The role's places are in its part's file.
+            Some(if Arc::ptr_eq(source, &machine.source) { role } else { role.in_file(source) })
+        })
     });
-    let role = if let Some(role) = found {
-        RoleBinding::Known(role)
-    } else {
-        let what = match role_value.as_str() {
-            Some(text) => format!("given by `{}`", crate::finding::shortened(text, 120)),
-            None => "given by a value the file does not define".to_string(),
-        };
-        RoleBinding::Unseen { at: role_value.span, what }
+    let role = match (found, role_value) {
+        (Some(role), _) => RoleBinding::Known(role),
+        (None, Some(role_value)) => {
+            let what = match role_value.as_str() {
+                Some(text) => format!("given by `{}`", crate::finding::shortened(text, 120)),
+                None => "given by a value the file does not define".to_string(),
+            };
+            RoleBinding::Unseen { at: role_value.span, what }
+        }
+        (None, None) => RoleBinding::Generated,
     };
     let machine_type = match machine.node.get("type").map(|t| t.as_str()) {
         Some(Some(t)) if t.eq_ignore_ascii_case("EXPRESS") => MachineType::Express,
@@ -245,20 +250,21 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
         })
         .map(|e| e.key_span);
     let own = machine.node.get_str("name").filter(|n| !n.contains("${")).map_or_else(|| Symbolic::opaque("name"), Symbolic::text);
-    Some(Arc::new(MachineContext {
+    Arc::new(MachineContext {
         dialect: crate::model::symbolic::Dialect::CloudFormation,
         senders: Arc::default(),
         answerers: Arc::default(),
         task_roles: Vec::new(),
+        functions: Arc::default(),
         resource,
         file: machine.source.clone(),
-        at: role_value.span,
+        at: role_value.map_or(machine.node.span, |r| r.span),
         machine_type,
         logging,
         names: std::collections::BTreeMap::new(),
         own_arn: crate::model::needs::format_arn("arn:${Partition}:states:${Region}:${Account}:stateMachine:${Name}", Some(&own)),
         role,
-    }))
+    })
 }
 
 fn number(node: &Node) -> Option<f64> {
@@ -318,20 +324,24 @@ fn state_machine(
         embedded.push_string_node(&definition.source.text, &root);
         let what = format!("`{location}`");
         let Some(parsed) = super::parse_embedded(&embedded, true, (&what, location), &definition.source, out) else { return };
-        push_machine(name, parsed, (definition.source, location), Some(Box::new(embedded)), machine, out);
+        push_machine(name, (parsed, Vec::new()), (definition.source, location), Some(Box::new(embedded)), machine, out);
         return;
     }
     if names.timeouts {
         inject_timeouts(&mut root, names);
     }
-    resolve_intrinsics(&mut root, names);
-    pseudo_parameters(&mut root);
-    push_machine(name, root, (definition.source, location), None, machine, out);
+    let mut substituted = resolve_intrinsics(&mut root, names);
+    substituted.extend(pseudo_parameters(&mut root));
+    substituted.sort_unstable();
+    substituted.dedup();
+    push_machine(name, (root, substituted), (definition.source, location), None, machine, out);
 }
 
+/// A state machine artifact; `substituted` are the places whose value the definition does not
+/// spell as written (an intrinsic function replaced by what it stands for).
 fn push_machine(
     name: &str,
-    root: Node,
+    (root, substituted): (Node, Vec<Span>),
     (source, location): (Arc<Source>, &str),
     embedded: Option<Box<crate::parse::embedded::EmbeddedText>>,
     machine: Option<Arc<MachineContext>>,
@@ -341,33 +351,40 @@ fn push_machine(
         Artifact::new(ArtifactKind::StateMachine, Cow::Owned(root), source)
             .held_by(format!("{}StepFunctionsStateMachine", normalized(name)), "AWS::StepFunctions::StateMachine", location.to_string())
             .embedded(embedded)
+            .substituted(super::Substitutions::Unknown, substituted)
             .machine(machine),
     );
 }
 
 /// Replaces, anywhere in the definition, a `Fn::GetAtt` of a function and a `Ref` of an
-/// activity by the ARN they stand for, at the same place.
-fn resolve_intrinsics(root: &mut Node, names: &Names<'_>) {
+/// activity by the ARN they stand for, at the same place; the places replaced.
+fn resolve_intrinsics(root: &mut Node, names: &Names<'_>) -> Vec<Span> {
+    let mut replaced = Vec::new();
     root.visit_mut(|node| match names.arn(node) {
         Some(arn) => {
+            replaced.push(node.span);
             *node = Node::new(Value::String(arn.into()), node.span);
             false
         }
         None => true,
     });
+    replaced
 }
 
 /// `#{AWS::Region}` (serverless-pseudo-parameters, and the step-functions plugin for its
 /// definitions) is CloudFormation's `${AWS::Region}`: read as that placeholder.
-fn pseudo_parameters(root: &mut Node) {
+fn pseudo_parameters(root: &mut Node) -> Vec<Span> {
+    let mut replaced = Vec::new();
     root.visit_mut(|node| {
         if let Value::String(text) = &mut node.value
             && text.contains("#{")
         {
             *text = text.replace("#{", "${").into();
+            replaced.push(node.span);
         }
         true
     });
+    replaced
 }
 
 /// `configureTaskTimeouts: true`: a Task that invokes a function of the service (its

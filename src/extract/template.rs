@@ -35,6 +35,10 @@ pub(crate) struct Template<'a> {
     users: std::cell::OnceCell<BTreeMap<&'a str, Vec<&'a str>>>,
     /// SAM connectors add statements to roles that this model does not follow.
     connectors: bool,
+    /// The file's Lambda functions, worked out once for all its state machines.
+    functions: std::cell::OnceCell<Arc<Vec<crate::model::role::Function>>>,
+    /// SAM `Globals.Function.Timeout`, when a number.
+    global_timeout: Option<&'a Node>,
 }
 
 struct Resource<'a> {
@@ -58,6 +62,8 @@ impl<'a> Template<'a> {
             resources,
             attached: std::cell::OnceCell::new(),
             callbacks: std::cell::OnceCell::new(),
+            functions: std::cell::OnceCell::new(),
+            global_timeout: doc.get("Globals").and_then(|g| g.get("Function")).and_then(|f| f.get("Timeout")),
             users: std::cell::OnceCell::new(),
             connectors,
         }
@@ -268,6 +274,7 @@ impl<'a> Template<'a> {
             senders: self.callbacks().0,
             answerers: self.callbacks().1,
             task_roles: self.task_roles(),
+            functions: self.functions(),
             resource: id.to_string(),
             file: file.clone(),
             at,
@@ -297,7 +304,36 @@ impl<'a> Template<'a> {
             .collect()
     }
 
-    /// The file's functions, and the functions that consume its queues, with their roles.
+    /// The file's Lambda functions with their reserved concurrency and timeout, once.
+    fn functions(&self) -> Arc<Vec<crate::model::role::Function>> {
+        self.functions
+            .get_or_init(|| {
+                let number = |node: Option<&'a Node>| match node.map(|n| (&n.value, n.span)) {
+                    Some((Value::Number(n), span)) => Some((*n, span.into())),
+                    _ => None,
+                };
+                let functions = self
+                    .resources
+                    .iter()
+                    .filter(|(_, r)| matches!(r.kind, "AWS::Lambda::Function" | "AWS::Serverless::Function"))
+                    .map(|(id, r)| {
+                        let props = r.props;
+                        let own_timeout = props.and_then(|p| p.get("Timeout"));
+                        let sam = r.kind == "AWS::Serverless::Function";
+                        crate::model::role::Function {
+                            arn: self.attribute(id, "Arn"),
+                            name: format!("function `{}`", crate::finding::shortened(id, 80)),
+                            at: r.entry.key_span.into(),
+                            reserved: number(props.and_then(|p| p.get("ReservedConcurrentExecutions"))),
+                            timeout: number(own_timeout.or(if sam { self.global_timeout } else { None })),
+                        }
+                    })
+                    .collect();
+                Arc::new(functions)
+            })
+            .clone()
+    }
+
     /// The file's callback senders and answering roles, once.
     fn callbacks(&self) -> Callbacks {
         self.callbacks.get_or_init(|| (Arc::new(self.senders()), Arc::new(self.answerers()))).clone()

@@ -247,6 +247,7 @@ impl<'a> Terraform<'a> {
             senders: Arc::default(),
             answerers: Arc::default(),
             task_roles: self.task_roles(),
+            functions: Arc::new(self.functions()),
             resource: address.to_string(),
             file: file.clone(),
             at,
@@ -334,6 +335,30 @@ impl<'a> Terraform<'a> {
             }
         }
         out
+    }
+
+    /// The configuration's Lambda functions with their reserved concurrency and timeout.
+    fn functions(&self) -> Vec<crate::model::role::Function> {
+        let number = |r: &Resource<'a>, attribute: &str| match r.values.get(attribute).map(|n| (&n.value, n.span)) {
+            // -1: no reserved concurrency.
+            Some((Value::Number(n), span)) if *n >= 0.0 => Some((*n, place(r.file, span))),
+            _ => None,
+        };
+        self.resources
+            .iter()
+            .filter(|r| r.kind == "aws_lambda_function")
+            .map(|r| crate::model::role::Function {
+                arn: r
+                    .values
+                    .get_str("arn")
+                    .filter(|a| a.starts_with("arn:"))
+                    .map_or_else(|| self.reference(&format!("{}.arn", config_address(r.address))), Symbolic::text),
+                name: format!("function `{}`", crate::finding::shortened(r.address, 80)),
+                at: place(r.file, r.at),
+                reserved: number(r, "reserved_concurrent_executions"),
+                timeout: number(r, "timeout"),
+            })
+            .collect()
     }
 
     /// The configuration's ECS task definitions with the roles they pass.

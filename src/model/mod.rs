@@ -42,6 +42,40 @@ impl<'a, 'n> Model<'a, 'n> {
             .as_ref()
     }
 
+    /// The state machine's type, as its resource says (unknown for a definition on its own).
+    #[must_use]
+    pub fn machine_type(&self) -> role::MachineType {
+        self.artifact.machine.as_ref().map_or(role::MachineType::Unknown, |m| m.machine_type)
+    }
+
+    /// Whether the state runs in an Express execution: the machine's own type, or that of the
+    /// child executions of the Distributed Map it is inside (`ProcessorConfig.ExecutionType`).
+    /// `None` when the file does not say.
+    #[must_use]
+    pub fn runs_express(&self, state: asl::StateId) -> Option<bool> {
+        let machine = self.state_machine()?;
+        let mut scope = machine.states.get(state)?.scope;
+        while let Some(owner) = machine.scopes[scope].owner {
+            let map = &machine.states[owner];
+            if matches!(machine.scopes[scope].via, asl::Via::Processor(_)) {
+                let config = map.node.get("ItemProcessor").and_then(|p| p.get("ProcessorConfig"));
+                if config.and_then(|c| c.get_str("Mode")) == Some("DISTRIBUTED") {
+                    return match config.and_then(|c| c.get_str("ExecutionType")) {
+                        Some("EXPRESS") => Some(true),
+                        Some("STANDARD") => Some(false),
+                        _ => None,
+                    };
+                }
+            }
+            scope = map.scope;
+        }
+        match self.machine_type() {
+            role::MachineType::Express => Some(true),
+            role::MachineType::Standard => Some(false),
+            role::MachineType::Unknown => None,
+        }
+    }
+
     /// The policy view, when the artifact is a policy.
     pub fn policy(&self) -> Option<&iam::Policy<'a>> {
         self.policy

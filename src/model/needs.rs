@@ -53,6 +53,7 @@ impl<'n> Access<'n> {
             .map(|need| match &context.role {
                 RoleBinding::Known(role) => verdict(role, need),
                 RoleBinding::Unseen { what, .. } => Verdict::Unknown(format!("the role is {what}")),
+                RoleBinding::Generated => Verdict::Unknown("the role is written from the definition".into()),
             })
             .collect();
         Self { needs, complete, verdicts }

@@ -96,6 +96,24 @@ pub struct MachineContext {
     /// The file's ECS task definitions (by ARN) with the roles they name (`TaskRoleArn`,
     /// `ExecutionRoleArn`): running one passes them (`iam:PassRole`).
     pub task_roles: Vec<(Symbolic, Vec<Symbolic>)>,
+    /// The file's Lambda functions, with the limits the quota rules read.
+    pub functions: Arc<Vec<Function>>,
+}
+
+/// A Lambda function of the file (or module) that a Task may invoke.
+#[derive(Debug)]
+pub struct Function {
+    /// Its ARN, as a Task names it (`!GetAtt Ship.Arn`, `${aws_lambda_function.ship.arn}`).
+    pub arn: Symbolic,
+    /// How messages name it: `function `Ship``.
+    pub name: String,
+    /// Its name in the file.
+    pub at: At,
+    /// `ReservedConcurrentExecutions` (`reserved_concurrent_executions`), when the file gives
+    /// a number, with its place.
+    pub reserved: Option<(f64, At)>,
+    /// Its timeout in seconds, when the file gives a number (SAM `Globals` included).
+    pub timeout: Option<(f64, At)>,
 }
 
 /// A function, or a queue's consumer, that may receive a task token.
@@ -118,6 +136,9 @@ pub enum RoleBinding {
     Known(Role),
     /// A role the run cannot see: an ARN of another stack, a parameter, an import.
     Unseen { at: Span, what: String },
+    /// A role a tool writes from the definition itself (the Serverless Framework's Step
+    /// Functions plugin when a machine names no `role`): nothing to cross-check.
+    Generated,
 }
 
 #[derive(Debug)]

@@ -1,28 +1,43 @@
 //! Analyzers of the Amazon States Language specification: what Step Functions would reject
 //! when the definition is created or updated, at the place it would complain about.
 
+pub mod catch_fallback;
 pub mod catcher;
 pub mod choice_rule;
+pub mod definition_size;
+pub mod express_duration;
+pub mod express_integration_pattern;
 pub mod expressions;
 pub mod fail_fields;
 pub mod field_not_allowed;
 pub mod field_type;
 pub mod fields;
+pub mod heartbeat_misuse;
 pub mod intrinsic_function;
 pub mod jsonata;
+pub mod map_concurrency;
 pub mod map_config;
 pub mod missing_field;
 pub mod no_terminal_state;
 pub mod path;
+pub mod payload_limit;
 pub mod retrier;
+pub mod retries;
+pub mod retry_backoff;
+pub mod retry_order;
+pub mod size;
 pub mod state_name;
 pub mod task_resource;
+pub mod task_retry;
+pub mod task_timeout;
 pub mod timeout_fields;
 pub mod transition;
+pub mod unbounded_loop;
 pub mod unknown_field;
 pub mod unreachable_state;
 pub mod variable;
 pub mod wait_fields;
+pub mod wait_range;
 
 use crate::model::asl::{ScopeId, State, StateMachine};
 use crate::parse::Node;
@@ -111,6 +126,16 @@ pub fn is_timestamp(text: &str) -> bool {
                 && (m1 - b'0') * 10 + (m2 - b'0') < 60
         }
         _ => false,
+    }
+}
+
+/// A Task's `Resource` as text: a string, or what a `Fn::Sub` or `Fn::Join` spells (with
+/// `${…}` for what only the deploy knows), so `!Sub arn:…:activity:a` is an activity.
+#[must_use]
+pub fn resource_text(node: &Node) -> Option<std::borrow::Cow<'_, str>> {
+    match node.as_str() {
+        Some(text) => Some(std::borrow::Cow::Borrowed(text)),
+        None => crate::extract::intrinsic_text(node).map(std::borrow::Cow::Owned),
     }
 }
 

@@ -2,6 +2,7 @@
 //! with against what its states call.
 
 pub mod callback_sender_permission;
+pub mod fanout_exceeds_concurrency;
 pub mod role_missing_permission;
 pub mod role_overly_broad;
 pub mod role_unverifiable;

@@ -26,6 +26,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         format!("{}{more}", shown.join(", "))
     };
     let (at, message) = match &context.role {
+        RoleBinding::Generated => return,
         RoleBinding::Unseen { at, what } => (
             At::from(*at),
             format!(
