@@ -65,6 +65,8 @@ pub static ALL: &[&Analyzer] = &[
     &sfn::callback_sender_permission::ANALYZER,
     &sfn::role_overly_broad::ANALYZER,
     &sfn::role_unverifiable::ANALYZER,
+    &sfn::log_group_prefix::ANALYZER,
+    &sfn::failure_alarm::ANALYZER,
 ];
 
 /// The analyzers that also read a principal's identity policies put together (an artifact
