@@ -113,6 +113,8 @@ fn standalone(source: &Arc<Source>) -> MachineContext {
         at: Span::default(),
         machine_type: MachineType::Unknown,
         logging: None,
+        log_group: None,
+        alarm: crate::model::role::Alarm::Unchecked,
         names: std::collections::BTreeMap::new(),
         own_arn: Symbolic::opaque("StateMachineArn"),
         dialect: crate::model::symbolic::Dialect::CloudFormation,

@@ -413,7 +413,9 @@ fn a_definition_uri_outside_the_tree_reveals_nothing_about_it() {
     std::fs::write(dir.join("exists.json"), bare_tasks(1)).unwrap();
     let template = "Transform: AWS::Serverless-2016-10-31\nResources:\n  A:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: ../../exists.json\n  B:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: ../../missing.json\n  C:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: /etc/passwd\n";
     std::fs::write(dir.join("repo/sam/template.yaml"), template).unwrap();
-    let report = json_report(&run_limited(512, 20, &["check", ".", "--format", "json"], &dir.join("repo")));
+    // The state machines' logging and tracing are not this test's.
+    let args = ["check", ".", "--format", "json", "--ignore", "sfn/logging,sfn/tracing"];
+    let report = json_report(&run_limited(512, 20, &args, &dir.join("repo")));
     // The messages differ only in the resource and the path they quote.
     let shape = |message: &str| -> String {
         let parts: Vec<&str> = message.split('`').collect();
@@ -579,4 +581,66 @@ fn many_machines_with_their_own_roles_stay_linear() {
     std::fs::write(dir.join("template.json"), format!("{{\"Resources\": {{{}}}}}", resources.join(", "))).unwrap();
     let report = json_report(&run_limited(1024, 20, &["check", "template.json", "--format", "json"], &dir));
     assert_eq!(report["summary"]["artifacts"]["state_machines"], 4000);
+}
+
+/// Thousands of state machines, each with its log group and its alarm: what each machine logs
+/// to and which alarm watches it come from indexes built once per file, not a scan of the file
+/// per machine.
+#[test]
+fn many_machines_with_log_groups_and_alarms_stay_linear() {
+    let dir = temp_dir("many-alarms");
+    let mut resources = Vec::new();
+    for i in 0..3000 {
+        resources.push(format!(r#""L{i}": {{"Type": "AWS::Logs::LogGroup", "Properties": {{"LogGroupName": "/flows/{i}"}}}}"#));
+        resources.push(format!(
+            r#""A{i}": {{"Type": "AWS::CloudWatch::Alarm", "Properties": {{"Namespace": "AWS/States", "MetricName": "ExecutionsFailed", "Dimensions": [{{"Name": "StateMachineArn", "Value": {{"Ref": "M{i}"}}}}]}}}}"#
+        ));
+        resources.push(format!(
+            r#""M{i}": {{"Type": "AWS::StepFunctions::StateMachine", "Properties": {{"RoleArn": "arn:aws:iam::1:role/r", "LoggingConfiguration": {{"Level": "ERROR", "Destinations": [{{"CloudWatchLogsLogGroup": {{"LogGroupArn": {{"Fn::GetAtt": ["L{i}", "Arn"]}}}}}}]}}, "Definition": {{"StartAt": "A", "States": {{"A": {{"Type": "Pass", "End": true}}}}}}}}}}"#
+        ));
+    }
+    std::fs::write(dir.join("template.json"), format!("{{\"Resources\": {{{}}}}}", resources.join(", "))).unwrap();
+    let args = [
+        "check",
+        "template.json",
+        "--format",
+        "json",
+        "--max-findings-per-rule",
+        "0",
+        "--select",
+        "sfn/failure-alarm,sfn/log-group-prefix",
+    ];
+    let report = json_report(&run_limited(1024, 20, &args, &dir));
+    assert_eq!(report["summary"]["artifacts"]["state_machines"], 3000);
+    assert_eq!(count(&report, "sfn/failure-alarm"), 0);
+    assert_eq!(count(&report, "sfn/log-group-prefix"), 3000);
+}
+
+/// The same for a Terraform plan: alarms and log groups found through the model's indexes.
+#[test]
+fn many_plan_machines_with_log_groups_and_alarms_stay_linear() {
+    let dir = temp_dir("many-plan-alarms");
+    let mut resources = Vec::new();
+    let definition = r#"{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\", \"End\": true}}}"#;
+    for i in 0..3000 {
+        let arn = format!("arn:aws:states:us-east-1:1:stateMachine:m{i}");
+        let group = format!("arn:aws:logs:us-east-1:1:log-group:/flows/{i}");
+        resources.push(format!(
+            r#"{{"address": "aws_cloudwatch_log_group.l{i}", "mode": "managed", "type": "aws_cloudwatch_log_group", "values": {{"name": "/flows/{i}", "arn": "{group}"}}}}"#
+        ));
+        resources.push(format!(
+            r#"{{"address": "aws_cloudwatch_metric_alarm.a{i}", "mode": "managed", "type": "aws_cloudwatch_metric_alarm", "values": {{"namespace": "AWS/States", "metric_name": "ExecutionsFailed", "dimensions": {{"StateMachineArn": "{arn}"}}}}}}"#
+        ));
+        resources.push(format!(
+            r#"{{"address": "aws_sfn_state_machine.m{i}", "mode": "managed", "type": "aws_sfn_state_machine", "values": {{"name": "m{i}", "arn": "{arn}", "role_arn": "arn:aws:iam::1:role/r", "definition": "{definition}", "logging_configuration": [{{"level": "ERROR", "log_destination": "{group}:*"}}]}}}}"#
+        ));
+    }
+    let plan = format!(r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{}]}}}}}}"#, resources.join(", "));
+    std::fs::write(dir.join("plan.json"), plan).unwrap();
+    let args =
+        ["check", "plan.json", "--format", "json", "--max-findings-per-rule", "0", "--select", "sfn/failure-alarm,sfn/log-group-prefix"];
+    let report = json_report(&run_limited(1024, 10, &args, &dir));
+    assert_eq!(report["summary"]["artifacts"]["state_machines"], 3000);
+    assert_eq!(count(&report, "sfn/failure-alarm"), 0);
+    assert_eq!(count(&report, "sfn/log-group-prefix"), 3000);
 }

@@ -79,6 +79,8 @@ pub static ALL: &[&Analyzer] = &[
     &sfn::role_overly_broad::ANALYZER,
     &sfn::role_unverifiable::ANALYZER,
     &sfn::fanout_exceeds_concurrency::ANALYZER,
+    &sfn::log_group_prefix::ANALYZER,
+    &sfn::failure_alarm::ANALYZER,
 ];
 
 /// The analyzers that also read a principal's identity policies put together (an artifact

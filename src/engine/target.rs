@@ -119,10 +119,12 @@ pub fn targets<'n>(kind: TargetKind, model: &'n Model<'n, '_>) -> Box<dyn Iterat
         })),
         TargetKind::IamStatement => Box::new(statements(model.policy())),
         TargetKind::CfnResource => Box::new(resources(root)),
-        TargetKind::TfResource => Box::new(crate::extract::plan_resources(root).into_iter().map(|r| Target {
+        // A plan writes the address where the anchor is; a configuration's anchor is the block's
+        // header (`resource "type" "name"`), which spells it otherwise.
+        TargetKind::TfResource => Box::new(crate::extract::plan_resources(root).into_iter().map(move |r| Target {
             node: r.node,
             anchor: r.address_span,
-            anchor_text: Some(r.address.to_string()),
+            anchor_text: (artifact.kind == ArtifactKind::Plan).then(|| r.address.to_string()),
             path: TargetPath::text(crate::finding::locator_part(r.address).into_owned()),
             vars: vec![("name", r.address.to_string()), ("type", r.kind.to_string())],
         })),

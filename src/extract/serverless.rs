@@ -261,6 +261,9 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
         at: role_value.map_or(machine.node.span, |r| r.span),
         machine_type,
         logging,
+        // The resources of the service's other stacks and plugins are not read: not looked for.
+        log_group: None,
+        alarm: crate::model::role::Alarm::Unchecked,
         names: std::collections::BTreeMap::new(),
         own_arn: crate::model::needs::format_arn("arn:${Partition}:states:${Region}:${Account}:stateMachine:${Name}", Some(&own)),
         role,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::data::cfn::{Returns, resource_type};
-use crate::model::role::{Boundary, Grant, MachineContext, MachineType, Role, RoleBinding, Sender};
+use crate::model::role::{Alarm, Boundary, Grant, LogGroup, LogGroupName, MachineContext, MachineType, Role, RoleBinding, Sender};
 use crate::model::symbolic::{Piece, Symbolic};
 use crate::parse::{Entry, Node, Value};
 use crate::source::{Source, Span};
@@ -39,7 +39,21 @@ pub(crate) struct Template<'a> {
     functions: std::cell::OnceCell<Arc<Vec<crate::model::role::Function>>>,
     /// SAM `Globals.Function.Timeout`, when a number.
     global_timeout: Option<&'a Node>,
+    /// The state machines the file's alarms watch the failures of: indexed once.
+    alarms: std::cell::OnceCell<Alarms<'a>>,
 }
+
+/// What the file's CloudWatch alarms on failed executions watch.
+#[derive(Default)]
+struct Alarms<'a> {
+    /// The state machines (by id) an alarm watches, with the first such alarm's name.
+    watched: BTreeMap<&'a str, Span>,
+    /// The first alarm on the metric whose state machine the run cannot tell.
+    maybe: Option<Span>,
+}
+
+/// The state machine resource types: a `Ref` to one returns its ARN.
+const MACHINES: [&str; 2] = ["AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine"];
 
 struct Resource<'a> {
     entry: &'a Entry,
@@ -66,6 +80,7 @@ impl<'a> Template<'a> {
             global_timeout: doc.get("Globals").and_then(|g| g.get("Function")).and_then(|f| f.get("Timeout")),
             users: std::cell::OnceCell::new(),
             connectors,
+            alarms: std::cell::OnceCell::new(),
         }
     }
 
@@ -234,6 +249,15 @@ impl<'a> Template<'a> {
             },
         };
         let logging = props.entry(if sam { "Logging" } else { "LoggingConfiguration" }).filter(|e| logs(&e.value)).map(|e| e.key_span);
+        let log_group = props.get(if sam { "Logging" } else { "LoggingConfiguration" }).and_then(|c| self.log_group(c));
+        let alarm = {
+            let alarms = self.alarms();
+            match (alarms.watched.get(id), alarms.maybe) {
+                (Some(at), _) => Alarm::Watched((*at).into()),
+                (None, Some(at)) => Alarm::Maybe(at.into()),
+                (None, None) => Alarm::None,
+            }
+        };
         let mut names = BTreeMap::new();
         if let Some(map) = props.get("DefinitionSubstitutions").filter(|m| m.intrinsic().is_none()) {
             for entry in map.unique_entries() {
@@ -280,10 +304,90 @@ impl<'a> Template<'a> {
             at,
             machine_type,
             logging,
+            log_group,
+            alarm,
             names,
             own_arn,
             role,
         }
+    }
+
+    /// The log group a logging configuration sends to, when its level is given and not `OFF`
+    /// (an absent level is `OFF`): the log group resource of the file its ARN names, or the
+    /// name the ARN spells.
+    fn log_group(&self, config: &Node) -> Option<LogGroup> {
+        let level = config.get("Level")?;
+        if level.as_str().is_some_and(|l| l.eq_ignore_ascii_case("OFF")) {
+            return None;
+        }
+        // Step Functions takes one destination.
+        let arn = config.get("Destinations")?.as_array()?.first()?.get("CloudWatchLogsLogGroup")?.get("LogGroupArn")?;
+        if let Some(id) = self.names_resource(arn, &["AWS::Logs::LogGroup"]) {
+            let resource = &self.resources[id];
+            return Some(match resource.props.and_then(|p| p.get("LogGroupName")) {
+                Some(name) => {
+                    LogGroup { name: LogGroupName::of(&self.resolve(name)), at: name.span.into(), resource: Some(id.to_string()) }
+                }
+                None => LogGroup { name: LogGroupName::Generated, at: resource.entry.key_span.into(), resource: Some(id.to_string()) },
+            });
+        }
+        let name = LogGroupName::of_arn(&self.resolve(arn))?;
+        Some(LogGroup { name, at: arn.span.into(), resource: None })
+    }
+
+    /// The index of what the file's alarms watch (see [`Template::alarms`]): an
+    /// `AWS::CloudWatch::Alarm` on one of [`FAILURE_METRICS`](crate::model::role::FAILURE_METRICS)
+    /// of `AWS/States`, itself or in one of its `Metrics`, whose `StateMachineArn` dimension
+    /// names a state machine of the file; one naming anything else (a parameter, an import, a
+    /// literal ARN), or a search expression over `AWS/States`, may watch any.
+    fn alarms(&self) -> &Alarms<'a> {
+        self.alarms.get_or_init(|| {
+            let mut out = Alarms::default();
+            for resource in self.resources.values().filter(|r| r.kind == "AWS::CloudWatch::Alarm") {
+                let Some(props) = resource.props else { continue };
+                let at = resource.entry.key_span;
+                let mut metrics = vec![props];
+                for item in props.get("Metrics").and_then(Node::as_array).unwrap_or_default() {
+                    if let Some(metric) = item.get("MetricStat").and_then(|m| m.get("Metric")) {
+                        metrics.push(metric);
+                    }
+                    if item.get("Expression").is_some_and(|e| e.as_str().is_none_or(|t| t.contains("AWS/States"))) {
+                        out.maybe.get_or_insert(at);
+                    }
+                }
+                for metric in metrics {
+                    let given =
+                        |key: &str, values: &[&str]| metric.get(key).is_some_and(|v| v.as_str().is_none_or(|t| values.contains(&t)));
+                    if !given("Namespace", &["AWS/States"]) || !given("MetricName", &crate::model::role::FAILURE_METRICS) {
+                        continue;
+                    }
+                    let Some(dimensions) = metric.get("Dimensions") else { continue };
+                    let Some(items) = dimensions.as_array().filter(|_| dimensions.intrinsic().is_none()) else {
+                        out.maybe.get_or_insert(at);
+                        continue;
+                    };
+                    for item in items {
+                        let name = item.get("Name");
+                        if name.is_some_and(|n| n.as_str().is_some_and(|n| n != "StateMachineArn")) {
+                            continue;
+                        }
+                        match item
+                            .get("Value")
+                            .filter(|_| name.is_some_and(|n| n.as_str().is_some()))
+                            .and_then(|v| self.names_resource(v, &MACHINES))
+                        {
+                            Some(machine) => {
+                                out.watched.entry(machine).or_insert(at);
+                            }
+                            None => {
+                                out.maybe.get_or_insert(at);
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// The role a value names when it is a role of this file (`!GetAtt Role.Arn`), with every

@@ -1243,11 +1243,22 @@ fn body_node(eval: &Eval<'_>, body: &Body, span: Span) -> Node {
                 };
                 entries.push(Entry { key: a.key.as_str().into(), key_span: span_of(&a.key), value });
             }
-            Structure::Block(b) if b.ident.as_str() == "dynamic" => {}
+            // A `dynamic` block's blocks are known only to Terraform: the name holds a
+            // placeholder for its `for_each` (whatever blocks of the name are written beside it).
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                let Some(name) = labels(b).into_iter().next() else { continue };
+                let for_each = b.body.get_attribute("for_each").map_or_else(|| span_of(b), |a| span_of(&a.value));
+                let value = Node::new(Value::String(hcl::placeholder(eval.here().text, for_each).into()), span_of(b));
+                match entries.iter_mut().find(|e| *e.key == *name) {
+                    Some(entry) => entry.value = value,
+                    None => entries.push(Entry { key: name.as_str().into(), key_span: span_of(&b.ident), value }),
+                }
+            }
             Structure::Block(b) => {
                 let node = body_node(eval, &b.body, span_of(b));
                 match entries.iter_mut().find(|e| &*e.key == b.ident.as_str()) {
                     Some(Entry { value: Node { value: Value::Array(items), .. }, .. }) => items.push(node),
+                    Some(Entry { value: Node { value: Value::String(_), .. }, .. }) => {}
                     _ => entries.push(Entry {
                         key: b.ident.as_str().into(),
                         key_span: span_of(&b.ident),
@@ -1378,7 +1389,7 @@ fn emit_with(
     let context = |root: &Node| {
         machine.map(|(model, values)| {
             let names = super::cfn::placeholder_names(root);
-            Arc::new(model.machine(address, values, names.iter().map(String::as_str), checked))
+            Arc::new(model.machine(address, values.span, values, names.iter().map(String::as_str), checked))
         })
     };
     let artifact = |root: Node, source: Arc<Source>, embedded: Option<Box<EmbeddedText>>| {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::data::cfn::terraform_type;
-use crate::model::role::{At, Boundary, MachineContext, MachineType, Role, RoleBinding};
+use crate::model::role::{Alarm, At, Boundary, LogGroup, LogGroupName, MachineContext, MachineType, Role, RoleBinding};
 use crate::model::symbolic::{Piece, Symbolic};
 use crate::parse::{Node, Value};
 use crate::source::{Source, Span};
@@ -46,6 +46,21 @@ pub(crate) struct Terraform<'a> {
     by_config: HashMap<String, usize>,
     /// By (type, value of `name`, `id` or `arn`): what a literal reference finds.
     by_value: HashMap<(&'a str, &'a str, &'a str), usize>,
+    /// A plan's values (an attribute left out is unknown until apply), not a configuration's
+    /// (an attribute left out is not set).
+    planned: bool,
+    /// The state machines the alarms watch the failures of: indexed once.
+    alarms: std::cell::OnceCell<Alarms>,
+}
+
+/// What the alarms on failed executions watch.
+#[derive(Default)]
+struct Alarms {
+    /// The state machines (by configuration address) an alarm watches, with the first such
+    /// alarm's place.
+    watched: HashMap<String, At>,
+    /// The first alarm on the metric whose state machine the run cannot tell.
+    maybe: Option<At>,
 }
 
 impl<'a> Terraform<'a> {
@@ -87,7 +102,23 @@ impl<'a> Terraform<'a> {
                 }
             }
         }
-        Self { resources, expressions, partial: Vec::new(), by_address, by_config, by_value }
+        Self {
+            resources,
+            expressions,
+            partial: Vec::new(),
+            by_address,
+            by_config,
+            by_value,
+            planned: false,
+            alarms: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The model of a plan: values it leaves out are unknown until apply.
+    #[must_use]
+    pub(crate) fn planned(mut self) -> Self {
+        self.planned = true;
+        self
     }
 
     /// Marks the roles of a configuration file that another `.tf` file of its folder names (by
@@ -189,16 +220,17 @@ impl<'a> Terraform<'a> {
         super::template::returned(&data.arn, returns, physical)
     }
 
-    /// The context of the state machine at `address`; `definition` is its definition's text,
-    /// whose `${…}` placeholders are resolved.
+    /// The context of the state machine at `address` (written at `at`: the address in a plan,
+    /// the block in a configuration); `names_used` are its definition's `${…}` placeholders,
+    /// which are resolved.
     pub(crate) fn machine<'n>(
         &self,
         address: &str,
+        at: Span,
         values: &Node,
         names_used: impl Iterator<Item = &'n str>,
         file: &Arc<Source>,
     ) -> MachineContext {
-        let at = values.span;
         let machine_type = match values.get("type") {
             None | Some(Node { value: Value::Null, .. }) => MachineType::Standard,
             Some(value) => match value.as_str() {
@@ -216,6 +248,15 @@ impl<'a> Terraform<'a> {
                 })
             })
             .map(|e| e.key_span);
+        let log_group = self.log_group(address, values);
+        let alarm = {
+            let alarms = self.alarms();
+            match (alarms.watched.get(&config_address(address)), &alarms.maybe) {
+                (Some(at), _) => Alarm::Watched(at.clone()),
+                (None, Some(at)) => Alarm::Maybe(at.clone()),
+                (None, None) => Alarm::None,
+            }
+        };
         let mut names = BTreeMap::new();
         for name in names_used {
             names.entry(name.to_string()).or_insert_with(|| {
@@ -253,10 +294,141 @@ impl<'a> Terraform<'a> {
             at,
             machine_type,
             logging,
+            log_group,
+            alarm,
             names,
             own_arn,
             role,
         }
+    }
+
+    /// The log group the machine at `address` logs to, when its `logging_configuration` has a
+    /// level other than `OFF`: the `aws_cloudwatch_log_group` its `log_destination` refers to
+    /// (by a reference, by its ARN, or in a plan by the configuration's references when the
+    /// value is unknown until apply), or the name the ARN spells.
+    fn log_group(&self, address: &str, values: &Node) -> Option<LogGroup> {
+        const LOG_GROUP: [&str; 1] = ["aws_cloudwatch_log_group"];
+        let config = values.get("logging_configuration")?.as_array()?.first()?;
+        if config.get_str("level").is_none_or(|l| l.is_empty() || l.eq_ignore_ascii_case("OFF")) {
+            return None;
+        }
+        let destination = config.get("log_destination").filter(|d| d.as_str().is_some_and(|t| !t.is_empty()));
+        let Some(destination) = destination else {
+            if !self.planned {
+                return None;
+            }
+            let references = self.references(address, &["logging_configuration", "log_destination"]);
+            let group = references.into_iter().find_map(|r| self.get(strip_attribute(r)?).filter(|g| LOG_GROUP.contains(&g.kind)))?;
+            return self.log_group_of(group);
+        };
+        let text = destination.as_str().unwrap_or_default();
+        let group = match super::placeholders(text).next() {
+            Some((_, _, name)) => strip_attribute(name).and_then(|a| self.get(a)).filter(|g| LOG_GROUP.contains(&g.kind)),
+            None => self.with_value(&LOG_GROUP, &["arn"], text.strip_suffix(":*").unwrap_or(text)),
+        };
+        if let Some(group) = group {
+            return self.log_group_of(group);
+        }
+        let name = LogGroupName::of_arn(&self.resolve(destination))?;
+        Some(LogGroup { name, at: At::from(destination.span), resource: None })
+    }
+
+    /// A log group resource's name: `name`, else `name_prefix` (the start of it), else in a
+    /// configuration one Terraform generates (in a plan, unknown until apply).
+    fn log_group_of(&self, group: &Resource<'a>) -> Option<LogGroup> {
+        let given = |key: &str| group.values.get(key).filter(|v| v.as_str().is_some_and(|t| !t.is_empty()));
+        let resource = Some(group.address.to_string());
+        if let Some(name) = given("name") {
+            return Some(LogGroup { name: LogGroupName::of(&self.resolve(name)), at: place(group.file, name.span), resource });
+        }
+        if let Some(prefix) = given("name_prefix") {
+            let start = match LogGroupName::of(&self.resolve(prefix)) {
+                LogGroupName::Known { start, .. } => start,
+                LogGroupName::Generated => String::new(),
+            };
+            return Some(LogGroup { name: LogGroupName::Known { start, complete: false }, at: place(group.file, prefix.span), resource });
+        }
+        if self.planned || group.values.get("name").is_some() || group.values.get("name_prefix").is_some() {
+            return None;
+        }
+        Some(LogGroup { name: LogGroupName::Generated, at: place(group.file, group.at), resource })
+    }
+
+    /// The references a plan's configuration lists for an attribute of `holder` (the path's
+    /// nested blocks taken in every element).
+    fn references(&self, holder: &str, path: &[&str]) -> Vec<&'a str> {
+        let Some(expressions) = self.expressions.get(&config_address(holder)) else { return Vec::new() };
+        let mut nodes: Vec<&'a Node> = vec![*expressions];
+        for key in path {
+            nodes = nodes
+                .into_iter()
+                .filter_map(|n| n.get(key))
+                .flat_map(|n| match n.as_array() {
+                    Some(items) => items.iter().collect(),
+                    None => vec![n],
+                })
+                .collect();
+        }
+        nodes.into_iter().filter_map(|n| n.get("references")?.as_array()).flatten().filter_map(Node::as_str).collect()
+    }
+
+    /// The index of what the alarms watch (see [`Terraform::alarms`]): an
+    /// `aws_cloudwatch_metric_alarm` on one of
+    /// [`FAILURE_METRICS`](crate::model::role::FAILURE_METRICS) of `AWS/States`, itself or in a
+    /// `metric_query`, whose `StateMachineArn` dimension refers to a state machine of the
+    /// configuration (by reference, by its ARN, or in a plan by the configuration's references);
+    /// one naming anything else, or a search expression over `AWS/States`, may watch any.
+    fn alarms(&self) -> &Alarms {
+        self.alarms.get_or_init(|| {
+            const MACHINE: [&str; 1] = ["aws_sfn_state_machine"];
+            let mut out = Alarms::default();
+            for alarm in self.resources.iter().filter(|r| r.kind == "aws_cloudwatch_metric_alarm") {
+                let at = place(alarm.file, alarm.at);
+                let mut metrics = vec![alarm.values];
+                for query in alarm.values.get("metric_query").and_then(Node::as_array).unwrap_or_default() {
+                    metrics.extend(query.get("metric").and_then(Node::as_array).unwrap_or_default());
+                    if query.get_str("expression").is_some_and(|e| e.contains("AWS/States")) {
+                        out.maybe.get_or_insert_with(|| at.clone());
+                    }
+                }
+                for metric in metrics {
+                    let given = |key: &str, values: &[&str]| metric.get_str(key).is_some_and(|t| values.contains(&t) || t.contains("${"));
+                    if !given("namespace", &["AWS/States"]) || !given("metric_name", &crate::model::role::FAILURE_METRICS) {
+                        continue;
+                    }
+                    let dimensions = metric.get("dimensions").filter(|d| !matches!(d.value, Value::Null));
+                    let value = dimensions.and_then(|d| d.get("StateMachineArn")).filter(|v| v.as_str().is_some_and(|t| !t.is_empty()));
+                    let machine = match (dimensions, value) {
+                        // No dimensions: in a configuration, the alarm watches no state machine.
+                        (None, _) if !self.planned => continue,
+                        (Some(d), None) if !self.planned && d.as_object().is_some() => continue,
+                        (_, Some(value)) => {
+                            let text = value.as_str().unwrap_or_default();
+                            match super::placeholders(text).next() {
+                                Some((_, _, name)) => strip_attribute(name).and_then(|a| self.get(a)),
+                                None => self.with_value(&MACHINE, &["arn", "id"], text),
+                            }
+                            .filter(|m| MACHINE.contains(&m.kind))
+                        }
+                        // Unknown until apply: what the configuration refers to.
+                        _ => self
+                            .references(alarm.address, &["dimensions"])
+                            .into_iter()
+                            .chain(self.references(alarm.address, &["metric_query", "metric", "dimensions"]))
+                            .find_map(|r| self.get(strip_attribute(r)?).filter(|m| MACHINE.contains(&m.kind))),
+                    };
+                    match machine {
+                        Some(machine) => {
+                            out.watched.entry(config_address(machine.address)).or_insert_with(|| at.clone());
+                        }
+                        None => {
+                            out.maybe.get_or_insert_with(|| at.clone());
+                        }
+                    }
+                }
+            }
+            out
+        })
     }
 
     fn role(&self, role: &Resource<'a>, machine: &str) -> Role {

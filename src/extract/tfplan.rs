@@ -20,6 +20,8 @@ use crate::source::Span;
 /// A resource instance as one plan section shows it.
 struct Instance<'a> {
     address: &'a str,
+    /// Where the address is written: where findings about the whole resource point.
+    at: Span,
     kind: &'a str,
     values: &'a Node,
     after_unknown: Option<&'a Node>,
@@ -50,6 +52,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     }
     for change in doc.get("resource_changes").and_then(Node::as_array).unwrap_or(&[]) {
         let (Some(address), Some(kind)) = (change.get_str("address"), change.get_str("type")) else { continue };
+        let at = change.get("address").map_or(change.span, |a| a.span);
         if change.get_str("mode") == Some("data") {
             continue;
         }
@@ -57,7 +60,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
         let values = c.get("after").filter(|a| a.as_object().is_some());
         let after_unknown = c.get("after_unknown");
         if let Some(values) = values.or(after_unknown) {
-            instances.push(Instance { address, kind, values, after_unknown });
+            instances.push(Instance { address, at, kind, values, after_unknown });
         }
     }
     // `prior_state` is what is deployed now: it speaks only for resources the plan does not
@@ -76,7 +79,7 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
     // The plan's model, for the context of its state machines (built only when it has one).
     let model = instances.iter().any(|i| i.kind == "aws_sfn_state_machine").then(|| {
         let live = instances.iter().filter(|i| !deleted.contains(i.address)).map(|i| (i.address, i.kind, i.values, i.values.span, None));
-        super::tfmodel::Terraform::new(live, doc.get("configuration"))
+        super::tfmodel::Terraform::new(live, doc.get("configuration")).planned()
     });
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut unknown: Vec<(String, Span)> = Vec::new();
@@ -112,7 +115,13 @@ pub(super) fn extract<'a>(doc: &'a Node, ctx: &Context<'_>, out: &mut Extraction
                         let machine = model.as_ref().filter(|_| attribute.kind == ArtifactKind::StateMachine).map(|model| {
                             let names: Vec<&str> =
                                 node.as_str().map(|d| super::placeholders(d).map(|(_, _, n)| n).collect()).unwrap_or_default();
-                            std::sync::Arc::new(model.machine(instance.address, instance.values, names.into_iter(), &ctx.source))
+                            std::sync::Arc::new(model.machine(
+                                instance.address,
+                                instance.at,
+                                instance.values,
+                                names.into_iter(),
+                                &ctx.source,
+                            ))
                         });
                         out.push(
                             Artifact::new(attribute.kind, Cow::Owned(root), ctx.source.clone())
@@ -439,7 +448,8 @@ fn config_address(address: &str) -> String {
 fn module_instances<'a>(module: &'a Node, out: &mut Vec<Instance<'a>>) {
     for resource in managed_resources(module) {
         if let (Some(address), Some(kind), Some(values)) = (resource.get_str("address"), resource.get_str("type"), resource.get("values")) {
-            out.push(Instance { address, kind, values, after_unknown: None });
+            let at = resource.get("address").map_or(resource.span, |a| a.span);
+            out.push(Instance { address, at, kind, values, after_unknown: None });
         }
     }
 }

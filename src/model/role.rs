@@ -79,6 +79,11 @@ pub struct MachineContext {
     pub machine_type: MachineType,
     /// Where logging is configured to a destination, when it is.
     pub logging: Option<Span>,
+    /// The CloudWatch Logs log group the machine logs to, when logging is on and the file says
+    /// which (`None` when it does not, or the value is known only at deploy time).
+    pub log_group: Option<LogGroup>,
+    /// Whether a CloudWatch alarm of the file watches the machine's failed executions.
+    pub alarm: Alarm,
     /// What each `${Name}` of the definition stands for (from `DefinitionSubstitutions`, or a
     /// `Fn::Sub`'s variables); a name not here is known only at deploy time.
     pub names: BTreeMap<String, Symbolic>,
@@ -114,6 +119,101 @@ pub struct Function {
     pub reserved: Option<(f64, At)>,
     /// Its timeout in seconds, when the file gives a number (SAM `Globals` included).
     pub timeout: Option<(f64, At)>,
+}
+
+/// A log group a state machine logs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogGroup {
+    pub name: LogGroupName,
+    /// Where the name is written (the log group's name property, the destination's ARN), or the
+    /// log group resource when its name is generated.
+    pub at: At,
+    /// The resource that defines it (a logical id, a Terraform address), when the file does.
+    pub resource: Option<String>,
+}
+
+/// A log group's name, as far as the file tells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogGroupName {
+    /// Its text up to the first part known only at deploy time (a parameter, the stack's name),
+    /// and whether that is all of it.
+    Known { start: String, complete: bool },
+    /// None given: CloudFormation (`StackName-LogicalId-RANDOM`) or Terraform
+    /// (`terraform-…`) chooses one.
+    Generated,
+}
+
+impl LogGroupName {
+    /// The name a symbolic value spells: its text up to the first piece that is not text.
+    #[must_use]
+    pub fn of(value: &Symbolic) -> Self {
+        let mut start = String::new();
+        for piece in &value.pieces {
+            match piece {
+                super::symbolic::Piece::Text(text) => start.push_str(text),
+                _ => return Self::Known { start, complete: false },
+            }
+        }
+        Self::Known { start, complete: true }
+    }
+
+    /// The name of the log group an ARN names (`arn:aws:logs:us-east-1:1:log-group:NAME:*`),
+    /// when it is a log group's ARN whose `log-group:` part is written as text.
+    #[must_use]
+    pub fn of_arn(arn: &Symbolic) -> Option<Self> {
+        use super::symbolic::Piece;
+        let mut rest = Symbolic { pieces: Vec::new(), shown: None };
+        let mut found = false;
+        for piece in &arn.pieces {
+            match piece {
+                Piece::Text(text) if !found => {
+                    if let Some((_, after)) = text.split_once(":log-group:") {
+                        found = true;
+                        rest.push_text(after);
+                    }
+                }
+                _ if !found => {}
+                other => rest.push(other.clone()),
+            }
+        }
+        if !found {
+            return None;
+        }
+        // The name ends at the next `:` (`:*`, `:log-stream:…`).
+        let mut start = String::new();
+        for piece in &rest.pieces {
+            match piece {
+                Piece::Text(text) => match text.split_once(':') {
+                    Some((name, _)) => {
+                        start.push_str(name);
+                        return Some(Self::Known { start, complete: true });
+                    }
+                    None => start.push_str(text),
+                },
+                _ => return Some(Self::Known { start, complete: false }),
+            }
+        }
+        Some(Self::Known { start, complete: true })
+    }
+}
+
+/// The `AWS/States` metrics that count executions ending without success: failed, timed out,
+/// aborted. An alarm on one of them for a state machine watches its failures
+/// (`ExecutionThrottled` and `ExecutionsSucceeded` do not).
+pub const FAILURE_METRICS: [&str; 3] = ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"];
+
+/// Whether an alarm of the file watches a state machine's failed executions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Alarm {
+    /// The alarm at this place does (its logical id or address).
+    Watched(At),
+    /// An alarm on the metric names a state machine the run cannot tell (a parameter, an
+    /// import, a search expression): it may be this one.
+    Maybe(At),
+    /// No alarm of the file does.
+    None,
+    /// Not looked for: the context does not come from a file's resources.
+    Unchecked,
 }
 
 /// A function, or a queue's consumer, that may receive a task token.

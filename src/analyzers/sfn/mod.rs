@@ -1,8 +1,10 @@
 //! Step Functions analyzers that read a state machine in its file's context: the role it runs
-//! with against what its states call.
+//! with against what its states call, the log group it logs to, the alarms that watch it.
 
 pub mod callback_sender_permission;
+pub mod failure_alarm;
 pub mod fanout_exceeds_concurrency;
+pub mod log_group_prefix;
 pub mod role_missing_permission;
 pub mod role_overly_broad;
 pub mod role_unverifiable;
