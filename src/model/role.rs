@@ -197,10 +197,10 @@ impl LogGroupName {
     }
 }
 
-/// The `AWS/States` metrics that count executions ending without success: failed, timed out,
-/// aborted. An alarm on one of them for a state machine watches its failures
-/// (`ExecutionThrottled` and `ExecutionsSucceeded` do not).
-pub const FAILURE_METRICS: [&str; 3] = ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"];
+/// The `AWS/States` metrics that count executions ending without success (failed, timed out,
+/// aborted) or not starting (throttled). An alarm on one of them for a state machine watches
+/// its failures (`ExecutionsSucceeded` does not).
+pub const FAILURE_METRICS: [&str; 4] = ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted", "ExecutionThrottled"];
 
 /// Whether an alarm of the file watches a state machine's failed executions.
 #[derive(Clone, Debug, PartialEq)]

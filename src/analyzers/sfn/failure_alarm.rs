@@ -1,5 +1,6 @@
 //! `sfn/failure-alarm`: no CloudWatch alarm of the file watches the state machine's failed
-//! executions (`ExecutionsFailed`, `ExecutionsTimedOut` or `ExecutionsAborted` of `AWS/States`
+//! executions (`ExecutionsFailed`, `ExecutionsTimedOut`, `ExecutionThrottled` or
+//! `ExecutionsAborted` of `AWS/States`
 //! with its `StateMachineArn`). At the state machine. An alarm whose state machine the run
 //! cannot tell (a parameter, an import, a search expression) may be it: no finding then.
 

@@ -1,7 +1,8 @@
 //! `sfn/log-group-prefix`: the CloudWatch Logs log group a state machine logs to has a name
-//! outside `/aws/vendedlogs/`. Step Functions adds each such log group to the account's
-//! CloudWatch Logs resource policy, limited to 5,120 characters; names under
-//! `/aws/vendedlogs/` are covered by one entry. At the log group's name (or its resource,
+//! that does not start with `/aws/vendedlogs/states/`. Step Functions adds each log group to
+//! the account's CloudWatch Logs resource policy, limited to 5,120 characters; names under
+//! `/aws/vendedlogs/` are covered by one entry, and `/aws/vendedlogs/states/` is the prefix AWS
+//! advises for state machines. At the log group's name (or its resource,
 //! when the name is generated), else at the destination's ARN. A name that starts with a value
 //! known only at deploy time is left alone.
 
@@ -12,8 +13,9 @@ use crate::model::role::LogGroupName;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "sfn/log-group-prefix", artifact: ArtifactKind::StateMachine, run };
 
-/// The prefix CloudWatch Logs covers with one resource policy entry.
-const VENDED: &str = "/aws/vendedlogs/";
+/// The prefix AWS advises for state machine log groups (under `/aws/vendedlogs/`, which
+/// CloudWatch Logs covers with one resource policy entry).
+const VENDED: &str = "/aws/vendedlogs/states/";
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let Some(context) = model.artifact.machine.as_deref() else { return };
@@ -42,7 +44,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         LogGroupName::Known { .. } => return,
     };
     out.report_in(group.at.in_file(&context.file), group.at.span, "LogGroup", message)
-        .help("Name the log group `/aws/vendedlogs/states/<name>`: each log group outside `/aws/vendedlogs/` adds to the account's CloudWatch Logs resource policy, which deployments fail to update once it reaches 5,120 characters.")
+        .help("Name the log group `/aws/vendedlogs/states/<name>`: each log group outside `/aws/vendedlogs/` adds to the account's CloudWatch Logs resource policy, which deployments fail to update once it reaches 5,120 characters, and `/aws/vendedlogs/states/` is the prefix AWS advises for state machines.")
         .values(vec![context.resource.clone()])
         .emit();
 }
@@ -62,7 +64,7 @@ mod tests {
         assert!(super::outside("/aws/states/flow", true));
         assert!(super::outside("/aws/states/", false), "no name that starts so is under the prefix");
         assert!(!super::outside("/aws/vendedlogs/states/flow", true));
-        assert!(!super::outside("/aws/vendedlogs/flow", true));
+        assert!(super::outside("/aws/vendedlogs/flow", true));
         assert!(!super::outside("/aws/vended", false), "the rest is known only at deploy time");
         assert!(!super::outside("", false));
         assert!(super::outside("", true));
