@@ -58,6 +58,17 @@ pub enum Command {
     /// Print the least-privilege execution role policy of each state machine of a file: what
     /// its states call, resources as the file names them.
     Policy(PolicyArgs),
+    /// Run the examples embedded in the rule files of these directories (a team's own rules):
+    /// each failing example must give exactly the findings it expects, each passing one none.
+    /// Exit 1 when one does not.
+    TestRules(TestRulesArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TestRulesArgs {
+    /// Directories of declarative rule files.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -17,6 +17,7 @@ pub mod data;
 pub mod discover;
 pub mod docs;
 pub mod engine;
+pub mod examples;
 pub mod extract;
 pub mod finding;
 pub mod lang;
@@ -94,7 +95,45 @@ pub fn main_to(cli: Cli, stdout: &mut dyn std::io::Write) -> Outcome {
         Some(Command::Explain(args)) => explain(&args.rule, &args.rules),
         Some(Command::Config(args)) => show_config(&args),
         Some(Command::Policy(args)) => policy::run(&args.target, args.format),
+        Some(Command::TestRules(args)) => test_rules(&args.dirs),
     }
+}
+
+/// `deploylint test-rules DIR...`: runs the examples of the rules in `dirs` (not the bundled
+/// ones), reporting each that fails; exit 1 when one does, 2 when a rule file is bad.
+fn test_rules(dirs: &[PathBuf]) -> Outcome {
+    let registry = match load_registry(dirs) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let bundled = match load_registry(&[]) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let own: Vec<_> = registry.rules.iter().filter(|r| bundled.get(&r.meta.id).is_none()).collect();
+    if own.is_empty() {
+        return Outcome::usage(format!("no rule files in {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")));
+    }
+    let mut stdout = String::new();
+    let (mut failed, mut examples) = (0, 0);
+    for rule in &own {
+        let meta = &rule.meta;
+        examples += meta.examples.fail.len() + meta.examples.pass.len();
+        let failures = examples::check(&registry, meta);
+        if meta.examples.fail.is_empty() && meta.examples.pass.is_empty() {
+            stdout.push_str(&format!("{}  no examples ({})\n", meta.id, meta.file));
+            continue;
+        }
+        if failures.is_empty() {
+            stdout.push_str(&format!("{}  ok ({} examples)\n", meta.id, meta.examples.fail.len() + meta.examples.pass.len()));
+        }
+        for failure in &failures {
+            failed += 1;
+            stdout.push_str(&format!("{}  FAILED {}: {} ({})\n", failure.rule, failure.example, failure.problem, meta.file));
+        }
+    }
+    stdout.push_str(&format!("\n{} rules, {examples} examples, {failed} failed\n", own.len()));
+    Outcome { stdout, stderr: String::new(), code: if failed > 0 { EXIT_FINDINGS } else { EXIT_OK } }
 }
 
 /// The rules `rules` and `explain` show: the bundled ones, the configuration's `rules-dirs`

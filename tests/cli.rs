@@ -598,3 +598,78 @@ fn terraform_is_read_alike_from_inside_its_folder() {
     let outside: Vec<String> = report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
     assert_eq!(outside.len(), inside.len(), "{out}");
 }
+
+/// `deploylint test-rules DIR` runs a team's rule examples: the bundled examples/rules pass, a
+/// rule whose example is wrong fails with exit 1, naming the rule, the example and what it gave.
+#[test]
+fn test_rules_runs_the_examples_of_user_rules() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rules");
+    let (out, code) = stdout_of(deploylint().arg("test-rules").arg(&rules));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("4 rules, 9 examples, 0 failed"), "{out}");
+
+    let dir = temp_dir("test-rules");
+    let wrong = std::fs::read_to_string(rules.join("statement-sid.yaml")).unwrap().replace("{line: 2, column: 3}", "{line: 1, column: 1}");
+    std::fs::write(dir.join("sid.yaml"), wrong).unwrap();
+    let (out, code) = stdout_of(deploylint().arg("test-rules").arg(&dir));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("team/statement-sid  FAILED policy.json: expected findings at (line, column) [(1, 1)], got 2:3"), "{out}");
+    assert!(out.contains("1 rules, 2 examples, 1 failed"), "{out}");
+    // A directory without rules is a usage error.
+    let empty = temp_dir("test-rules-empty");
+    let out = deploylint().arg("test-rules").arg(&empty).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The team rules of examples/rules over four target kinds, on files of three formats: each
+/// finding at its place.
+#[test]
+fn user_rules_check_states_resources_and_statements() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rules");
+    let dir = temp_dir("user-rules-kinds");
+    std::fs::write(
+        dir.join("template.yaml"),
+        "Resources:\n  Flow:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      RoleArn: arn:aws:iam::123456789012:role/flow\n      Definition:\n        StartAt: Charge\n        States:\n          Charge:\n            Type: Task\n            Resource: arn:aws:states:::lambda:invoke\n            Parameters: {FunctionName: charge}\n            Next: Grant\n          Grant:\n            Type: Task\n            Resource: arn:aws:states:::aws-sdk:iam:createUser\n            End: true\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("main.tf"), "resource \"aws_sfn_state_machine\" \"flow\" {\n  name       = \"flow\"\n  role_arn   = \"arn:aws:iam::123456789012:role/flow\"\n  definition = jsonencode({ StartAt = \"A\", States = { A = { Type = \"Succeed\" } } })\n}\n").unwrap();
+    std::fs::write(
+        dir.join("policy.json"),
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}\n",
+    )
+    .unwrap();
+    let (out, _) = stdout_of(
+        deploylint()
+            .current_dir(&dir)
+            .args(["check", ".", "--isolated", "--format", "json", "--select", "team/"])
+            .arg("--rules")
+            .arg(&rules),
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut found: Vec<(String, String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap().to_string();
+            (f["rule"].as_str().unwrap().to_string(), file, f["start"]["line"].as_u64().unwrap(), f["start"]["column"].as_u64().unwrap())
+        })
+        .collect();
+    found.sort();
+    let row = |rule: &str, file: &str, line, column| (rule.to_string(), file.to_string(), line, column);
+    assert_eq!(
+        found,
+        [
+            row("team/lambda-qualified-alias", "template.yaml", 12, 26),
+            row("team/no-iam-through-aws-sdk", "template.yaml", 16, 23),
+            row("team/state-machine-owner-tag", "main.tf", 1, 1),
+            row("team/state-machine-owner-tag", "template.yaml", 2, 3),
+            row("team/statement-sid", "policy.json", 2, 3),
+        ]
+    );
+    // A user rule links to its own page, or to none: never to a page of ours.
+    let sid = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "team/statement-sid").unwrap();
+    assert!(sid.get("docs").is_none_or(serde_json::Value::is_null), "{sid}");
+    let alias = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "team/lambda-qualified-alias").unwrap();
+    assert_eq!(alias["docs"], "https://example.com/platform/step-functions#aliases");
+}

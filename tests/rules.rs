@@ -4,38 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use deploylint::finding::Severity;
-use deploylint::pipeline::{RunContext, check_bytes};
 use deploylint::registry::Registry;
-use deploylint::rule::ExampleSpec;
 use deploylint::rule::{RuleKind, builtin};
-
-fn findings_of(registry: &Registry, rule: &str, example: &ExampleSpec) -> Vec<(usize, usize, String)> {
-    let active: HashMap<String, Severity> = [(rule.to_string(), Severity::Error)].into_iter().collect();
-    let roots = vec![PathBuf::from(".")];
-    let ctx = RunContext::new(registry, &active, &roots);
-    let outcome = check_bytes(PathBuf::from(&example.file), example.content.clone().into_bytes(), true, &ctx);
-    let mut out: Vec<(usize, usize, String)> = outcome
-        .findings
-        .iter()
-        .filter(|f| &*f.rule == rule)
-        .map(|f| {
-            let pos = f.source.position(f.span.start());
-            (pos.line, pos.column, f.message.clone())
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-/// Lines carrying `# expect: <rule>`.
-fn comment_expectations(example: &ExampleSpec, rule: &str) -> Vec<usize> {
-    let marker = format!("# expect: {rule}");
-    example.content.lines().enumerate().filter(|(_, l)| l.contains(&marker)).map(|(i, _)| i + 1).collect()
-}
 
 #[test]
 fn every_rule_example_gives_exactly_its_expected_findings() {
@@ -43,30 +15,10 @@ fn every_rule_example_gives_exactly_its_expected_findings() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for rule in &registry.rules {
-        let id = &rule.meta.id;
-        for example in &rule.meta.examples.fail {
-            checked += 1;
-            let got = findings_of(&registry, id, example);
-            let lines = comment_expectations(example, id);
-            let positions: Vec<(usize, usize)> = example.expect.iter().map(|e| (e.line, e.column)).collect();
-            if positions.is_empty() && lines.is_empty() {
-                failures.push(format!("{id}: fail example {} states no expectation", example.file));
-                continue;
-            }
-            let got_positions: Vec<(usize, usize)> = got.iter().map(|(l, c, _)| (*l, *c)).collect();
-            let got_lines: Vec<usize> = got.iter().map(|(l, _, _)| *l).collect();
-            let ok = if positions.is_empty() { got_lines == lines } else { got_positions == positions };
-            if !ok {
-                failures.push(format!("{id}: {} expected {positions:?} / lines {lines:?}, got {got:?}", example.file));
-            }
-        }
-        for example in &rule.meta.examples.pass {
-            checked += 1;
-            let got = findings_of(&registry, id, example);
-            if !got.is_empty() {
-                failures.push(format!("{id}: pass example {} gave {got:?}", example.file));
-            }
-        }
+        checked += rule.meta.examples.fail.len() + rule.meta.examples.pass.len();
+        failures.extend(
+            deploylint::examples::check(&registry, &rule.meta).into_iter().map(|f| format!("{}: {}: {}", f.rule, f.example, f.problem)),
+        );
     }
     assert!(checked >= 12, "only {checked} examples ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));

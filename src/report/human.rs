@@ -14,7 +14,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{Report, docs_url, escape_control, escape_text, needs_escape, path_text, push_escaped};
+use super::{Report, escape_control, escape_text, needs_escape, path_text, push_escaped};
 use crate::finding::{Finding, Severity};
 use crate::source::{Source, Span};
 
@@ -31,9 +31,10 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         statistics(report, out)?;
     }
     let mut text = String::new();
+    let links = report.docs_links();
     for finding in report.findings.iter().filter(|f| !options.statistics && options.shows(f)) {
         text.clear();
-        let diagnostic = Rendered::new(finding);
+        let diagnostic = Rendered::new(finding, links.of(&finding.rule));
         if handler.render_report(&mut text, &diagnostic).is_err() {
             text.push_str("  (the source snippet could not be rendered)\n");
         }
@@ -108,6 +109,8 @@ struct Rendered<'a> {
     /// Related places in other files (the template that gives a definition its role), each
     /// file shown after the finding.
     elsewhere: Vec<Elsewhere>,
+    /// The rule's documentation link, when it has one.
+    docs: Option<String>,
 }
 
 /// The related places of a finding in one other file.
@@ -165,7 +168,7 @@ const WINDOW: usize = 60;
 const MAX_LABEL_LINES: usize = 8;
 
 impl<'a> Rendered<'a> {
-    fn new(finding: &'a Finding) -> Self {
+    fn new(finding: &'a Finding, docs: Option<String>) -> Self {
         let source = &finding.source;
         let mut labels = vec![(finding.span, (!finding.label.is_empty()).then(|| escape_control(&finding.label).into_owned()), true)];
         labels.extend(
@@ -198,7 +201,7 @@ impl<'a> Rendered<'a> {
                 Elsewhere { message: escape_control(&message).into_owned(), source: snippet, labels: place_labels(labels, spans) }
             })
             .collect();
-        Self { finding, message: escape_control(&finding.message).into_owned(), source: snippet, labels, elsewhere }
+        Self { finding, message: escape_control(&finding.message).into_owned(), source: snippet, labels, elsewhere, docs }
     }
 }
 
@@ -230,11 +233,13 @@ impl Diagnostic for Rendered<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let docs = format!("docs: {}", docs_url(&self.finding.rule));
-        Some(Box::new(match &self.finding.help {
-            Some(help) => format!("{}\n{docs}", escape_text(help, true)),
-            None => docs,
-        }))
+        let docs = self.docs.as_ref().map(|d| format!("docs: {}", escape_text(d, true)));
+        match (&self.finding.help, docs) {
+            (Some(help), Some(docs)) => Some(Box::new(format!("{}\n{docs}", escape_text(help, true)))),
+            (Some(help), None) => Some(Box::new(escape_text(help, true).into_owned())),
+            (None, Some(docs)) => Some(Box::new(docs)),
+            (None, None) => None,
+        }
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Report, docs_url, path_text, range};
+use super::{Report, path_text, range};
 use crate::finding::Severity;
 use crate::source::Position;
 
@@ -30,7 +30,8 @@ struct Item<'a> {
     end: Position,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
-    docs: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    docs: Option<String>,
     /// Where the finding is, in words: the document's place in the file, then the node's
     /// inside it (`Resources.Flow.Properties.DefinitionString → States.Charge`).
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -79,6 +80,7 @@ struct Summary {
 }
 
 pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let links = report.docs_links();
     let findings = super::Lazy::new(report.findings.iter().chain(report.suppressed).map(|f| {
         let (start, end) = range(f);
         Item {
@@ -89,7 +91,7 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::
             start,
             end,
             help: f.help.as_deref(),
-            docs: docs_url(&f.rule),
+            docs: links.of(&f.rule),
             route: &f.locator,
             project_path: &f.project_path,
             fingerprint: &f.fingerprint,

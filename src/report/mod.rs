@@ -68,6 +68,30 @@ pub fn docs_url(rule: &str) -> String {
     format!("{DOCS_BASE}/{rule}.md")
 }
 
+impl<'a> Report<'a> {
+    /// Each rule's documentation link, by id: a bundled rule's page, a user rule's own `url`,
+    /// or none (a user rule without one: never a page of ours that does not exist). A rule the
+    /// report has no metadata for is one of ours.
+    #[must_use]
+    pub fn docs_links(&self) -> DocsLinks<'a> {
+        DocsLinks(self.rules.iter().map(|m| (m.id.as_str(), m.url.as_deref())).collect())
+    }
+}
+
+/// Each rule's documentation link (see [`Report::docs_links`]).
+pub struct DocsLinks<'a>(std::collections::HashMap<&'a str, Option<&'a str>>);
+
+impl DocsLinks<'_> {
+    /// The link of `rule`, when it has one.
+    #[must_use]
+    pub fn of(&self, rule: &str) -> Option<String> {
+        match self.0.get(rule) {
+            Some(url) => url.map(str::to_string),
+            None => Some(docs_url(rule)),
+        }
+    }
+}
+
 impl Report<'_> {
     /// The whole report as text (tests, small outputs).
     #[must_use]
