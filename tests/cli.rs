@@ -673,3 +673,16 @@ fn user_rules_check_states_resources_and_statements() {
     let alias = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "team/lambda-qualified-alias").unwrap();
     assert_eq!(alias["docs"], "https://example.com/platform/step-functions#aliases");
 }
+
+/// The first rule of docs/rules-language.md works as written: its examples pass.
+#[test]
+fn the_rule_language_guide_first_rule_passes_its_examples() {
+    let guide = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules-language.md")).unwrap();
+    let start = guide.find("```yaml\n# yaml-language-server").expect("the guide's first rule") + "```yaml\n".len();
+    let end = start + guide[start..].find("```").unwrap();
+    let dir = temp_dir("guide-rule");
+    std::fs::write(dir.join("owner-tag.yaml"), &guide[start..end]).unwrap();
+    let (out, code) = stdout_of(deploylint().arg("test-rules").arg(&dir));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 rules, 2 examples, 0 failed"), "{out}");
+}

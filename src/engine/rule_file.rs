@@ -1,5 +1,5 @@
 //! The declarative rule format: one YAML file per rule, loaded with `deny_unknown_fields` so a
-//! misspelt key is an error with its line and column. See docs/rule-format.md.
+//! misspelt key is an error with its line and column. See docs/rules-language.md.
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
