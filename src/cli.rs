@@ -16,6 +16,8 @@ impl CheckArgs {
             ignore: self.ignore.clone(),
             fail_on: self.fail_on,
             rules_dirs: self.rules.clone(),
+            guard_rules: self.guard_rules.clone(),
+            guard_documents: self.guard_documents.clone(),
             max_findings_per_rule: self.max_findings_per_rule,
             max_findings_per_file: self.max_findings_per_file,
             config: self.config.clone(),
@@ -104,6 +106,14 @@ pub struct CheckArgs {
     /// Extra directories of declarative rule files.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// AWS CloudFormation Guard rule files, or folders of `*.guard` files: run on every
+    /// template and plan, each failure at its line.
+    #[arg(long = "guard-rules", value_name = "PATH")]
+    pub guard_rules: Vec<PathBuf>,
+    /// Also run the Guard rules on each extracted state machine (`asl`) or policy (`iam`) as
+    /// its own document, comma-separated.
+    #[arg(long = "guard-documents", value_delimiter = ',', value_name = "KIND")]
+    pub guard_documents: Vec<String>,
     /// Only check files matching these globs (relative to each directory given).
     #[arg(long)]
     pub include: Vec<String>,

@@ -64,6 +64,14 @@ pub struct Values {
     /// Directories of declarative rule files, relative to the configuration file.
     #[serde(default)]
     pub rules_dirs: Vec<PathBuf>,
+    /// AWS CloudFormation Guard rule files, or folders of `*.guard` files, relative to the
+    /// configuration file.
+    #[serde(default)]
+    pub guard_rules: Vec<PathBuf>,
+    /// The extracted documents Guard rules also run on, each as its own document: `asl`
+    /// (state machine definitions), `iam` (policies). Templates and plans always.
+    #[serde(default)]
+    pub guard_documents: Vec<Spanned<String>>,
     #[serde(default)]
     pub max_findings_per_rule: Option<usize>,
     #[serde(default)]

@@ -15,6 +15,7 @@ pub fn markdown(meta: &RuleMeta) -> String {
         crate::rule::RuleKind::Declarative => format!("Checks: `{}` (declarative rule).", meta.target),
         crate::rule::RuleKind::Analyzer => "Checks: state machines and the documents around them (Rust analyzer).".to_string(),
         crate::rule::RuleKind::Pipeline => "Raised by deploylint while reading files.".to_string(),
+        crate::rule::RuleKind::Guard => "Checks: templates and plans (an AWS CloudFormation Guard rule).".to_string(),
     };
     let _ = writeln!(out, "Default severity: **{}**. {checks}\n", meta.severity);
     let _ = writeln!(out, "## What it does\n\n{}\n", meta.docs.summary.trim());

@@ -210,7 +210,15 @@ struct Prepared {
 /// Resolves the settings, loads the rules and selects them; an error is the outcome to return.
 fn prepare(args: &CheckArgs) -> Result<Prepared, Outcome> {
     let (settings, config) = Settings::resolve(&args.overrides()).map_err(settings_error)?;
-    let registry = load_registry(&settings.rules_dirs)?;
+    let mut registry = load_registry(&settings.rules_dirs)?;
+    if !settings.guard_rules.is_empty() {
+        let files = engine::guard::load(&settings.guard_rules).map_err(|errors| {
+            Outcome::usage(errors.iter().map(|e| format!("error: bad Guard rule file: {e}")).collect::<Vec<_>>().join("\n"))
+        })?;
+        registry.add_guard(&files).map_err(|errors| {
+            Outcome::usage(errors.iter().map(|e| format!("error: bad Guard rule file: {e}")).collect::<Vec<_>>().join("\n"))
+        })?;
+    }
     let (active, overridden) = settings.active_rules(&registry, config.as_ref()).map_err(settings_error)?;
     Ok(Prepared { settings, registry, active, overridden })
 }
@@ -261,7 +269,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
         roots.iter().map(|r| if r.is_file() { r.parent().map(PathBuf::from).unwrap_or_default() } else { r.clone() }).collect();
     allowed.push(PathBuf::from("."));
     let limits = settings.limits;
-    let mut ctx = pipeline::RunContext::new(&registry, &active, &allowed);
+    let mut ctx = pipeline::RunContext::new(&registry, &active, &allowed).with_guard_documents(&settings.guard_documents);
     ctx.limits = limits;
     let progress = if !args.quiet && std::io::stderr().is_terminal() {
         let (delay, every) = (std::time::Duration::from_secs(1), std::time::Duration::from_millis(100));

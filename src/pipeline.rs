@@ -16,6 +16,7 @@ use crate::analyzers::{self, Analyzer};
 use crate::discover::{Candidate, display_path};
 use crate::engine::Rule;
 use crate::engine::target::{Target, TargetKind, targets};
+use crate::extract::ArtifactKind;
 use crate::extract::{self, Artifact, Context};
 use crate::finding::{Finding, Limits, Severity, Sink};
 use crate::load::{self, Loaded, Reference};
@@ -40,6 +41,16 @@ pub struct RunContext<'r> {
     active: &'r HashMap<String, Severity>,
     /// Terraform modules, each read once in the run.
     modules: extract::Modules,
+    /// The Guard files with active rules, with those rules and their severities.
+    guard: Vec<GuardRun<'r>>,
+    /// Whether Guard rules also run on state machines and on policies (`guard-documents`).
+    guard_documents: (bool, bool),
+}
+
+/// One Guard file and the rules of it that run.
+struct GuardRun<'r> {
+    file: &'r crate::engine::guard::GuardFile,
+    rules: Vec<(&'r str, Severity)>,
 }
 
 impl<'r> RunContext<'r> {
@@ -49,6 +60,7 @@ impl<'r> RunContext<'r> {
     pub fn new(registry: &'r Registry, active: &'r HashMap<String, Severity>, roots: &'r [PathBuf]) -> Self {
         let mut rules_by_target: Vec<(TargetKind, Vec<(&Rule, Severity)>)> = Vec::new();
         let mut analyzers = Vec::new();
+        let mut guard: Vec<GuardRun<'r>> = Vec::new();
         for registered in &registry.rules {
             let Some(severity) = active.get(&registered.meta.id).copied() else { continue };
             match &registered.implementation {
@@ -62,6 +74,10 @@ impl<'r> RunContext<'r> {
                 }
                 Implementation::Analyzer(analyzer) => analyzers.push((*analyzer, severity, registered.meta.title.as_str())),
                 Implementation::Pipeline => {}
+                Implementation::Guard(file, name) => match guard.iter_mut().find(|g| std::ptr::eq(g.file, std::sync::Arc::as_ptr(file))) {
+                    Some(run) => run.rules.push((name.as_str(), severity)),
+                    None => guard.push(GuardRun { file, rules: vec![(name.as_str(), severity)] }),
+                },
             }
         }
         let known = registry.rules.iter().map(|r| r.meta.id.as_str()).collect();
@@ -74,7 +90,17 @@ impl<'r> RunContext<'r> {
             known,
             active,
             modules: extract::Modules::default(),
+            guard,
+            guard_documents: (false, false),
         }
+    }
+
+    /// Guard rules also run on each state machine (`asl`) and each policy (`iam`) as its own
+    /// document.
+    #[must_use]
+    pub fn with_guard_documents(mut self, documents: &[String]) -> Self {
+        self.guard_documents = (documents.iter().any(|d| d == "asl"), documents.iter().any(|d| d == "iam"));
+        self
     }
 }
 
@@ -215,7 +241,75 @@ fn analyze(artifact: &Artifact<'_>, ctx: &RunContext<'_>, sink: &mut Sink) {
         analyzers::run(analyzer, *severity, title, &model, sink);
     }
     sink.mute(None);
+    let (asl, iam) = ctx.guard_documents;
+    let guarded = match artifact.kind {
+        ArtifactKind::Template | ArtifactKind::Plan => true,
+        ArtifactKind::StateMachine => asl,
+        ArtifactKind::Policy => iam && artifact.written_for.is_none(),
+        ArtifactKind::Configuration => false,
+    };
+    if guarded && !ctx.guard.is_empty() {
+        guard(artifact, &ctx.guard, sink);
+    }
 }
+
+/// Runs the Guard rules on one artifact as a JSON document: each failed clause a finding at the
+/// node it failed on.
+#[cfg(feature = "guard")]
+fn guard(artifact: &Artifact<'_>, runs: &[GuardRun<'_>], sink: &mut Sink) {
+    let document = crate::extract::document_json(&artifact.root);
+    for run in runs {
+        let failures = match crate::engine::guard::evaluate(run.file, &document) {
+            Ok(failures) => failures,
+            Err(message) => {
+                let rule = run.rules[0].0;
+                let mut finding = Finding::new(
+                    &format!("guard/{rule}"),
+                    Severity::Error,
+                    &artifact.source,
+                    artifact.root.span,
+                    format!("cfn-guard could not evaluate `{}`: {message}", run.file.path.display()),
+                );
+                finding.locator = crate::finding::route(&artifact.location, "");
+                sink.push(finding);
+                continue;
+            }
+        };
+        for failure in failures {
+            let Some((_, severity)) = run.rules.iter().find(|(name, _)| *name == failure.rule) else { continue };
+            let id = format!("guard/{}", failure.rule);
+            let mut finding =
+                Finding::new(&id, *severity, &artifact.source, guard_place(&artifact.root, &failure.pointer), failure.message);
+            finding.label = format!("Guard rule {} failed here", failure.rule);
+            finding.locator = crate::finding::route(&artifact.location, &failure.pointer);
+            sink.push(finding);
+        }
+    }
+}
+
+/// Where a Guard failure is shown: the value a pointer names, or, for an object or a list (a
+/// key missing in it), the key that holds it.
+#[cfg(feature = "guard")]
+fn guard_place(root: &crate::parse::Node, pointer: &str) -> Span {
+    // No place at all (a clause over a filtered variable): the document's first key.
+    if pointer.is_empty() {
+        return root.as_object().and_then(<[_]>::first).map_or(root.span, |e| e.key_span);
+    }
+    let (node, _) = root.pointer(pointer);
+    if node.as_object().is_none() && node.as_array().is_none() {
+        return node.span;
+    }
+    let Some((parent, last)) = pointer.rsplit_once('/') else { return node.span };
+    let (holder, whole) = root.pointer(parent);
+    let key = last.replace("~1", "/").replace("~0", "~");
+    match holder.entry(&key) {
+        Some(entry) if whole && std::ptr::eq(std::ptr::from_ref(&entry.value), node) => entry.key_span,
+        _ => node.span,
+    }
+}
+
+#[cfg(not(feature = "guard"))]
+fn guard(_artifact: &Artifact<'_>, _runs: &[GuardRun<'_>], _sink: &mut Sink) {}
 
 /// Checks a loaded file: its artifacts, one at a time as extraction hands them on, then what
 /// loading and extraction found, then its suppressions.

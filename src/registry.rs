@@ -24,6 +24,8 @@ pub enum Implementation {
     Analyzer(&'static Analyzer),
     /// Raised by the pipeline (see [`builtin`]).
     Pipeline,
+    /// A rule of a Guard file: the file, and the rule's name in it.
+    Guard(std::sync::Arc<crate::engine::guard::GuardFile>, String),
 }
 
 impl Registered {
@@ -43,6 +45,7 @@ impl Registered {
             Implementation::Declarative(_) => RuleKind::Declarative,
             Implementation::Analyzer(_) => RuleKind::Analyzer,
             Implementation::Pipeline => RuleKind::Pipeline,
+            Implementation::Guard(..) => RuleKind::Guard,
         };
         Some(Self { meta, implementation })
     }
@@ -136,6 +139,49 @@ impl Registry {
         } else {
             Err(errors)
         }
+    }
+
+    /// Adds the rules of Guard files, each as `guard/<name>` (an error by default).
+    ///
+    /// # Errors
+    /// A name two files (or a file and a rule of the registry) share.
+    pub fn add_guard(&mut self, files: &[std::sync::Arc<crate::engine::guard::GuardFile>]) -> Result<(), Vec<RuleError>> {
+        let mut errors = Vec::new();
+        for file in files {
+            let shown = file.path.display().to_string();
+            for name in &file.rules {
+                let id = format!("guard/{name}");
+                if let Some(other) = self.get(&id) {
+                    errors.push(RuleError {
+                        file: shown.clone(),
+                        line: 0,
+                        column: 0,
+                        message: format!("Guard rule `{name}` is also defined in {}", other.meta.file),
+                    });
+                    continue;
+                }
+                let meta = RuleMeta {
+                    id,
+                    title: format!("Guard rule {name} failed"),
+                    severity: crate::finding::Severity::Error,
+                    target: "guard".into(),
+                    kind: RuleKind::Guard,
+                    docs: crate::rule::DocsSpec {
+                        summary: format!("The rule `{name}` of the AWS CloudFormation Guard file `{shown}`."),
+                        why: "Your team's Guard rules, run on every template and plan.".into(),
+                        fix: "See the rule's message, and the Guard file.".into(),
+                        references: Vec::new(),
+                    },
+                    examples: crate::rule::ExamplesSpec::default(),
+                    file: shown.clone(),
+                    tags: Vec::new(),
+                    url: None,
+                };
+                self.rules.push(Registered { meta, implementation: Implementation::Guard(file.clone(), name.clone()) });
+            }
+        }
+        self.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
     #[must_use]

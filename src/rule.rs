@@ -96,6 +96,8 @@ pub enum RuleKind {
     Analyzer,
     /// A finding the pipeline itself raises (`parse/*`, plan notes, the findings cap).
     Pipeline,
+    /// A rule of an AWS CloudFormation Guard file (`guard/<name>`).
+    Guard,
 }
 
 impl RuleKind {

@@ -28,6 +28,10 @@ pub struct Settings {
     pub severity: Vec<(String, Severity)>,
     pub fail_on: FailOn,
     pub rules_dirs: Vec<PathBuf>,
+    /// Guard rule files and folders (`--guard-rules`, `guard-rules`).
+    pub guard_rules: Vec<PathBuf>,
+    /// The extracted documents Guard rules also run on (`asl`, `iam`).
+    pub guard_documents: Vec<String>,
     pub limits: Limits,
     /// `[per-path]`, globs relative to `per_path_base`.
     pub per_path: Vec<PerPathRules>,
@@ -49,6 +53,8 @@ pub struct Overrides {
     pub ignore: Vec<String>,
     pub fail_on: Option<FailOn>,
     pub rules_dirs: Vec<PathBuf>,
+    pub guard_rules: Vec<PathBuf>,
+    pub guard_documents: Vec<String>,
     pub max_findings_per_rule: Option<usize>,
     pub max_findings_per_file: Option<usize>,
     /// `--config FILE`.
@@ -83,6 +89,15 @@ impl Settings {
         let limit = |n: usize| if n == 0 { usize::MAX } else { n };
         let mut rules_dirs: Vec<PathBuf> = values.rules_dirs.iter().map(|d| relative_to(&dir, d)).collect();
         rules_dirs.extend(cli.rules_dirs.iter().cloned());
+        let mut guard_rules: Vec<PathBuf> = values.guard_rules.iter().map(|d| relative_to(&dir, d)).collect();
+        guard_rules.extend(cli.guard_rules.iter().cloned());
+        let guard_documents = if cli.guard_documents.is_empty() { text(&values.guard_documents) } else { cli.guard_documents.clone() };
+        if let Some(unknown) = guard_documents.iter().find(|d| !matches!(d.as_str(), "asl" | "iam")) {
+            return Err(SettingsError::Usage(format!(
+                "guard-documents: `{}` is not `asl` or `iam`",
+                crate::finding::shortened(unknown, 60)
+            )));
+        }
         let settings = Settings {
             config: config.as_ref().map(|c| c.path.clone()),
             paths,
@@ -96,6 +111,8 @@ impl Settings {
             severity: values.severity.iter().map(|(k, v)| (k.get_ref().clone(), *v)).collect(),
             fail_on: cli.fail_on.or(values.fail_on).unwrap_or(FailOn::Warning),
             rules_dirs,
+            guard_rules,
+            guard_documents,
             per_path: values
                 .per_path
                 .iter()
@@ -244,6 +261,9 @@ impl Settings {
         out.push_str(&format!("fail-on = {fail_on:?}\n"));
         let dirs: Vec<String> = self.rules_dirs.iter().map(|d| d.display().to_string()).collect();
         out.push_str(&format!("rules-dirs = {}\n", list(&dirs)));
+        let guard: Vec<String> = self.guard_rules.iter().map(|d| d.display().to_string()).collect();
+        out.push_str(&format!("guard-rules = {}\n", list(&guard)));
+        out.push_str(&format!("guard-documents = {}\n", list(&self.guard_documents)));
         let limit = |n: usize| if n == usize::MAX { 0 } else { n };
         out.push_str(&format!("max-findings-per-rule = {}\n", limit(self.limits.per_rule)));
         out.push_str(&format!("max-findings-per-file = {}\n", limit(self.limits.per_file)));

@@ -686,3 +686,15 @@ fn the_rule_language_guide_first_rule_passes_its_examples() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("1 rules, 2 examples, 0 failed"), "{out}");
 }
+
+/// Built without the `guard` feature, `--guard-rules` is a usage error that says why.
+#[cfg(not(feature = "guard"))]
+#[test]
+fn guard_rules_need_the_guard_feature() {
+    let dir = temp_dir("no-guard");
+    std::fs::write(dir.join("r.guard"), "rule x { Resources exists }\n").unwrap();
+    std::fs::write(dir.join("t.yaml"), "Resources:\n  B:\n    Type: AWS::S3::Bucket\n").unwrap();
+    let out = deploylint().current_dir(&dir).args(["check", "t.yaml", "--guard-rules", "r.guard"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without Guard support"));
+}

@@ -6,6 +6,7 @@
 //! compiled once per run; conditions come from a small closed vocabulary ([`condition`]).
 
 pub mod condition;
+pub mod guard;
 pub mod query;
 pub mod rule_file;
 pub mod target;

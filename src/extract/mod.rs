@@ -363,6 +363,13 @@ impl<'e> Extraction<'_, 'e> {
     }
 }
 
+/// A document as the JSON text another tool reads (a YAML short tag `!GetAtt x.Arn` as
+/// `{"Fn::GetAtt": ["x", "Arn"]}`), for AWS CloudFormation Guard.
+#[must_use]
+pub fn document_json(root: &Node) -> String {
+    serde_json::to_string(&template::json_of(root)).unwrap_or_default()
+}
+
 /// Finds the artifacts of a loaded file (its Terraform configuration, or each of its
 /// documents) and hands each to `emit`, in the order of the file.
 pub fn file(loaded: &crate::load::Loaded, ctx: &Context<'_>, emit: &mut dyn FnMut(Artifact<'_>)) -> Extracted {

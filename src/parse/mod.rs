@@ -338,6 +338,35 @@ impl Node {
         self.entry(key).map(|e| &e.value)
     }
 
+    /// The node a JSON pointer names (RFC 6901: `/Resources/Flow/Properties`, `~1` for `/`,
+    /// `~0` for `~`, array items by index), or, when the rest of the pointer is not in the
+    /// tree (a path into a value another tool derived from this one), the deepest node on its
+    /// way. A tagged value (`!GetAtt x.Arn`) stands for an object of one key: a step into it
+    /// lands on the tagged node. Returns the node and whether the whole pointer was found.
+    #[must_use]
+    pub fn pointer(&self, pointer: &str) -> (&Node, bool) {
+        let mut node = self;
+        let mut parts = pointer.split('/');
+        // A pointer starts with `/` (or is empty: the whole document).
+        if parts.next().is_some_and(|first| !first.is_empty()) {
+            return (node, false);
+        }
+        for part in parts {
+            let key = part.replace("~1", "/").replace("~0", "~");
+            let next = match &node.value {
+                Value::Object(_) => node.get(&key),
+                Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                Value::Tagged(..) => return (node, true),
+                _ => None,
+            };
+            match next {
+                Some(next) => node = next,
+                None => return (node, false),
+            }
+        }
+        (node, true)
+    }
+
     /// The value of `key` as a string.
     #[must_use]
     pub fn get_str(&self, key: &str) -> Option<&str> {
