@@ -106,6 +106,11 @@ fn located(shown: &str, message: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
+    if what.is_empty() {
+        return format!(
+            "{shown}:{line}:{column}: the rule does not parse from here (cfn-guard gives no reason: look for a misspelt keyword or an unclosed block)"
+        );
+    }
     format!("{shown}:{line}:{column}: {what}")
 }
 
