@@ -131,7 +131,7 @@ pub(super) fn extract(doc: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_
     let source = ctx.source.clone();
     let service = doc.get_str("service").filter(|s| !s.contains("${")).unwrap_or("${self:service}").to_string();
     let provider = doc.get("provider").and_then(|p| files.resolve(p, &source, out));
-    let provider_timeout = provider.as_ref().and_then(|p| p.node.get("timeout")).and_then(number);
+    let provider_timeout = provider.as_ref().and_then(|p| p.node.get("timeout")).and_then(Node::as_f64);
 
     let mut functions = Vec::new();
     if let Some(all) = doc.get("functions").and_then(|f| files.resolve(f, &source, out)) {
@@ -142,7 +142,7 @@ pub(super) fn extract(doc: &Node, ctx: &Context<'_>, out: &mut Extraction<'_, '_
                 key: entry.key.to_string(),
                 logical_id: format!("{}LambdaFunction", normalized(&entry.key)),
                 name,
-                timeout: function.node.get("timeout").and_then(number),
+                timeout: function.node.get("timeout").and_then(Node::as_f64),
             });
             // serverless-iam-roles-per-function: the function's own role.
             if let Some(statements) = function.node.get("iamRoleStatements") {
@@ -268,13 +268,6 @@ fn machine_context(name: &str, machine: &Located<'_>, parts: &[(Arc<Source>, Nod
         own_arn: crate::model::needs::format_arn("arn:${Partition}:states:${Region}:${Account}:stateMachine:${Name}", Some(&own)),
         role,
     })
-}
-
-fn number(node: &Node) -> Option<f64> {
-    match node.value {
-        Value::Number(n) => Some(n),
-        _ => None,
-    }
 }
 
 /// What a definition's references to the service name.

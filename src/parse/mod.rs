@@ -286,6 +286,15 @@ impl Node {
         }
     }
 
+    /// The value when it is a number.
+    #[must_use]
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.value {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
     #[must_use]
     pub fn as_object(&self) -> Option<&[Entry]> {
         match &self.value {

@@ -10,17 +10,14 @@ use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
 use crate::model::asl::StateId;
-use crate::parse::{Node, Value};
+use crate::parse::Node;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "asl/express-duration", artifact: ArtifactKind::StateMachine, run };
 
 const HELP: &str = "Keep an Express workflow within five minutes, or run the long part in a Standard workflow (a Standard state machine, or ExecutionType STANDARD for a Distributed Map's children).";
 
 fn number(node: Option<&Node>) -> Option<f64> {
-    match node.map(|n| &n.value) {
-        Some(Value::Number(n)) => Some(*n),
-        _ => None,
-    }
+    node.and_then(Node::as_f64)
 }
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {

@@ -7,7 +7,7 @@ use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
 use crate::model::asl::{State, StateMachine};
-use crate::parse::{Entry, Value};
+use crate::parse::Entry;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "asl/heartbeat-misuse", artifact: ArtifactKind::StateMachine, run };
 
@@ -26,10 +26,7 @@ pub fn misused<'n>(machine: &StateMachine<'n>, state: &State<'n>) -> Option<&'n 
     if !integration || text.contains(":activity:") || text.ends_with(".waitForTaskToken") || text.contains(".sync") {
         return None;
     }
-    let number = |key: &str| match state.node.get(key).map(|n| &n.value) {
-        Some(Value::Number(n)) => Some(*n),
-        _ => None,
-    };
+    let number = |key: &str| state.node.get(key).and_then(crate::parse::Node::as_f64);
     if let (Some(heartbeat), Some(timeout)) = (number("HeartbeatSeconds"), number("TimeoutSeconds"))
         && heartbeat >= timeout
     {

@@ -46,10 +46,7 @@ impl<'n> Retrier<'n> {
         let (max_attempts, a) = number(node, "MaxAttempts", 3.0);
         let (interval, b) = number(node, "IntervalSeconds", 1.0);
         let (backoff, c) = number(node, "BackoffRate", 2.0);
-        let max_delay = match node.get("MaxDelaySeconds").map(|n| &n.value) {
-            Some(Value::Number(n)) => Some(*n),
-            _ => None,
-        };
+        let max_delay = node.get("MaxDelaySeconds").and_then(Node::as_f64);
         let jitter = node.get_str("JitterStrategy") == Some("FULL");
         let unreadable_names = errors.len() != names.len() || errors.iter().any(|e| super::is_placeholder(e));
         Retrier { index, node, errors, max_attempts, interval, backoff, max_delay, jitter, unknown: a || b || c || unreadable_names }

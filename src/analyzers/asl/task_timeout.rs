@@ -8,17 +8,13 @@ use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::finding::Severity;
 use crate::model::Model;
-use crate::parse::Value;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "asl/task-timeout", artifact: ArtifactKind::StateMachine, run };
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let Some(machine) = model.state_machine() else { return };
     let quotas = crate::data::quotas::quotas();
-    let machine_timeout = match machine.root.get("TimeoutSeconds").map(|t| &t.value) {
-        Some(Value::Number(n)) => Some(*n),
-        _ => None,
-    };
+    let machine_timeout = machine.root.get("TimeoutSeconds").and_then(crate::parse::Node::as_f64);
     for (id, state) in machine.states.iter().enumerate().filter(|(_, s)| s.type_name == Some("Task")) {
         if out.is_full() {
             return;
@@ -36,9 +32,9 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         let express = model.runs_express(id);
         let name = super::quoted(state.name);
         let message = if timeout {
-            let given = match state.node.get("TimeoutSeconds").map(|t| &t.value) {
-                Some(Value::Number(n)) => format!("its `TimeoutSeconds` ({})", super::retries::duration(*n)),
-                _ => "its `TimeoutSeconds`".to_string(),
+            let given = match state.node.get("TimeoutSeconds").and_then(crate::parse::Node::as_f64) {
+                Some(n) => format!("its `TimeoutSeconds` ({})", super::retries::duration(n)),
+                None => "its `TimeoutSeconds`".to_string(),
             };
             format!("Task state {name} sets no HeartbeatSeconds: a worker that stops reporting is noticed only when {given} runs out")
         } else {

@@ -6,7 +6,7 @@ use super::{exclusive, fields, quoted};
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
-use crate::parse::Value;
+use crate::parse::Node;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "asl/timeout-fields", artifact: ArtifactKind::StateMachine, run };
 
@@ -19,10 +19,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         }
         exclusive(state, ["TimeoutSeconds", "TimeoutSecondsPath"], out);
         exclusive(state, ["HeartbeatSeconds", "HeartbeatSecondsPath"], out);
-        let number = |key: &str| match state.node.get(key).map(|n| &n.value) {
-            Some(Value::Number(n)) => Some(*n),
-            _ => None,
-        };
+        let number = |key: &str| state.node.get(key).and_then(Node::as_f64);
         if let (Some(timeout), Some(heartbeat)) = (number("TimeoutSeconds"), number("HeartbeatSeconds"))
             && heartbeat >= timeout
             && let Some(entry) = state.node.entry("HeartbeatSeconds")

@@ -5,7 +5,6 @@
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
-use crate::parse::Value;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "asl/wait-range", artifact: ArtifactKind::StateMachine, run };
 
@@ -14,7 +13,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let quotas = crate::data::quotas::quotas();
     for (id, state) in machine.states.iter().enumerate().filter(|(_, s)| s.type_name == Some("Wait")) {
         let Some(value) = state.node.get("Seconds") else { continue };
-        let Value::Number(seconds) = value.value else { continue };
+        let Some(seconds) = value.as_f64() else { continue };
         let name = super::quoted(state.name);
         let report = if seconds > quotas.wait_seconds {
             let message = format!(
