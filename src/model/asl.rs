@@ -37,6 +37,78 @@ impl QueryLanguage {
 
 /// Index of a scope in [`StateMachine::scopes`].
 pub type ScopeId = usize;
+/// How a Task's `Resource` calls what it names, as far as its text tells (`${…}` placeholders
+/// read as one value each, so `arn:${AWS::Partition}:states:::lambda:invoke` is known).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// A Lambda function's ARN (`arn:aws:lambda:…:function:name[:qualifier]`).
+    Function,
+    /// An optimized or AWS SDK integration (`arn:aws:states:::<service>:<action>[.<pattern>]`);
+    /// `lambda` for `lambda:invoke`.
+    Integration { lambda: bool, pattern: Pattern },
+    /// An activity (`arn:aws:states:<region>:<account>:activity:<name>`).
+    Activity,
+    /// Anything else.
+    Unknown,
+}
+
+/// An integration's pattern: its `Resource`'s suffix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pattern {
+    RequestResponse,
+    /// `.sync` or `.sync:2`: waits for the job.
+    Sync,
+    /// `.waitForTaskToken`.
+    Callback,
+}
+
+impl Invocation {
+    #[must_use]
+    pub fn of(resource: &str) -> Self {
+        let text = crate::extract::strip_placeholders(resource, "_");
+        let mut parts = text.splitn(6, ':');
+        let (Some("arn"), Some(_), Some(service), Some(region), Some(account), Some(rest)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Invocation::Unknown;
+        };
+        match service {
+            "lambda" if rest.starts_with("function:") => Invocation::Function,
+            "states" if region.is_empty() && account.is_empty() => {
+                let (action, suffix) = rest.split_once('.').unwrap_or((rest, ""));
+                let pattern = match suffix {
+                    "sync" | "sync:2" => Pattern::Sync,
+                    "waitForTaskToken" => Pattern::Callback,
+                    _ => Pattern::RequestResponse,
+                };
+                Invocation::Integration { lambda: action == "lambda:invoke", pattern }
+            }
+            "states" if rest.starts_with("activity:") => Invocation::Activity,
+            _ => Invocation::Unknown,
+        }
+    }
+
+    /// A Lambda invocation, directly or through `lambda:invoke`.
+    #[must_use]
+    pub fn is_lambda(self) -> bool {
+        matches!(self, Invocation::Function | Invocation::Integration { lambda: true, .. })
+    }
+
+    /// A call that waits for a worker to report (a callback or an activity): the ones that
+    /// send heartbeats.
+    #[must_use]
+    pub fn waits_for_worker(self) -> bool {
+        matches!(self, Invocation::Activity | Invocation::Integration { pattern: Pattern::Callback, .. })
+    }
+
+    /// A call that returns when the service answers (a function, a request-response
+    /// integration).
+    #[must_use]
+    pub fn is_request_response(self) -> bool {
+        matches!(self, Invocation::Function | Invocation::Integration { pattern: Pattern::RequestResponse, .. })
+    }
+}
+
 /// Index of a state in [`StateMachine::states`].
 pub type StateId = usize;
 
@@ -211,6 +283,28 @@ impl<'n> StateMachine<'n> {
 mod tests {
     use super::*;
     use crate::parse::json;
+
+    #[test]
+    fn task_resources_are_told_apart() {
+        use super::{Invocation, Pattern};
+        let of = Invocation::of;
+        assert_eq!(of("arn:aws:lambda:us-east-1:123456789012:function:ship:live"), Invocation::Function);
+        assert_eq!(
+            of("arn:${AWS::Partition}:states:::lambda:invoke"),
+            Invocation::Integration { lambda: true, pattern: Pattern::RequestResponse }
+        );
+        assert_eq!(of("arn:aws:states:::glue:startJobRun.sync"), Invocation::Integration { lambda: false, pattern: Pattern::Sync });
+        assert_eq!(of("arn:aws:states:::states:startExecution.sync:2"), Invocation::Integration { lambda: false, pattern: Pattern::Sync });
+        assert_eq!(
+            of("arn:aws:states:::sqs:sendMessage.waitForTaskToken"),
+            Invocation::Integration { lambda: false, pattern: Pattern::Callback }
+        );
+        assert_eq!(of("arn:aws:states:${AWS::Region}:${AWS::AccountId}:activity:review"), Invocation::Activity);
+        assert_eq!(of("${ShipArn}"), Invocation::Unknown);
+        assert!(of("arn:aws:states:::lambda:invoke.waitForTaskToken").is_lambda());
+        assert!(of("arn:aws:states:us-east-1:1:activity:a").waits_for_worker());
+        assert!(!of("arn:aws:states:::ecs:runTask.sync").is_request_response());
+    }
 
     #[test]
     fn scopes_and_query_languages() {

@@ -6,6 +6,7 @@
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
+use crate::model::asl::{Invocation, Pattern};
 
 pub static ANALYZER: Analyzer = Analyzer { id: "asl/express-integration-pattern", artifact: ArtifactKind::StateMachine, run };
 
@@ -14,15 +15,11 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     for (id, state) in machine.states.iter().enumerate().filter(|(_, s)| s.type_name == Some("Task")) {
         let Some(resource) = state.node.get("Resource") else { continue };
         let Some(text) = super::resource_text(resource) else { continue };
-        let suffix = text.rsplit_once('.').map_or("", |(_, s)| s);
-        let pattern = if suffix == "sync" || suffix == "sync:2" {
-            "waits for a job to finish (`.sync`)"
-        } else if suffix == "waitForTaskToken" {
-            "waits for a callback (`.waitForTaskToken`)"
-        } else if super::task_timeout::is_activity(&text) {
-            "runs an activity"
-        } else {
-            continue;
+        let pattern = match Invocation::of(&text) {
+            Invocation::Integration { pattern: Pattern::Sync, .. } => "waits for a job to finish (`.sync`)",
+            Invocation::Integration { pattern: Pattern::Callback, .. } => "waits for a callback (`.waitForTaskToken`)",
+            Invocation::Activity => "runs an activity",
+            _ => continue,
         };
         if model.runs_express(id) != Some(true) {
             continue;

@@ -21,9 +21,7 @@ pub fn misused<'n>(machine: &StateMachine<'n>, state: &State<'n>) -> Option<&'n 
     let entry = state.node.entry("HeartbeatSeconds").or_else(|| state.node.entry("HeartbeatSecondsPath"))?;
     let resource = state.node.get("Resource")?;
     let text = resource.as_str().filter(|_| !machine.unknown_value(resource))?;
-    // Only Step Functions integrations and function ARNs are known request-response calls.
-    let integration = text.contains(":states:::") || text.contains(":lambda:");
-    if !integration || text.contains(":activity:") || text.ends_with(".waitForTaskToken") || text.contains(".sync") {
+    if !crate::model::asl::Invocation::of(text).is_request_response() {
         return None;
     }
     let number = |key: &str| state.node.get(key).and_then(crate::parse::Node::as_f64);

@@ -105,16 +105,7 @@ pub fn retried(retriers: &[Retrier<'_>], error: &str) -> bool {
 /// as its `Resource`.
 #[must_use]
 pub fn is_lambda(state: &State<'_>) -> bool {
-    state.node.get_str("Resource").is_some_and(|r| {
-        let mut parts = r.splitn(6, ':');
-        let (Some("arn"), Some(_), Some(service), Some(_), Some(_), Some(rest)) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return false;
-        };
-        (service == "states" && (rest == "lambda:invoke" || rest.starts_with("lambda:invoke.")))
-            || (service == "lambda" && rest.starts_with("function:"))
-    })
+    state.node.get_str("Resource").is_some_and(|r| crate::model::asl::Invocation::of(r).is_lambda())
 }
 
 /// A number of seconds in words (`90 s`, `2.5 hours`, `62 days`).

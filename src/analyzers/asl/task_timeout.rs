@@ -21,7 +21,7 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         }
         let has = |key: &str| state.node.get(key).is_some() || state.node.get(&format!("{key}Path")).is_some();
         let resource = state.node.get("Resource").and_then(super::resource_text).unwrap_or_default();
-        let callback = resource.ends_with(".waitForTaskToken") || is_activity(&resource);
+        let callback = crate::model::asl::Invocation::of(&resource).waits_for_worker();
         let timeout = has("TimeoutSeconds");
         let heartbeat = !callback || has("HeartbeatSeconds");
         // A heartbeat on a request-response call standing in for the timeout is
@@ -58,11 +58,4 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         }
         report.emit();
     }
-}
-
-/// `arn:<partition>:states:<region>:<account>:activity:<name>` (the region and account may be
-/// `${AWS::Region}`-style placeholders, with colons of their own).
-#[must_use]
-pub fn is_activity(resource: &str) -> bool {
-    resource.starts_with("arn:") && resource.contains(":states:") && resource.contains(":activity:")
 }

@@ -24,7 +24,12 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     for need in &access.needs {
         let (Some(state_id), Some(place), Target::Arn(target)) = (need.state, need.place, &need.target) else { continue };
         let state = &machine.states[state_id];
-        let callback = state.node.get_str("Resource").is_some_and(|r| r.ends_with(".waitForTaskToken"));
+        let callback = state.node.get_str("Resource").is_some_and(|r| {
+            matches!(
+                crate::model::asl::Invocation::of(r),
+                crate::model::asl::Invocation::Integration { pattern: crate::model::asl::Pattern::Callback, .. }
+            )
+        });
         if !callback || done.contains(&state_id) || !matches!(need.action.as_str(), "lambda:InvokeFunction" | "sqs:SendMessage") {
             continue;
         }
