@@ -482,6 +482,45 @@ fn spec_analyzers_stay_linear_on_hostile_definitions() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The resilience analyzers stay linear: 20,000 top-level Parallels each running a Task (which
+/// of them hold a Task is worked out once, not per state), and an Express machine of one
+/// 30,000-Wait path and one 30,000-state loop (path sums and cycles in one walk each).
+#[test]
+fn resilience_analyzers_stay_linear_on_hostile_definitions() {
+    let dir = temp_dir("resilience");
+    let parallels: Vec<String> = (0..20_000)
+        .map(|i| {
+            let next = if i + 1 < 20_000 { format!("\"Next\": \"P{}\"", i + 1) } else { "\"End\": true".into() };
+            format!(
+                "\"P{i}\": {{\"Type\": \"Parallel\", {next}, \"Branches\": [{{\"StartAt\": \"T\", \"States\": {{\"T\": {{\"Type\": \"Task\", \"Resource\": \"arn:aws:states:::sns:publish\", \"End\": true}}}}}}]}}"
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("parallels.asl.json"), format!("{{\"StartAt\": \"P0\", \"States\": {{{}}}}}", parallels.join(","))).unwrap();
+    let waits: Vec<String> = (0..30_000)
+        .map(|i| {
+            let next = if i + 1 < 30_000 { format!("\"Next\": \"W{}\"", i + 1) } else { "\"End\": true".into() };
+            format!("\"W{i}\": {{\"Type\": \"Wait\", \"Seconds\": 1, {next}}}")
+        })
+        .collect();
+    let looped: Vec<String> =
+        (0..30_000).map(|i| format!("\"L{i}\": {{\"Type\": \"Pass\", \"Next\": \"L{}\"}}", (i + 1) % 30_000)).collect();
+    let template = format!(
+        "{{\"Resources\": {{\"Waits\": {{\"Type\": \"AWS::StepFunctions::StateMachine\", \"Properties\": {{\"StateMachineType\": \"EXPRESS\", \"RoleArn\": \"arn:aws:iam::1:role/r\", \"Definition\": {{\"StartAt\": \"W0\", \"States\": {{{}}}}}}}}}, \
+         \"Loop\": {{\"Type\": \"AWS::StepFunctions::StateMachine\", \"Properties\": {{\"RoleArn\": \"arn:aws:iam::1:role/r\", \"Definition\": {{\"StartAt\": \"L0\", \"States\": {{{}}}}}}}}}}}}}",
+        waits.join(","),
+        looped.join(",")
+    );
+    std::fs::write(dir.join("template.json"), template).unwrap();
+    let output =
+        run_limited(1024, 20, &["check", ".", "--format", "json", "--max-findings-per-rule", "0", "--max-findings-per-file", "0"], &dir);
+    let report = json_report(&output);
+    assert_eq!(count(&report, "asl/catch-fallback"), 20_000);
+    assert_eq!(count(&report, "asl/express-duration"), 1, "the 30,000 s of waits, once");
+    assert_eq!(count(&report, "asl/unbounded-loop"), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Terraform configuration: hcl-edit's tree takes up to 80 times its text, so a `.tf` file over
 /// 1 MiB is a `parse/limit` finding, and a folder of 1 MiB files (one with `locals` the module
 /// reads) is checked within the memory of any other run.

@@ -169,7 +169,7 @@ pub fn failures(report: &serde_json::Value) -> Vec<Failure> {
     for item in report.get("not_compliant").and_then(Value::as_array).into_iter().flatten() {
         let Some(rule) = item.get("Rule") else { continue };
         let Some(name) = rule.get("name").and_then(Value::as_str) else { continue };
-        let rule_message = message_of(rule.get("messages"));
+        let rule_message = custom_message(rule.get("messages"));
         let mut clauses = Vec::new();
         clauses_of(rule.get("checks").unwrap_or(&Value::Null), &mut clauses);
         if clauses.is_empty() {
@@ -241,11 +241,6 @@ fn custom_message(messages: Option<&serde_json::Value>) -> Option<String> {
     let lines: Vec<&str> = if text.trim_start().starts_with(';') { text.split(';').collect() } else { text.lines().collect() };
     let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
     (!words.is_empty()).then(|| words.join(" "))
-}
-
-/// A rule's message: its custom message.
-fn message_of(messages: Option<&serde_json::Value>) -> Option<String> {
-    custom_message(messages)
 }
 
 /// A clause's message without a custom one: the clause as written, and what was found (a key

@@ -109,6 +109,13 @@ impl Invocation {
     }
 }
 
+/// The `ItemProcessor.ProcessorConfig` of a Map state in Distributed mode (`Mode: DISTRIBUTED`);
+/// `None` for an Inline Map or any other state.
+#[must_use]
+pub fn distributed_config(map: &Node) -> Option<&Node> {
+    map.get("ItemProcessor").and_then(|p| p.get("ProcessorConfig")).filter(|c| c.get_str("Mode") == Some("DISTRIBUTED"))
+}
+
 /// Index of a state in [`StateMachine::states`].
 pub type StateId = usize;
 

@@ -57,15 +57,14 @@ impl<'a, 'n> Model<'a, 'n> {
         let mut scope = machine.states.get(state)?.scope;
         while let Some(owner) = machine.scopes[scope].owner {
             let map = &machine.states[owner];
-            if matches!(machine.scopes[scope].via, asl::Via::Processor(_)) {
-                let config = map.node.get("ItemProcessor").and_then(|p| p.get("ProcessorConfig"));
-                if config.and_then(|c| c.get_str("Mode")) == Some("DISTRIBUTED") {
-                    return match config.and_then(|c| c.get_str("ExecutionType")) {
-                        Some("EXPRESS") => Some(true),
-                        Some("STANDARD") => Some(false),
-                        _ => None,
-                    };
-                }
+            if matches!(machine.scopes[scope].via, asl::Via::Processor(_))
+                && let Some(config) = asl::distributed_config(map.node)
+            {
+                return match config.get_str("ExecutionType") {
+                    Some("EXPRESS") => Some(true),
+                    Some("STANDARD") => Some(false),
+                    _ => None,
+                };
             }
             scope = map.scope;
         }

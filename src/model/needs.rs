@@ -65,6 +65,18 @@ impl<'n> Access<'n> {
     }
 }
 
+/// The Lambda function of the file a need invokes (`lambda:InvokeFunction` on an ARN that
+/// certainly names it; an alias names its function).
+#[must_use]
+pub fn function_invoked<'c>(need: &Need<'_>, ctx: &'c MachineContext) -> Option<&'c crate::model::role::Function> {
+    let Target::Arn(target) = &need.target else { return None };
+    if need.action != "lambda:InvokeFunction" {
+        return None;
+    }
+    let target = need.unqualified.as_ref().unwrap_or(target);
+    ctx.functions.iter().find(|f| crate::model::symbolic::covers(&f.arn, target) == crate::model::symbolic::Tri::Yes)
+}
+
 /// The role's answer for one need: "missing" becomes "unknown" where something else decides
 /// whether it is needed, or where a grant on a function may cover the alias the state names.
 fn verdict(role: &Role, need: &Need<'_>) -> Verdict {
@@ -508,12 +520,8 @@ fn lambda_unqualified(arn: &Symbolic) -> Option<Symbolic> {
 
 fn distributed_map<'n>(machine: &StateMachine<'n>, id: StateId, ctx: &MachineContext, data: &Permissions, out: &mut Vec<Need<'n>>) {
     let state = machine.states[id].node;
-    let processor = state.get("ItemProcessor");
-    let distributed = processor.and_then(|p| p.get("ProcessorConfig")).and_then(|c| c.get_str("Mode")) == Some("DISTRIBUTED");
-    if !distributed {
-        return;
-    }
-    let at = processor.and_then(|p| p.get("ProcessorConfig")).and_then(|c| c.get("Mode")).unwrap_or(state);
+    let Some(config) = crate::model::asl::distributed_config(state) else { return };
+    let at = config.get("Mode").unwrap_or(state);
     for need in &data.distributed_map {
         for (place, target, _) in targets(state, at, &need.resource, ctx, data) {
             for action in &need.actions {

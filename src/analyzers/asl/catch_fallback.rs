@@ -7,6 +7,8 @@
 use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
+use std::collections::HashSet;
+
 use crate::model::asl::{State, StateId, StateMachine};
 use crate::parse::Node;
 
@@ -14,11 +16,12 @@ pub static ANALYZER: Analyzer = Analyzer { id: "asl/catch-fallback", artifact: A
 
 fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
     let Some(machine) = model.state_machine() else { return };
-    let top: Vec<StateId> = machine.scopes.first().map(|s| s.states.clone()).unwrap_or_default();
-    for state in top.iter().map(|&id| &machine.states[id]) {
+    let holders = holding_tasks(machine);
+    let top = machine.scopes.first().map_or(&[][..], |s| s.states.as_slice());
+    for (id, state) in top.iter().map(|&id| (id, &machine.states[id])) {
         let relevant = match state.type_name {
             Some("Task") => true,
-            Some("Map" | "Parallel") => holds_task(machine, state),
+            Some("Map" | "Parallel") => holders.contains(&id),
             _ => false,
         };
         if !relevant || catches_all(state) {
@@ -52,18 +55,19 @@ fn catches_all(state: &State<'_>) -> bool {
 }
 
 /// Whether a Task runs inside a Map or Parallel state (at any depth).
-fn holds_task(machine: &StateMachine<'_>, holder: &State<'_>) -> bool {
-    let Some(id) = machine.states.iter().position(|s| std::ptr::eq(s, holder)) else { return false };
-    machine.states.iter().any(|s| s.type_name == Some("Task") && inside(machine, s, id))
-}
-
-fn inside(machine: &StateMachine<'_>, state: &State<'_>, holder: StateId) -> bool {
-    let mut scope = state.scope;
-    while let Some(owner) = machine.scopes[scope].owner {
-        if owner == holder {
-            return true;
+/// The Map and Parallel states a Task runs inside (at any depth): each Task's holders, marked
+/// once.
+fn holding_tasks(machine: &StateMachine<'_>) -> HashSet<StateId> {
+    let mut holders = HashSet::new();
+    for state in machine.states.iter().filter(|s| s.type_name == Some("Task")) {
+        let mut scope = state.scope;
+        while let Some(owner) = machine.scopes[scope].owner {
+            // A holder already marked has its own holders marked too.
+            if !holders.insert(owner) {
+                break;
+            }
+            scope = machine.states[owner].scope;
         }
-        scope = machine.states[owner].scope;
     }
-    false
+    holders
 }

@@ -86,18 +86,15 @@ fn long_functions(model: &Model<'_, '_>, express: &[bool], out: &mut Emitter<'_,
     };
     let limit = crate::data::quotas::quotas().express_seconds;
     let mut seen = std::collections::HashSet::new();
-    for need in access.needs.iter().filter(|n| n.action == "lambda:InvokeFunction") {
+    for need in &access.needs {
         let (Some(state), Some(place)) = (need.state, need.place) else { continue };
-        let crate::model::role::Target::Arn(target) = &need.target else { continue };
-        let target = need.unqualified.as_ref().unwrap_or(target);
-        if !express.get(state).copied().unwrap_or(false) || !seen.insert(state) {
+        if !express.get(state).copied().unwrap_or(false) {
             continue;
         }
-        let Some(function) =
-            context.functions.iter().find(|f| crate::model::symbolic::covers(&f.arn, target) == crate::model::symbolic::Tri::Yes)
-        else {
+        let Some(function) = crate::model::needs::function_invoked(need, context) else { continue };
+        if !seen.insert(state) {
             continue;
-        };
+        }
         let Some((seconds, at)) = function.timeout.as_ref().filter(|(s, _)| *s > limit) else { continue };
         // A Task timeout within the limit already bounds the call.
         if number(machine.states[state].node.get("TimeoutSeconds")).is_some_and(|t| t <= limit) || out.is_full() {
@@ -142,13 +139,13 @@ fn waits_along_paths(model: &Model<'_, '_>, express: &[bool], out: &mut Emitter<
         };
         // The longest wait before leaving each state, by depth-first search (a loop: give up).
         let mut longest: HashMap<StateId, f64> = HashMap::new();
-        let mut on_path: Vec<StateId> = Vec::new();
+        let mut on_path: std::collections::HashSet<StateId> = std::collections::HashSet::new();
         let Some(start) = scope.node.get_str("StartAt").and_then(|s| names.get(s).copied()) else { continue };
         let mut stack: Vec<(StateId, bool)> = vec![(start, false)];
         let mut cyclic = false;
         while let Some((id, done)) = stack.pop() {
             if done {
-                on_path.pop();
+                on_path.remove(&id);
                 let best = next(id).iter().filter_map(|n| longest.get(n)).fold(0.0_f64, |a, b| a.max(*b));
                 longest.insert(id, wait(id) + best);
                 continue;
@@ -160,7 +157,7 @@ fn waits_along_paths(model: &Model<'_, '_>, express: &[bool], out: &mut Emitter<
                 cyclic = true;
                 break;
             }
-            on_path.push(id);
+            on_path.insert(id);
             stack.push((id, true));
             for n in next(id) {
                 if !longest.contains_key(&n) {

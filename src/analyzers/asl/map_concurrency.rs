@@ -27,9 +27,8 @@ fn run(model: &Model<'_, '_>, out: &mut Emitter<'_, '_>) {
         if out.is_full() {
             return;
         }
-        let config = state.node.get("ItemProcessor").and_then(|p| p.get("ProcessorConfig"));
-        let mode = config.and_then(|c| c.entry("Mode"));
-        let distributed = mode.is_some_and(|m| m.value.as_str() == Some("DISTRIBUTED"));
+        let mode = crate::model::asl::distributed_config(state.node).and_then(|c| c.entry("Mode"));
+        let distributed = mode.is_some();
         let name = super::quoted(state.name);
         let limit = state.node.get("MaxConcurrency");
         let unlimited = state.node.get("MaxConcurrencyPath").is_none()

@@ -11,8 +11,7 @@ use crate::analyzers::{Analyzer, Emitter, Place};
 use crate::extract::ArtifactKind;
 use crate::model::Model;
 use crate::model::asl::{StateId, StateMachine};
-use crate::model::role::{Function, Target};
-use crate::model::symbolic::{Tri, covers};
+use crate::model::role::Function;
 use crate::parse::Value;
 
 pub static ANALYZER: Analyzer = Analyzer { id: "sfn/fanout-exceeds-concurrency", artifact: ArtifactKind::StateMachine, run };
@@ -79,9 +78,11 @@ fn excess<'m>(model: &'m Model<'_, '_>, map: StateId) -> Option<Excess<'m>> {
     }
     let quotas = crate::data::quotas::quotas();
     let state = &machine.states[map];
-    let distributed =
-        state.node.get("ItemProcessor").and_then(|p| p.get("ProcessorConfig")).and_then(|c| c.get_str("Mode")) == Some("DISTRIBUTED");
-    let cap = if distributed { quotas.distributed_map_concurrency } else { quotas.inline_map_concurrency };
+    let cap = if crate::model::asl::distributed_config(state.node).is_some() {
+        quotas.distributed_map_concurrency
+    } else {
+        quotas.inline_map_concurrency
+    };
     let concurrency = match state.node.get("MaxConcurrency").map(|m| &m.value) {
         None if state.node.get("MaxConcurrencyPath").is_some() => return None,
         None | Some(Value::Number(0.0)) => cap,
@@ -89,11 +90,9 @@ fn excess<'m>(model: &'m Model<'_, '_>, map: StateId) -> Option<Excess<'m>> {
         Some(_) => return None,
     };
     let access = model.access()?;
-    for need in access.needs.iter().filter(|n| n.action == "lambda:InvokeFunction") {
+    for need in &access.needs {
         let Some(task) = need.state.filter(|t| inside(machine, *t, map)) else { continue };
-        let Target::Arn(target) = &need.target else { continue };
-        let target = need.unqualified.as_ref().unwrap_or(target);
-        let Some(function) = context.functions.iter().find(|f| covers(&f.arn, target) == Tri::Yes) else { continue };
+        let Some(function) = crate::model::needs::function_invoked(need, context) else { continue };
         let limit = function.reserved.as_ref().map_or(quotas.lambda_account_concurrency, |(n, _)| *n);
         if concurrency <= limit {
             continue;
