@@ -14,8 +14,11 @@ fn main() {
         &root.join("rules"),
         &["yaml"],
         "RULE_FILES",
-        "Bundled rule files: (path under rules/, YAML text, JSON).",
+        "Bundled rule files: (path under rules/, YAML text, JSON without `docs` and `examples`, \
+         JSON of `docs` and `examples`). A run reads the first JSON of each rule; the second only \
+         when it shows a rule's documentation or runs its examples.",
         &out_dir.join("rule_files.rs"),
+        Some(&["docs", "examples"]),
     );
     // The IAM action data's date, for `--version` and messages about unknown actions.
     let actions = root.join("data/iam/actions.txt");
@@ -29,23 +32,48 @@ fn main() {
         "DATA_FILES",
         "Knowledge files: (path under data/, YAML text, JSON).",
         &out_dir.join("data_files.rs"),
+        None,
     );
 }
 
-fn embed(dir: &Path, extensions: &[&str], name: &str, doc: &str, dest: &Path) {
+/// With `split`, each file's JSON is two documents: the file without those keys, and an object
+/// of just those keys.
+fn embed(dir: &Path, extensions: &[&str], name: &str, doc: &str, dest: &Path, split: Option<&[&str]>) {
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files = Vec::new();
     collect(dir, extensions, &mut files);
     files.sort();
-    let mut out = format!("/// {doc}\npub static {name}: &[(&str, &str, &str)] = &[\n");
+    let shape = if split.is_some() { "(&str, &str, &str, &str)" } else { "(&str, &str, &str)" };
+    let mut out = format!("/// {doc}\npub static {name}: &[{shape}] = &[\n");
     for file in files {
         println!("cargo:rerun-if-changed={}", file.display());
         let relative = file.strip_prefix(dir).expect("under its folder").to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&file).expect("read an embedded file");
         // A file that is not valid YAML is embedded with empty JSON: loading it at run time
         // reports the YAML error with its line and column.
-        let json = serde_saphyr::from_str::<serde_json::Value>(&text).map(|v| v.to_string()).unwrap_or_default();
-        writeln!(out, "    ({relative:?}, include_str!({:?}), {json:?}),", file.display().to_string()).expect("write to String");
+        let parsed = serde_saphyr::from_str::<serde_json::Value>(&text).ok();
+        let include = format!("include_str!({:?})", file.display().to_string());
+        match split {
+            None => {
+                let json = parsed.map(|v| v.to_string()).unwrap_or_default();
+                writeln!(out, "    ({relative:?}, {include}, {json:?}),").expect("write to String");
+            }
+            Some(keys) => {
+                let (head, tail) = match parsed {
+                    Some(serde_json::Value::Object(mut map)) => {
+                        let mut tail = serde_json::Map::new();
+                        for key in keys {
+                            if let Some(value) = map.remove(*key) {
+                                tail.insert((*key).to_string(), value);
+                            }
+                        }
+                        (serde_json::Value::Object(map).to_string(), serde_json::Value::Object(tail).to_string())
+                    }
+                    _ => (String::new(), String::new()),
+                };
+                writeln!(out, "    ({relative:?}, {include}, {head:?}, {tail:?}),").expect("write to String");
+            }
+        }
     }
     out.push_str("];\n");
     std::fs::write(dest, out).expect("write the embedded file list");

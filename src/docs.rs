@@ -18,24 +18,24 @@ pub fn markdown(meta: &RuleMeta) -> String {
         crate::rule::RuleKind::Guard => "Checks: templates and plans (an AWS CloudFormation Guard rule).".to_string(),
     };
     let _ = writeln!(out, "Default severity: **{}**. {checks}\n", meta.severity);
-    let _ = writeln!(out, "## What it does\n\n{}\n", meta.docs.summary.trim());
-    let _ = writeln!(out, "## Why is this bad?\n\n{}\n", meta.docs.why.trim());
-    let _ = writeln!(out, "## How to fix\n\n{}\n", meta.docs.fix.trim());
-    if !meta.examples.fail.is_empty() {
+    let _ = writeln!(out, "## What it does\n\n{}\n", meta.docs().summary.trim());
+    let _ = writeln!(out, "## Why is this bad?\n\n{}\n", meta.docs().why.trim());
+    let _ = writeln!(out, "## How to fix\n\n{}\n", meta.docs().fix.trim());
+    if !meta.examples().fail.is_empty() {
         out.push_str("## Flagged\n\n");
-        for example in &meta.examples.fail {
+        for example in &meta.examples().fail {
             example_block(&mut out, example);
         }
     }
-    if !meta.examples.pass.is_empty() {
+    if !meta.examples().pass.is_empty() {
         out.push_str("## Not flagged\n\n");
-        for example in &meta.examples.pass {
+        for example in &meta.examples().pass {
             example_block(&mut out, example);
         }
     }
-    if !meta.docs.references.is_empty() {
+    if !meta.docs().references.is_empty() {
         out.push_str("## References\n\n");
-        for reference in &meta.docs.references {
+        for reference in &meta.docs().references {
             let _ = writeln!(out, "- {reference}");
         }
         out.push('\n');

@@ -55,7 +55,7 @@ pub fn check(registry: &Registry, meta: &RuleMeta) -> Vec<Failure> {
         None => example.file.clone(),
     };
     let mut failures = Vec::new();
-    for example in &meta.examples.fail {
+    for example in &meta.examples().fail {
         let got = findings_of(registry, id, example);
         let lines = comment_expectations(example, id);
         let positions: Vec<(usize, usize)> = example.expect.iter().map(|e| (e.line, e.column)).collect();
@@ -78,7 +78,7 @@ pub fn check(registry: &Registry, meta: &RuleMeta) -> Vec<Failure> {
             failures.push(Failure { rule: id.clone(), example: name(example), problem });
         }
     }
-    for example in &meta.examples.pass {
+    for example in &meta.examples().pass {
         let got = findings_of(registry, id, example);
         if !got.is_empty() {
             failures.push(Failure { rule: id.clone(), example: name(example), problem: format!("a pass example gave {}", shown(&got)) });

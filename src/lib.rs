@@ -118,14 +118,14 @@ fn test_rules(dirs: &[PathBuf]) -> Outcome {
     let (mut failed, mut examples) = (0, 0);
     for rule in &own {
         let meta = &rule.meta;
-        examples += meta.examples.fail.len() + meta.examples.pass.len();
+        examples += meta.examples().fail.len() + meta.examples().pass.len();
         let failures = examples::check(&registry, meta);
-        if meta.examples.fail.is_empty() && meta.examples.pass.is_empty() {
+        if meta.examples().fail.is_empty() && meta.examples().pass.is_empty() {
             stdout.push_str(&format!("{}  no examples ({})\n", meta.id, meta.file));
             continue;
         }
         if failures.is_empty() {
-            stdout.push_str(&format!("{}  ok ({} examples)\n", meta.id, meta.examples.fail.len() + meta.examples.pass.len()));
+            stdout.push_str(&format!("{}  ok ({} examples)\n", meta.id, meta.examples().fail.len() + meta.examples().pass.len()));
         }
         for failure in &failures {
             failed += 1;

@@ -65,9 +65,9 @@ impl Registry {
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<Self, Vec<RuleError>> {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
-        for (path, yaml, json) in embedded::RULE_FILES {
+        for (path, yaml, head, text) in embedded::RULE_FILES {
             let file = format!("rules/{path}");
-            match Rule::from_embedded(&file, yaml, json) {
+            match Rule::from_embedded(&file, yaml, head, text) {
                 Ok(mut loaded) => {
                     loaded.meta.url = Some(crate::report::docs_url(&loaded.meta.id));
                     match Registered::new(loaded) {
@@ -166,13 +166,15 @@ impl Registry {
                     severity: crate::finding::Severity::Error,
                     target: "guard".into(),
                     kind: RuleKind::Guard,
-                    docs: crate::rule::DocsSpec {
-                        summary: format!("The rule `{name}` of the AWS CloudFormation Guard file `{shown}`."),
-                        why: "Your team's Guard rules, run on every template and plan.".into(),
-                        fix: "See the rule's message, and the Guard file.".into(),
-                        references: Vec::new(),
-                    },
-                    examples: crate::rule::ExamplesSpec::default(),
+                    text: crate::rule::RuleText::given(
+                        crate::rule::DocsSpec {
+                            summary: format!("The rule `{name}` of the AWS CloudFormation Guard file `{shown}`."),
+                            why: "Your team's Guard rules, run on every template and plan.".into(),
+                            fix: "See the rule's message, and the Guard file.".into(),
+                            references: Vec::new(),
+                        },
+                        crate::rule::ExamplesSpec::default(),
+                    ),
                     file: shown.clone(),
                     tags: Vec::new(),
                     url: None,
@@ -182,6 +184,13 @@ impl Registry {
         }
         self.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// The bundled rule files as written: (path under rules/, YAML). A run compiles them from
+    /// JSON made at build time, their selectors and patterns when first used; the tests compile
+    /// these as a user's rule files are, so that every error is found before a release.
+    pub fn bundled_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+        embedded::RULE_FILES.iter().map(|(path, yaml, ..)| (*path, *yaml))
     }
 
     #[must_use]

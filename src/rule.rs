@@ -76,8 +76,8 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub target: String,
     pub kind: RuleKind,
-    pub docs: DocsSpec,
-    pub examples: ExamplesSpec,
+    /// Its documentation and examples ([`RuleMeta::docs`], [`RuleMeta::examples`]).
+    pub text: RuleText,
     /// The rule file, as embedded (`asl/task-retry.yaml`) or as found on disk.
     pub file: String,
     /// Kinds of problem it finds (`security`, `correctness`, `reliability`).
@@ -85,6 +85,56 @@ pub struct RuleMeta {
     /// Its documentation's address: docs/rules/ for a bundled rule, the rule file's own `url`
     /// (or none) for a user rule.
     pub url: Option<String>,
+}
+
+impl RuleMeta {
+    /// What it does, why, how to fix it.
+    #[must_use]
+    pub fn docs(&self) -> &DocsSpec {
+        &self.text.get().0
+    }
+
+    /// Documents it flags and documents it passes.
+    #[must_use]
+    pub fn examples(&self) -> &ExamplesSpec {
+        &self.text.get().1
+    }
+}
+
+/// A rule's documentation and examples: given with the rule (a user's rule file, a Guard
+/// rule), or the JSON build.rs split off a bundled rule file, read the first time a report,
+/// `explain` or the examples ask for it. A check never reads it: about nine tenths of a rule
+/// file's text, which a run does not parse.
+#[derive(Debug, Clone)]
+pub struct RuleText {
+    embedded: &'static str,
+    loaded: std::sync::OnceLock<Box<(DocsSpec, ExamplesSpec)>>,
+}
+
+impl RuleText {
+    #[must_use]
+    pub fn given(docs: DocsSpec, examples: ExamplesSpec) -> Self {
+        Self { embedded: "", loaded: std::sync::OnceLock::from(Box::new((docs, examples))) }
+    }
+
+    /// `{"docs": …, "examples": …}` of a bundled rule file (build.rs checks it is there).
+    #[must_use]
+    pub fn embedded(json: &'static str) -> Self {
+        Self { embedded: json, loaded: std::sync::OnceLock::new() }
+    }
+
+    fn get(&self) -> &(DocsSpec, ExamplesSpec) {
+        #[derive(Deserialize)]
+        struct Text {
+            docs: DocsSpec,
+            #[serde(default)]
+            examples: ExamplesSpec,
+        }
+        self.loaded.get_or_init(|| {
+            // tests/rules.rs reads every bundled rule's text: it cannot fail in a release.
+            Box::new(serde_json::from_str::<Text>(self.embedded).map(|t| (t.docs, t.examples)).unwrap_or_default())
+        })
+    }
 }
 
 /// How a rule is implemented: what `target` names in its file.

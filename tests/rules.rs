@@ -15,13 +15,35 @@ fn every_rule_example_gives_exactly_its_expected_findings() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for rule in &registry.rules {
-        checked += rule.meta.examples.fail.len() + rule.meta.examples.pass.len();
+        checked += rule.meta.examples().fail.len() + rule.meta.examples().pass.len();
         failures.extend(
             deploylint::examples::check(&registry, &rule.meta).into_iter().map(|f| format!("{}: {}: {}", f.rule, f.example, f.problem)),
         );
     }
     assert!(checked >= 12, "only {checked} examples ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A run compiles bundled rules from build-time JSON and their selectors and patterns only
+/// when first used; compiled as a user's rule file, every one must load, and give the same
+/// rule with the same documentation.
+#[test]
+fn bundled_rule_files_compile_as_written() {
+    let registry = Registry::load(&[] as &[PathBuf]).expect("bundled rules load");
+    let mut compiled = 0;
+    for (path, yaml) in Registry::bundled_sources() {
+        let loaded = deploylint::engine::Rule::from_yaml(path, yaml).unwrap_or_else(|e| panic!("{e}"));
+        let bundled = registry.get(&loaded.meta.id).expect("the registry has it");
+        assert_eq!(
+            (&loaded.meta.title, loaded.meta.severity, &loaded.meta.target, &loaded.meta.tags),
+            (&bundled.meta.title, bundled.meta.severity, &bundled.meta.target, &bundled.meta.tags),
+            "{path}"
+        );
+        assert_eq!(format!("{:?}", loaded.meta.docs()), format!("{:?}", bundled.meta.docs()), "{path}: docs");
+        assert_eq!(format!("{:?}", loaded.meta.examples()), format!("{:?}", bundled.meta.examples()), "{path}: examples");
+        compiled += 1;
+    }
+    assert_eq!(compiled, registry.rules.len());
 }
 
 #[test]
@@ -31,13 +53,13 @@ fn rule_files_are_complete_and_named_by_their_ids() {
         let meta = &rule.meta;
         assert_eq!(meta.file, format!("rules/{}.yaml", meta.id), "file name must equal the id");
         assert!(
-            !meta.docs.summary.trim().is_empty() && !meta.docs.why.trim().is_empty() && !meta.docs.fix.trim().is_empty(),
+            !meta.docs().summary.trim().is_empty() && !meta.docs().why.trim().is_empty() && !meta.docs().fix.trim().is_empty(),
             "{}: docs",
             meta.id
         );
         assert!(meta.title.len() <= 60, "{}: title longer than 60 characters", meta.id);
         if meta.kind != RuleKind::Pipeline {
-            assert!(!meta.examples.fail.is_empty() && !meta.examples.pass.is_empty(), "{}: needs fail and pass examples", meta.id);
+            assert!(!meta.examples().fail.is_empty() && !meta.examples().pass.is_empty(), "{}: needs fail and pass examples", meta.id);
         }
     }
     for id in builtin::ALL {

@@ -58,13 +58,28 @@ pub enum Op {
     LessThan(f64),
 }
 
+/// How a rule file's selectors and patterns are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Checked {
+    /// Now, each error with its place: a user's rule file.
+    AtLoad,
+    /// On first use: a bundled rule, which tests/rules.rs compiles at load like a user's. A
+    /// run then parses only the selectors and patterns its files reach.
+    Bundled,
+}
+
 /// Compiles a JSONPath written in a rule file, with its place for the error.
-pub(super) fn selector(text: &Spanned<String>) -> Result<Selector, RuleError> {
-    Selector::compile(&text.value).map_err(|e| RuleError::at(text, format!("invalid JSONPath `{}`: {e}", text.value)))
+pub(super) fn selector(text: &Spanned<String>, checked: Checked) -> Result<Selector, RuleError> {
+    match checked {
+        Checked::AtLoad => {
+            Selector::compile(&text.value).map_err(|e| RuleError::at(text, format!("invalid JSONPath `{}`: {e}", text.value)))
+        }
+        Checked::Bundled => Ok(Selector::deferred(&text.value)),
+    }
 }
 
 impl Condition {
-    pub(super) fn compile(spec: &ConditionSpec) -> Result<Self, RuleError> {
+    pub(super) fn compile(spec: &ConditionSpec, checked: Checked) -> Result<Self, RuleError> {
         let combinators = usize::from(spec.all.is_some()) + usize::from(spec.any.is_some()) + usize::from(spec.not.is_some());
         let ops = [
             spec.exists.is_some(),
@@ -97,15 +112,15 @@ impl Condition {
             return Err(fail("a condition tests a `path` or a `var`, not both"));
         }
         if let Some(list) = &spec.all {
-            return list.iter().map(Condition::compile).collect::<Result<_, _>>().map(Condition::All);
+            return list.iter().map(|c| Condition::compile(c, checked)).collect::<Result<_, _>>().map(Condition::All);
         }
         if let Some(list) = &spec.any {
-            return list.iter().map(Condition::compile).collect::<Result<_, _>>().map(Condition::Any);
+            return list.iter().map(|c| Condition::compile(c, checked)).collect::<Result<_, _>>().map(Condition::Any);
         }
         if let Some(inner) = &spec.not {
-            return Ok(Condition::Not(Box::new(Condition::compile(inner)?)));
+            return Ok(Condition::Not(Box::new(Condition::compile(inner, checked)?)));
         }
-        let path = spec.path.as_ref().map(selector).transpose()?;
+        let path = spec.path.as_ref().map(|p| selector(p, checked)).transpose()?;
         if spec.var.is_some() && (spec.exists.is_some() || spec.count.is_some() || spec.every) {
             return Err(fail("a `var` test is one of equals, one_of, matches"));
         }
@@ -125,7 +140,9 @@ impl Condition {
             // Checked now (an error has the rule file's line), compiled on first use: a compiled
             // pattern with Unicode classes takes megabytes, and most rules never meet their
             // target in a given run.
-            regex_syntax::Parser::new().parse(&text).map_err(|e| RuleError::at(pattern, format!("invalid regular expression: {e}")))?;
+            if checked == Checked::AtLoad {
+                regex_syntax::Parser::new().parse(&text).map_err(|e| RuleError::at(pattern, format!("invalid regular expression: {e}")))?;
+            }
             Op::Matches(LazyRegex { pattern: text, compiled: std::sync::OnceLock::new() })
         } else if let Some(b) = spec.specific_arn {
             Op::SpecificArn(b)

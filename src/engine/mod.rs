@@ -18,8 +18,8 @@ use serde_saphyr::Spanned;
 use crate::extract::Artifact;
 use crate::finding::{Finding, Severity, Sink};
 use crate::parse::{Node, Value};
-use crate::rule::{RuleKind, RuleMeta};
-use condition::Condition;
+use crate::rule::{RuleKind, RuleMeta, RuleText};
+use condition::{Checked, Condition};
 use query::Selector;
 use rule_file::RuleFile;
 use target::{Target, TargetKind};
@@ -110,20 +110,30 @@ pub struct Rule {
 impl Rule {
     /// Loads a rule file from YAML text. `file` names it in errors.
     pub fn from_yaml(file: &str, text: &str) -> Result<Loaded, RuleError> {
-        let spec: RuleFile = serde_saphyr::from_str(text).map_err(|e| RuleError::plain(e.to_string()).in_file(file))?;
-        Self::compile(file, &spec).map_err(|e| e.in_file(file))
+        let mut spec: RuleFile = serde_saphyr::from_str(text).map_err(|e| RuleError::plain(e.to_string()).in_file(file))?;
+        let Some(docs) = spec.docs.take() else {
+            return Err(RuleError::plain(
+                "missing field `docs`: every rule says what it finds (`summary`), `why` it matters and how to `fix` it".into(),
+            )
+            .in_file(file));
+        };
+        let text = RuleText::given(docs, std::mem::take(&mut spec.examples));
+        Self::compile(file, &spec, text, Checked::AtLoad).map_err(|e| e.in_file(file))
     }
 
-    /// Loads a bundled rule file from the JSON build.rs made of it; when that fails (or there
+    /// Loads a bundled rule file from the JSON build.rs made of it (`head`, without its
+    /// documentation, and `text`, read when something asks for it); when that fails (or there
     /// is none), from its YAML, whose errors have lines and columns.
-    pub fn from_embedded(file: &str, yaml: &str, json: &str) -> Result<Loaded, RuleError> {
-        match serde_json::from_str::<RuleFile>(json) {
-            Ok(spec) => Self::compile(file, &spec).map_err(|_| ()).or_else(|()| Self::from_yaml(file, yaml)),
-            Err(_) => Self::from_yaml(file, yaml),
+    pub fn from_embedded(file: &str, yaml: &str, head: &str, text: &'static str) -> Result<Loaded, RuleError> {
+        match serde_json::from_str::<RuleFile>(head) {
+            Ok(spec) if !text.is_empty() => Self::compile(file, &spec, RuleText::embedded(text), Checked::Bundled)
+                .map_err(|_| ())
+                .or_else(|()| Self::from_yaml(file, yaml)),
+            _ => Self::from_yaml(file, yaml),
         }
     }
 
-    fn compile(file: &str, spec: &RuleFile) -> Result<Loaded, RuleError> {
+    fn compile(file: &str, spec: &RuleFile, text: RuleText, checked: Checked) -> Result<Loaded, RuleError> {
         if !is_rule_id(&spec.id) {
             return Err(RuleError::plain(format!("rule id `{}` is not `<family>/<kebab-name>`", spec.id)));
         }
@@ -133,8 +143,7 @@ impl Rule {
             severity: spec.severity,
             target: spec.target.as_slice().join(", "),
             kind,
-            docs: spec.docs.clone(),
-            examples: spec.examples.clone(),
+            text,
             file: file.to_string(),
             tags: spec.tags.clone(),
             url: spec.url.clone(),
@@ -164,9 +173,9 @@ impl Rule {
                         .value
                         .as_slice()
                         .iter()
-                        .map(|text| condition::selector(&Spanned::new(text.clone(), each.select.referenced, each.select.defined)))
+                        .map(|text| condition::selector(&Spanned::new(text.clone(), each.select.referenced, each.select.defined), checked))
                         .collect::<Result<_, _>>()?,
-                    filter: each.filter.as_ref().map(Condition::compile).transpose()?,
+                    filter: each.filter.as_ref().map(|c| Condition::compile(c, checked)).transpose()?,
                     group: each.group,
                 },
                 (None, false) => Check::Require(
@@ -175,8 +184,8 @@ impl Rule {
                         .map(|r| {
                             Ok(Requirement {
                                 label: r.label.clone(),
-                                when: r.when.as_ref().map(Condition::compile).transpose()?,
-                                holds: Condition::compile(&r.holds)?,
+                                when: r.when.as_ref().map(|c| Condition::compile(c, checked)).transpose()?,
+                                holds: Condition::compile(&r.holds, checked)?,
                             })
                         })
                         .collect::<Result<_, RuleError>>()?,
@@ -234,14 +243,14 @@ impl Rule {
             id: spec.id.clone(),
             title: spec.title.clone(),
             targets,
-            when: spec.when.as_ref().map(Condition::compile).transpose()?,
+            when: spec.when.as_ref().map(|c| Condition::compile(c, checked)).transpose()?,
             severity_when: spec
                 .severity_when
                 .iter()
-                .map(|s| Ok((s.severity, Condition::compile(&s.when)?, s.of_value)))
+                .map(|s| Ok((s.severity, Condition::compile(&s.when, checked)?, s.of_value)))
                 .collect::<Result<_, RuleError>>()?,
             check,
-            at: spec.at.iter().map(condition::selector).collect::<Result<_, _>>()?,
+            at: spec.at.iter().map(|a| condition::selector(a, checked)).collect::<Result<_, _>>()?,
             message: spec.message.clone(),
             help: spec.help.clone(),
             // A few bytes per rule, for the life of the run: findings carry `&'static str`.

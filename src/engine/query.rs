@@ -12,16 +12,25 @@ use crate::extract::long_intrinsic_name;
 use crate::parse::{Entry, Node, Value};
 use crate::source::Span;
 
-/// A compiled selector.
+/// A selector, compiled at most once.
 #[derive(Clone, Debug)]
 pub struct Selector {
     text: String,
-    query: JpQuery,
+    query: std::sync::OnceLock<Option<JpQuery>>,
 }
 
 impl Selector {
+    /// Compiles it now.
     pub fn compile(text: &str) -> Result<Self, String> {
-        parse_json_path(text).map(|query| Self { text: text.to_string(), query }).map_err(|e| e.to_string())
+        let query = parse_json_path(text).map_err(|e| e.to_string())?;
+        Ok(Self { text: text.to_string(), query: std::sync::OnceLock::from(Some(query)) })
+    }
+
+    /// Compiles it when it first selects; a selector that does not compile selects nothing
+    /// (for a bundled rule's, which the tests compile with [`Selector::compile`]).
+    #[must_use]
+    pub fn deferred(text: &str) -> Self {
+        Self { text: text.to_string(), query: std::sync::OnceLock::new() }
     }
 
     #[must_use]
@@ -36,7 +45,8 @@ impl Selector {
         if self.text == "$" {
             return vec![(root, "$".to_string())];
         }
-        js_path_process(&self.query, root).map(|refs| refs.into_iter().map(|r| (r.val, r.path)).collect()).unwrap_or_default()
+        let Some(query) = self.query.get_or_init(|| parse_json_path(&self.text).ok()) else { return Vec::new() };
+        js_path_process(query, root).map(|refs| refs.into_iter().map(|r| (r.val, r.path)).collect()).unwrap_or_default()
     }
 }
 

@@ -48,7 +48,10 @@ pub struct RuleFile {
     /// Where a user rule's documentation lives (bundled rules link to docs/rules/).
     #[serde(default)]
     pub url: Option<String>,
-    pub docs: DocsSpec,
+    /// Required in a rule file ([`super::Rule::from_yaml`] says so when it is missing); a
+    /// bundled rule's is split off at build time ([`crate::rule::RuleText`]).
+    #[serde(default)]
+    pub docs: Option<DocsSpec>,
     #[serde(default)]
     pub examples: ExamplesSpec,
 }

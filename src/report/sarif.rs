@@ -252,8 +252,8 @@ fn descriptor(meta: &RuleMeta) -> RuleDescriptor<'_> {
         id: &meta.id,
         name: meta.id.replace(['/', '-'], "_"),
         short_description: Text { text: meta.title.clone() },
-        full_description: Text { text: meta.docs.summary.trim().to_string() },
-        help: Help { text: meta.docs.fix.trim().to_string(), markdown: crate::docs::markdown(meta) },
+        full_description: Text { text: meta.docs().summary.trim().to_string() },
+        help: Help { text: meta.docs().fix.trim().to_string(), markdown: crate::docs::markdown(meta) },
         help_uri: meta.url.clone(),
         default_configuration: Configuration { level: meta.severity.as_str() },
         properties: Properties {
