@@ -14,11 +14,12 @@ fn main() {
         &root.join("rules"),
         &["yaml"],
         "RULE_FILES",
-        "Bundled rule files: (path under rules/, YAML text, JSON without `docs` and `examples`, \
-         JSON of `docs` and `examples`). A run reads the first JSON of each rule; the second only \
-         when it shows a rule's documentation or runs its examples.",
+        "Bundled rule files: (path under rules/, YAML text, JSON of what the registry needs \
+         (id, title, severity, target, tags, url), JSON of the file without `docs` and \
+         `examples`, JSON of `docs` and `examples`). A run reads the first JSON of each rule, the \
+         second when the rule first runs, the third when it shows the rule's documentation.",
         &out_dir.join("rule_files.rs"),
-        Some(&["docs", "examples"]),
+        Some(Split { meta: &["id", "title", "severity", "target", "tags", "url"], text: &["docs", "examples"] }),
     );
     // The IAM action data's date, for `--version` and messages about unknown actions.
     let actions = root.join("data/iam/actions.txt");
@@ -36,14 +37,23 @@ fn main() {
     );
 }
 
-/// With `split`, each file's JSON is two documents: the file without those keys, and an object
-/// of just those keys.
-fn embed(dir: &Path, extensions: &[&str], name: &str, doc: &str, dest: &Path, split: Option<&[&str]>) {
+/// Keys of a rule file written apart.
+#[derive(Clone, Copy)]
+struct Split {
+    /// A copy of these.
+    meta: &'static [&'static str],
+    /// These, taken out of the rest.
+    text: &'static [&'static str],
+}
+
+/// With `split`, each file's JSON is three documents: `meta`'s keys, the file without `text`'s
+/// keys, and `text`'s keys.
+fn embed(dir: &Path, extensions: &[&str], name: &str, doc: &str, dest: &Path, split: Option<Split>) {
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files = Vec::new();
     collect(dir, extensions, &mut files);
     files.sort();
-    let shape = if split.is_some() { "(&str, &str, &str, &str)" } else { "(&str, &str, &str)" };
+    let shape = if split.is_some() { "(&str, &str, &str, &str, &str)" } else { "(&str, &str, &str)" };
     let mut out = format!("/// {doc}\npub static {name}: &[{shape}] = &[\n");
     for file in files {
         println!("cargo:rerun-if-changed={}", file.display());
@@ -58,20 +68,22 @@ fn embed(dir: &Path, extensions: &[&str], name: &str, doc: &str, dest: &Path, sp
                 let json = parsed.map(|v| v.to_string()).unwrap_or_default();
                 writeln!(out, "    ({relative:?}, {include}, {json:?}),").expect("write to String");
             }
-            Some(keys) => {
-                let (head, tail) = match parsed {
+            Some(Split { meta: meta_keys, text: text_keys }) => {
+                let (meta, head, text) = match parsed {
                     Some(serde_json::Value::Object(mut map)) => {
-                        let mut tail = serde_json::Map::new();
-                        for key in keys {
-                            if let Some(value) = map.remove(*key) {
-                                tail.insert((*key).to_string(), value);
-                            }
-                        }
-                        (serde_json::Value::Object(map).to_string(), serde_json::Value::Object(tail).to_string())
+                        let pick = |map: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| {
+                            let picked: serde_json::Map<String, serde_json::Value> =
+                                keys.iter().filter_map(|k| Some(((*k).to_string(), map.get(*k)?.clone()))).collect();
+                            serde_json::Value::Object(picked).to_string()
+                        };
+                        let meta = pick(&map, meta_keys);
+                        let text = pick(&map, text_keys);
+                        map.retain(|k, _| !text_keys.contains(&k.as_str()));
+                        (meta, serde_json::Value::Object(map).to_string(), text)
                     }
-                    _ => (String::new(), String::new()),
+                    _ => (String::new(), String::new(), String::new()),
                 };
-                writeln!(out, "    ({relative:?}, {include}, {head:?}, {tail:?}),").expect("write to String");
+                writeln!(out, "    ({relative:?}, {include}, {meta:?}, {head:?}, {text:?}),").expect("write to String");
             }
         }
     }

@@ -207,6 +207,12 @@ struct Prepared {
     overridden: Vec<String>,
 }
 
+/// `f` of each file, in parallel; of one file on this thread, without starting the thread pool
+/// (which takes longer than checking a small template: the commit hook's case).
+fn each_file<T: Send>(files: &[discover::Candidate], f: impl Fn(&discover::Candidate) -> T + Sync + Send) -> Vec<T> {
+    if files.len() < 2 { files.iter().map(f).collect() } else { files.par_iter().map(f).collect() }
+}
+
 /// Resolves the settings, loads the rules and selects them; an error is the outcome to return.
 fn prepare(args: &CheckArgs) -> Result<Prepared, Outcome> {
     let (settings, config) = Settings::resolve(&args.overrides()).map_err(settings_error)?;
@@ -287,13 +293,13 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     // parts) are not checked again on their own.
     let (configurations, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
         candidates.into_iter().partition(|c| reads_other_files(&c.path));
-    let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = configurations.par_iter().map(check).collect();
+    let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = each_file(&configurations, check);
     let claimed: std::collections::BTreeSet<PathBuf> =
         outcomes.iter().flat_map(|(_, o)| o.claimed.iter().map(|r| r.canonical.clone())).collect();
     let (done, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
         others.into_iter().partition(|c| !claimed.is_empty() && c.path.canonicalize().is_ok_and(|p| claimed.contains(&p)));
     outcomes.extend(done.into_iter().map(|c| (c, pipeline::FileOutcome { recognised: true, ..pipeline::FileOutcome::default() })));
-    outcomes.extend(others.par_iter().map(check).collect::<Vec<_>>());
+    outcomes.extend(each_file(&others, check));
     drop_claimed(&mut outcomes);
     drop(progress);
     for err in walk_errors {

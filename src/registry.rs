@@ -65,9 +65,9 @@ impl Registry {
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<Self, Vec<RuleError>> {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
-        for (path, yaml, head, text) in embedded::RULE_FILES {
+        for (path, yaml, meta, head, text) in embedded::RULE_FILES {
             let file = format!("rules/{path}");
-            match Rule::from_embedded(&file, yaml, head, text) {
+            match Rule::from_embedded(&file, yaml, meta, head, text) {
                 Ok(mut loaded) => {
                     loaded.meta.url = Some(crate::report::docs_url(&loaded.meta.id));
                     match Registered::new(loaded) {

@@ -46,6 +46,34 @@ fn bundled_rule_files_compile_as_written() {
     assert_eq!(compiled, registry.rules.len());
 }
 
+/// Start-up does not grow with the rule count: a bundled rule is compiled when a target of its
+/// kind first comes up, so a state machine alone compiles no policy, template or plan rule.
+#[test]
+fn bundled_rules_compile_when_their_targets_come_up() {
+    use deploylint::engine::target::TargetKind;
+    use deploylint::registry::Implementation;
+    let registry = Registry::load(&[] as &[PathBuf]).expect("bundled rules load");
+    let active: std::collections::HashMap<String, _> = registry.rules.iter().map(|r| (r.meta.id.clone(), r.meta.severity)).collect();
+    let declarative = || {
+        registry.rules.iter().filter_map(|r| match &r.implementation {
+            Implementation::Declarative(rule) => Some(rule),
+            _ => None,
+        })
+    };
+    assert!(declarative().count() >= 10);
+    let eager: Vec<&str> = declarative().filter(|r| r.compiled()).map(|r| r.id.as_str()).collect();
+    assert!(eager.is_empty(), "nothing is compiled at load: {eager:?}");
+    let roots = vec![PathBuf::from(".")];
+    let ctx = deploylint::pipeline::RunContext::new(&registry, &active, &roots);
+    let flow = br#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#;
+    let outcome = deploylint::pipeline::check_bytes(PathBuf::from("flow.asl.json"), flow.to_vec(), true, &ctx);
+    assert!(outcome.findings.iter().any(|f| &*f.rule == "asl/task-retry"));
+    for rule in declarative() {
+        let machine = rule.targets.iter().all(|t| matches!(t, TargetKind::AslState | TargetKind::AslStateMachine));
+        assert_eq!(rule.compiled(), machine, "{}", rule.id);
+    }
+}
+
 #[test]
 fn rule_files_are_complete_and_named_by_their_ids() {
     let registry = Registry::load(&[] as &[PathBuf]).expect("bundled rules load");

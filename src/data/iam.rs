@@ -78,10 +78,9 @@ pub fn loaded() -> bool {
 
 /// The services of the data file: each `@prefix Name` line and the lines up to the next.
 fn index(text: &'static str) -> Actions {
-    let mut starts: Vec<usize> = text.match_indices("\n@").map(|(i, _)| i + 1).collect();
-    if text.starts_with('@') {
-        starts.insert(0, 0);
-    }
+    // `@` begins a service's line and appears nowhere else; a one-byte search runs at memchr
+    // speed (searching for "\n@" took a tenth of a small template's run).
+    let starts: Vec<usize> = text.match_indices('@').map(|(i, _)| i).filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n').collect();
     let mut services = Vec::with_capacity(starts.len());
     for (n, &start) in starts.iter().enumerate() {
         let end = starts.get(n + 1).copied().unwrap_or(text.len());

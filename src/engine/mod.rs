@@ -85,18 +85,41 @@ pub struct Loaded {
     pub rule: Option<Rule>,
 }
 
+/// What the registry and the reports need of a bundled rule file (build.rs writes it apart).
+#[derive(serde::Deserialize)]
+struct MetaSpec {
+    id: String,
+    title: String,
+    severity: Severity,
+    target: rule_file::OneOrMany<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
 /// What a list of selectors picks, in order.
 fn select_all<'n>(selectors: &[Selector], node: &'n Node) -> impl Iterator<Item = (&'n Node, String)> {
     selectors.iter().flat_map(move |s| s.select(node))
 }
 
-/// A compiled declarative rule.
+/// A declarative rule: what it checks, and its check, compiled at load (a user's rule file)
+/// or when first run (a bundled rule: a run compiles only the rules its files' targets need).
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
-    title: String,
     /// The target kinds it checks (one, or one per source: `cfn.resource` and `tf.resource`).
     pub targets: Vec<TargetKind>,
+    body: std::sync::OnceLock<Option<Box<Body>>>,
+    /// A bundled rule's file as JSON (build.rs), while not compiled.
+    deferred: Option<&'static str>,
+}
+
+/// A compiled check.
+#[derive(Debug, Clone)]
+struct Body {
+    id: String,
+    title: String,
     when: Option<Condition>,
     /// Severities by context, the first whose condition holds for the target.
     severity_when: Vec<(Severity, Condition, bool)>,
@@ -121,16 +144,33 @@ impl Rule {
         Self::compile(file, &spec, text, Checked::AtLoad).map_err(|e| e.in_file(file))
     }
 
-    /// Loads a bundled rule file from the JSON build.rs made of it (`head`, without its
-    /// documentation, and `text`, read when something asks for it); when that fails (or there
-    /// is none), from its YAML, whose errors have lines and columns.
-    pub fn from_embedded(file: &str, yaml: &str, head: &str, text: &'static str) -> Result<Loaded, RuleError> {
-        match serde_json::from_str::<RuleFile>(head) {
-            Ok(spec) if !text.is_empty() => Self::compile(file, &spec, RuleText::embedded(text), Checked::Bundled)
-                .map_err(|_| ())
-                .or_else(|()| Self::from_yaml(file, yaml)),
-            _ => Self::from_yaml(file, yaml),
+    /// Loads a bundled rule file from the JSON build.rs made of it: `meta` (what the registry
+    /// and the reports need), `head` (the check, compiled when the rule first runs) and `text`
+    /// (docs and examples, read when something asks for them). When that fails (or there is
+    /// none), from its YAML, whose errors have lines and columns.
+    pub fn from_embedded(file: &str, yaml: &str, meta: &str, head: &'static str, text: &'static str) -> Result<Loaded, RuleError> {
+        let Some(spec) = serde_json::from_str::<MetaSpec>(meta).ok().filter(|_| !text.is_empty() && !head.is_empty()) else {
+            return Self::from_yaml(file, yaml);
+        };
+        let meta = |kind| RuleMeta {
+            id: spec.id.clone(),
+            title: spec.title.clone(),
+            severity: spec.severity,
+            target: spec.target.as_slice().join(", "),
+            kind,
+            text: RuleText::embedded(text),
+            file: file.to_string(),
+            tags: spec.tags.clone(),
+            url: spec.url.clone(),
+        };
+        if spec.target.as_slice() == ["builtin"] {
+            return Ok(Loaded { meta: meta(RuleKind::Pipeline), rule: None });
         }
+        let Some(targets) = spec.target.as_slice().iter().map(|t| TargetKind::parse(t)).collect::<Option<Vec<_>>>() else {
+            return Self::from_yaml(file, yaml);
+        };
+        let rule = Rule { id: spec.id.clone(), targets, body: std::sync::OnceLock::new(), deferred: Some(head) };
+        Ok(Loaded { meta: meta(RuleKind::Declarative), rule: Some(rule) })
     }
 
     fn compile(file: &str, spec: &RuleFile, text: RuleText, checked: Checked) -> Result<Loaded, RuleError> {
@@ -151,6 +191,36 @@ impl Rule {
         if spec.target.as_slice() == ["builtin"] {
             return Ok(Loaded { meta: meta(spec, RuleKind::Pipeline), rule: None });
         }
+        let (targets, body) = Self::compile_body(spec, checked)?;
+        let rule = Rule { id: spec.id.clone(), targets, body: std::sync::OnceLock::from(Some(Box::new(body))), deferred: None };
+        Ok(Loaded { meta: meta(spec, RuleKind::Declarative), rule: Some(rule) })
+    }
+
+    /// The compiled check; a bundled rule's is compiled on the first call (tests/rules.rs
+    /// compiles every bundled rule at load: this cannot fail in a release).
+    fn body(&self) -> Option<&Body> {
+        self.body
+            .get_or_init(|| {
+                let spec = serde_json::from_str::<RuleFile>(self.deferred?).ok()?;
+                Self::compile_body(&spec, Checked::Bundled).ok().map(|(_, body)| Box::new(body))
+            })
+            .as_deref()
+    }
+
+    /// Whether its check is compiled (a bundled rule's, once it has run).
+    #[must_use]
+    pub fn compiled(&self) -> bool {
+        self.body.get().is_some()
+    }
+
+    /// Runs the rule on the targets of one artifact.
+    pub fn check(&self, artifact: &Artifact<'_>, targets: &[Target<'_>], severity: Severity, out: &mut Sink) {
+        if let Some(body) = self.body() {
+            body.check(artifact, targets, severity, out);
+        }
+    }
+
+    fn compile_body(spec: &RuleFile, checked: Checked) -> Result<(Vec<TargetKind>, Body), RuleError> {
         let (targets, check) = {
             let targets = spec
                 .target
@@ -239,10 +309,9 @@ impl Rule {
             }
             (targets, check)
         };
-        let rule = Rule {
+        let body = Body {
             id: spec.id.clone(),
             title: spec.title.clone(),
-            targets,
             when: spec.when.as_ref().map(|c| Condition::compile(c, checked)).transpose()?,
             severity_when: spec
                 .severity_when
@@ -256,11 +325,12 @@ impl Rule {
             // A few bytes per rule, for the life of the run: findings carry `&'static str`.
             access_analyzer: spec.access_analyzer.as_deref().map(|c| &*Box::leak(c.to_string().into_boxed_str())),
         };
-        Ok(Loaded { meta: meta(spec, RuleKind::Declarative), rule: Some(rule) })
+        Ok((targets, body))
     }
+}
 
-    /// Runs the rule on the targets of one artifact.
-    pub fn check(&self, artifact: &Artifact<'_>, targets: &[Target<'_>], severity: Severity, out: &mut Sink) {
+impl Body {
+    fn check(&self, artifact: &Artifact<'_>, targets: &[Target<'_>], severity: Severity, out: &mut Sink) {
         for target in targets {
             if self.when.as_ref().is_some_and(|w| !w.holds(&target.node, &target.vars)) {
                 continue;
