@@ -27,6 +27,8 @@ fn main() {
     let text = std::fs::read_to_string(&actions).expect("read data/iam/actions.txt");
     let date = text.lines().find_map(|l| l.strip_prefix("date ")).expect("data/iam/actions.txt names its date");
     println!("cargo:rustc-env=DEPLOYLINT_IAM_DATA_DATE={date}");
+    iam_services(&text, &out_dir.join("iam_services.rs"));
+    sam_templates(&root.join("data/sam/policy-templates.json"), &out_dir.join("sam_templates.rs"));
     embed(
         &root.join("data"),
         &["yaml", "json"],
@@ -35,6 +37,55 @@ fn main() {
         &out_dir.join("data_files.rs"),
         None,
     );
+}
+
+/// The services of data/iam/actions.txt, sorted by prefix: (prefix, name, where its action
+/// lines start and end in the file). A run looks up the services it needs without reading the
+/// half megabyte (each page of it read is a page fault of the process).
+fn iam_services(text: &str, dest: &Path) {
+    let mut services = Vec::new();
+    let mut offset = 0;
+    let mut current: Option<(String, String, usize)> = None;
+    for line in text.split_inclusive('\n') {
+        if let Some(header) = line.strip_prefix('@') {
+            if let Some((prefix, name, start)) = current.take() {
+                services.push((prefix, name, start, offset));
+            }
+            let header = header.trim_end();
+            let (prefix, name) = header.split_once(' ').unwrap_or((header, header));
+            current = Some((prefix.to_string(), name.to_string(), offset + line.len()));
+        }
+        offset += line.len();
+    }
+    if let Some((prefix, name, start)) = current {
+        services.push((prefix, name, start, text.len()));
+    }
+    services.sort();
+    let mut out = String::from("/// IAM services: (prefix, name, start and end of its lines in actions.txt).\n");
+    out.push_str("pub static SERVICES: &[(&str, &str, u32, u32)] = &[\n");
+    for (prefix, name, start, end) in services {
+        writeln!(out, "    ({prefix:?}, {name:?}, {start}, {end}),").expect("write to String");
+    }
+    out.push_str("];\n");
+    std::fs::write(dest, out).expect("write the IAM service index");
+}
+
+/// The SAM policy templates of data/sam/policy-templates.json, each apart, by name: a template
+/// that uses one parses one (a few hundred bytes), not the file.
+fn sam_templates(path: &Path, dest: &Path) {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(path).expect("read data/sam/policy-templates.json");
+    let data: serde_json::Value = serde_json::from_str(&text).expect("data/sam/policy-templates.json is JSON");
+    let templates = data.get("Templates").and_then(serde_json::Value::as_object).expect("it has Templates");
+    let mut names: Vec<&String> = templates.keys().collect();
+    names.sort();
+    let mut out = String::from("/// SAM policy templates by name: (name, the template as JSON).\n");
+    out.push_str("pub static TEMPLATES: &[(&str, &str)] = &[\n");
+    for name in names {
+        writeln!(out, "    ({name:?}, {:?}),", templates[name].to_string()).expect("write to String");
+    }
+    out.push_str("];\n");
+    std::fs::write(dest, out).expect("write the SAM template table");
 }
 
 /// Keys of a rule file written apart.
