@@ -70,7 +70,8 @@ pub struct Source {
     line_starts: Vec<u32>,
     /// Code points before each multiple of [`CHECKPOINT`] bytes: a column on a very long line
     /// (a one-line Terraform plan) costs at most one block of counting, not the whole line.
-    checkpoints: Vec<u32>,
+    /// None for ASCII text, whose columns are byte counts.
+    checkpoints: Option<Box<[u32]>>,
 }
 
 const CHECKPOINT: usize = 4096;
@@ -114,12 +115,17 @@ impl Source {
     #[must_use]
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
         let line_starts = line_starts(&text);
-        let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
-        let mut chars = 0u32;
-        for block in text.as_bytes().chunks(CHECKPOINT) {
-            checkpoints.push(chars);
-            chars += block.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
-        }
+        let checkpoints = (!text.is_ascii()).then(|| {
+            let mut chars = 0u32;
+            text.as_bytes()
+                .chunks(CHECKPOINT)
+                .map(|block| {
+                    let before = chars;
+                    chars += block.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
+                    before
+                })
+                .collect()
+        });
         Self { path: path.into(), text, excerpt: None, line_starts, checkpoints }
     }
 
@@ -268,8 +274,9 @@ impl Source {
 
     /// Code points that start before a byte offset.
     fn chars_before(&self, offset: usize) -> usize {
+        let Some(checkpoints) = &self.checkpoints else { return offset };
         let block = offset / CHECKPOINT;
-        let base = self.checkpoints.get(block).map_or(0, |c| *c as usize);
+        let base = checkpoints.get(block).map_or(0, |c| *c as usize);
         let start = (block * CHECKPOINT).min(offset);
         let bytes = match &self.excerpt {
             None => self.text.as_bytes().get(start..offset),

@@ -154,8 +154,13 @@ impl<'a> Emitter<'a, '_> {
     /// artifact (`States.A.Retry[0]`): with the rule and file it makes the fingerprint, so it
     /// names the node, never a line.
     pub fn report(&mut self, place: Place<'_>, locator: &str, message: impl Into<String>) -> Report<'_, 'a> {
+        let (span, subject) = span_of(self.artifact, &place);
+        self.report_at(span, subject, locator, message)
+    }
+
+    /// Starts a finding at a place already resolved with [`span_of`].
+    pub(crate) fn report_at(&mut self, span: Span, subject: Option<String>, locator: &str, message: impl Into<String>) -> Report<'_, 'a> {
         let artifact = self.artifact;
-        let (span, subject) = span_of(artifact, &place);
         let mut finding = Finding::new(self.rule, self.severity, &artifact.source, span, message.into());
         finding.subject = subject;
         self.title.clone_into(&mut finding.label);
@@ -164,7 +169,8 @@ impl<'a> Emitter<'a, '_> {
     }
 }
 
-fn span_of(artifact: &Artifact<'_>, place: &Place<'_>) -> (Span, Option<String>) {
+/// Where a place is in the file, and the text it names (the subject of a finding there).
+pub(crate) fn span_of(artifact: &Artifact<'_>, place: &Place<'_>) -> (Span, Option<String>) {
     match place {
         Place::Key(entry) => (entry.key_span, Some(entry.key.to_string())),
         // A substituted value is not what the file says there.

@@ -23,12 +23,25 @@ pub struct Model<'a, 'n> {
     machine: OnceCell<Option<asl::StateMachine<'a>>>,
     policy: OnceCell<Option<iam::Policy<'a>>>,
     access: OnceCell<Option<needs::Access<'a>>>,
+    /// Results several analyzers share, each worked out by the first that asks ([`Model::memo`]).
+    memo: std::cell::RefCell<Vec<std::rc::Rc<dyn std::any::Any>>>,
 }
 
 impl<'a, 'n> Model<'a, 'n> {
     #[must_use]
     pub fn new(artifact: &'a Artifact<'n>) -> Self {
-        Self { artifact, machine: OnceCell::new(), policy: OnceCell::new(), access: OnceCell::new() }
+        Self { artifact, machine: OnceCell::new(), policy: OnceCell::new(), access: OnceCell::new(), memo: std::cell::RefCell::default() }
+    }
+
+    /// A result of type `T` about this artifact, made by `make` the first time one is asked for
+    /// (the field checks of ten rules walk a definition once, not ten times).
+    pub fn memo<T: 'static>(&self, make: impl FnOnce() -> T) -> std::rc::Rc<T> {
+        if let Some(found) = self.memo.borrow().iter().find_map(|m| m.clone().downcast::<T>().ok()) {
+            return found;
+        }
+        let value = std::rc::Rc::new(make());
+        self.memo.borrow_mut().push(value.clone());
+        value
     }
 
     /// What a state machine with a context needs of its role, and the role's answer for each

@@ -384,27 +384,69 @@ struct Problem<'n> {
 }
 
 /// Reports the problems of `rule` (one of the rule ids above, or a rule the data names for
-/// wrong values) in the artifact's state machine.
+/// wrong values) in the artifact's state machine. The first of the field rules to run finds the
+/// problems of all of them, for the others to read.
 pub fn report(model: &Model<'_, '_>, rule: &str, out: &mut Emitter<'_, '_>) {
-    let (Some(machine), Some(schema)) = (model.state_machine(), Schema::get()) else { return };
-    for object in objects(machine, schema) {
+    let found = model.memo(|| Found::of(model));
+    for problem in found.0.iter().filter(|p| p.rule == rule) {
         if out.is_full() {
             return;
         }
-        for problem in problems(machine, schema, &object, rule) {
-            if problem.rule != rule {
-                continue;
-            }
-            let mut report = out.report(problem.place, &problem.locator, problem.message).aws_code(problem.code);
-            if let Some(help) = problem.help {
-                report = report.help(help);
-            }
-            if let Some(severity) = problem.severity {
-                report = report.severity(severity);
-            }
-            report.emit();
+        let mut report =
+            out.report_at(problem.span, problem.subject.clone(), &problem.locator, problem.message.clone()).aws_code(problem.code);
+        if let Some(help) = &problem.help {
+            report = report.help(help.clone());
         }
+        if let Some(severity) = problem.severity {
+            report = report.severity(severity);
+        }
+        report.emit();
     }
+}
+
+/// The problems of every field rule in a state machine, placed in the file.
+struct Found(Vec<Placed>);
+
+struct Placed {
+    rule: String,
+    span: crate::source::Span,
+    subject: Option<String>,
+    locator: String,
+    message: String,
+    help: Option<String>,
+    severity: Option<Severity>,
+    code: &'static str,
+}
+
+impl Found {
+    fn of(model: &Model<'_, '_>) -> Self {
+        let (Some(machine), Some(schema)) = (model.state_machine(), Schema::get()) else { return Self(Vec::new()) };
+        let mut out = Vec::new();
+        for object in objects(machine, schema) {
+            for problem in problems(machine, schema, &object, ALL_RULES) {
+                let (span, subject) = crate::analyzers::span_of(model.artifact, &problem.place);
+                out.push(Placed {
+                    rule: problem.rule.to_string(),
+                    span,
+                    subject,
+                    locator: problem.locator,
+                    message: problem.message,
+                    help: problem.help,
+                    severity: problem.severity,
+                    code: problem.code,
+                });
+            }
+        }
+        Self(out)
+    }
+}
+
+/// Asks [`problems`] for those of every rule.
+const ALL_RULES: &str = "*";
+
+/// Whether a call of [`problems`] for `asked` looks for those of `rule`.
+fn wants(asked: &str, rule: &str) -> bool {
+    asked == ALL_RULES || asked == rule
 }
 
 /// The problems of one object that `rule` reports (the others are not looked for).
@@ -413,7 +455,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
     let what = || object.describe(machine);
     let is_state = object.state.is_some() && object.relative.is_empty();
     let Some(entries) = object.node.as_object() else {
-        if is_state && rule == FIELD_TYPE {
+        if is_state && wants(rule, FIELD_TYPE) {
             out.push(Problem {
                 rule: FIELD_TYPE,
                 place: object.place(),
@@ -432,7 +474,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
         return out;
     };
     let ql = object.ql;
-    for (name, spec) in object.fields().filter(|_| rule == MISSING_FIELD) {
+    for (name, spec) in object.fields().filter(|_| wants(rule, MISSING_FIELD)) {
         if spec.required_in(ql) && object.node.get(name).is_none() {
             let mut message = format!("{} has no `{name}`", what());
             if name == "Type" {
@@ -449,7 +491,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
             });
         }
     }
-    if rule == MISSING_FIELD
+    if wants(rule, MISSING_FIELD)
         && object.scope_path.is_some()
         && object.node.get("States").and_then(Node::as_object).is_some_and(<[Entry]>::is_empty)
     {
@@ -474,7 +516,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
         let locator = || object.locator(machine, Some(key));
         match object.field(key) {
             Some(spec) if !spec.allowed_in(ql) => {
-                if rule != FIELD_NOT_ALLOWED {
+                if !wants(rule, FIELD_NOT_ALLOWED) {
                     continue;
                 }
                 let other = if ql == QueryLanguage::Jsonata { "JSONPath" } else { "JSONata" };
@@ -495,7 +537,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 });
             }
             Some(spec) => {
-                if spec.rule() != rule {
+                if !wants(rule, spec.rule()) {
                     continue;
                 }
                 if let Some(problem) = value_problem(machine, object, entry, spec, &locator()) {
@@ -518,7 +560,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 }
             }
             None if is_state && schema.state_fields.contains(key) => {
-                if rule != FIELD_NOT_ALLOWED {
+                if !wants(rule, FIELD_NOT_ALLOWED) {
                     continue;
                 }
                 let types = schema.types_with(key);
@@ -534,7 +576,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 });
             }
             None => {
-                if rule != UNKNOWN_FIELD {
+                if !wants(rule, UNKNOWN_FIELD) {
                     continue;
                 }
                 let known: Vec<&str> = object.fields().map(|(k, _)| k).filter(|k| object.node.get(k).is_none()).collect();
@@ -567,7 +609,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
         }
     }
     if is_state
-        && rule == FIELD_NOT_ALLOWED
+        && wants(rule, FIELD_NOT_ALLOWED)
         && machine.query_language == QueryLanguage::Jsonata
         && let Some(entry) = object.node.entry("QueryLanguage")
         && entry.value.as_str() == Some("JSONPath")
