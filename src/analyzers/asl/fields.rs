@@ -540,7 +540,7 @@ fn problems<'n>(machine: &StateMachine<'n>, schema: &'n Schema, object: &Object<
                 if !wants(rule, spec.rule()) {
                     continue;
                 }
-                if let Some(problem) = value_problem(machine, object, entry, spec, &locator()) {
+                if let Some(problem) = value_problem(machine, object, entry, spec, &locator) {
                     out.push(problem);
                 }
                 if spec.items.is_some() {
@@ -633,7 +633,7 @@ fn value_problem<'n>(
     object: &Object<'n>,
     entry: &'n Entry,
     spec: &'n FieldSpec,
-    locator: &str,
+    locator: &dyn Fn() -> String,
 ) -> Option<Problem<'n>> {
     let node = &entry.value;
     if machine.unknown_value(node) {
@@ -647,13 +647,14 @@ fn value_problem<'n>(
     let problem = |message: String| Problem {
         rule: spec.rule(),
         place: Place::Value(node),
-        locator: locator.to_string(),
+        locator: locator(),
         message,
         help: None,
         severity: None,
         code: "SCHEMA_VALIDATION_FAILED",
     };
-    let what = object.describe(machine);
+    // Words for the message, made only when there is one (most fields are right).
+    let what = || object.describe(machine);
     if !spec.types.is_empty() && !spec.types.iter().any(|t| t.matches(node)) {
         let mut names: Vec<&str> = spec.types.iter().map(|t| t.name()).collect();
         if spec.expression && jsonata {
@@ -663,7 +664,7 @@ fn value_problem<'n>(
             Value::Number(n) if spec.types.contains(&ValueType::Integer) => format!("{n}, which is not a whole number"),
             _ => node.type_name().to_string(),
         };
-        return Some(problem(format!("`{key}` of {what} must be {}, not {found}", names.join(" or "))));
+        return Some(problem(format!("`{key}` of {} must be {}, not {found}", what(), names.join(" or "))));
     }
     if let Some(text) = node.as_str()
         && !spec.values.is_empty()
@@ -671,7 +672,8 @@ fn value_problem<'n>(
     {
         let hint = suggestion(text, spec.values.iter().map(String::as_str)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
         return Some(problem(format!(
-            "`{key}` of {what} is {}, which is not one of {}{hint}",
+            "`{key}` of {} is {}, which is not one of {}{hint}",
+            what(),
             quoted(text),
             spec.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
         )));
@@ -686,7 +688,7 @@ fn value_problem<'n>(
                 (None, Some(max)) => format!("at most {max}"),
                 (None, None) => String::new(),
             };
-            return Some(problem(format!("`{key}` of {what} is {n}; it must be {range}")));
+            return Some(problem(format!("`{key}` of {} is {n}; it must be {range}", what())));
         }
     }
     None
