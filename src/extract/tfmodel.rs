@@ -51,7 +51,24 @@ pub(crate) struct Terraform<'a> {
     planned: bool,
     /// The state machines the alarms watch the failures of: indexed once.
     alarms: std::cell::OnceCell<Alarms>,
+    /// What attaches policies to each role, and what else names each role: indexed once, so
+    /// that a plan of thousands of machines and roles costs its size, not its size squared.
+    roles: std::cell::OnceCell<RoleIndex>,
+    /// The Lambda functions, listed once for all the state machines.
+    functions: std::cell::OnceCell<Arc<Vec<crate::model::role::Function>>>,
 }
+
+/// Indexes into `resources`, in order, by role address (attachments) and by role configuration
+/// address (other resources that name the role).
+#[derive(Default)]
+struct RoleIndex {
+    attachments: HashMap<String, Vec<usize>>,
+    users: HashMap<String, Vec<usize>>,
+}
+
+/// Resources that attach policies to roles.
+const ATTACHING: [&str; 4] =
+    ["aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_instance_profile"];
 
 /// What the alarms on failed executions watch.
 #[derive(Default)]
@@ -111,6 +128,8 @@ impl<'a> Terraform<'a> {
             by_value,
             planned: false,
             alarms: std::cell::OnceCell::new(),
+            roles: std::cell::OnceCell::new(),
+            functions: std::cell::OnceCell::new(),
         }
     }
 
@@ -288,7 +307,7 @@ impl<'a> Terraform<'a> {
             senders: Arc::default(),
             answerers: Arc::default(),
             task_roles: self.task_roles(),
-            functions: Arc::new(self.functions()),
+            functions: self.functions.get_or_init(|| Arc::new(self.functions())).clone(),
             resource: address.to_string(),
             file: file.clone(),
             at,
@@ -475,34 +494,23 @@ impl<'a> Terraform<'a> {
                 Boundary::Unseen { at: place(role.file, boundary.span), what: format!("`{}`", boundary.as_str().unwrap_or_default()) }
             });
         }
-        for other in &self.resources {
-            let attaches = |attribute: &str| {
-                self.refers_to(other.address, attribute, other.values.get(attribute), &["aws_iam_role"], &["name", "id", "arn"])
-                    .is_some_and(|r| r.address == role.address)
-            };
+        let attachments = self.role_index().attachments.get(role.address).map_or(&[][..], Vec::as_slice);
+        for other in attachments.iter().filter_map(|i| self.resources.get(*i)) {
             match other.kind {
-                "aws_iam_role_policy" if attaches("role") => match other.values.get("policy").filter(|p| is_given(p)) {
+                "aws_iam_role_policy" => match other.values.get("policy").filter(|p| is_given(p)) {
                     Some(policy) => self.policy_text(policy, other.file, &mut out),
                     None => out
                         .unseen
                         .push((place(other.file, other.values.span), format!("the policy of `{}`, unknown until apply", other.address))),
                 },
-                "aws_iam_role_policy_attachment" if attaches("role") => match other.values.get("policy_arn") {
+                "aws_iam_role_policy_attachment" => match other.values.get("policy_arn") {
                     Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, other.file, &mut out),
                     _ => self.attached_by_reference(other, &mut out),
                 },
-                "aws_iam_policy_attachment" => {
-                    let named = other.values.get("roles").and_then(Node::as_array).unwrap_or(&[]).iter().any(|r| {
-                        self.refers_to(other.address, "roles", Some(r), &["aws_iam_role"], &["name"])
-                            .is_some_and(|x| x.address == role.address)
-                    });
-                    if named {
-                        match other.values.get("policy_arn") {
-                            Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, other.file, &mut out),
-                            _ => self.attached_by_reference(other, &mut out),
-                        }
-                    }
-                }
+                "aws_iam_policy_attachment" => match other.values.get("policy_arn") {
+                    Some(arn) if arn.as_str().is_some_and(|t| !t.is_empty()) => self.managed(arn, other.file, &mut out),
+                    _ => self.attached_by_reference(other, &mut out),
+                },
                 _ => {}
             }
         }
@@ -557,16 +565,66 @@ impl<'a> Terraform<'a> {
     /// A resource other than `machine` and the role's attachments that refers to the role (a
     /// function's `role`, another machine's `role_arn`).
     fn user_besides(&self, role: &str, machine: &str) -> Option<&'a str> {
-        const ATTACHING: [&str; 4] =
-            ["aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_instance_profile"];
-        let prefix = format!("${{{}.", config_address(role));
-        self.resources.iter().find_map(|other| {
-            if other.address == role || other.address == machine || ATTACHING.contains(&other.kind) {
-                return None;
+        let users = self.role_index().users.get(&config_address(role)).map_or(&[][..], Vec::as_slice);
+        users.iter().filter_map(|i| self.resources.get(*i)).find(|o| o.address != role && o.address != machine).map(|o| o.address)
+    }
+
+    /// The role index, made on first use: for each resource that attaches policies, the roles
+    /// it attaches them to; for each other resource, the roles it names, in its values
+    /// (`${aws_iam_role.x.arn}`) or in the configuration's references to it.
+    fn role_index(&self) -> &RoleIndex {
+        self.roles.get_or_init(|| {
+            let roles: std::collections::HashSet<String> =
+                self.resources.iter().filter(|r| r.kind == "aws_iam_role").map(|r| config_address(r.address)).collect();
+            let mut index = RoleIndex::default();
+            let add = |map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize| {
+                let list = map.entry(key.to_string()).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            };
+            for (i, other) in self.resources.iter().enumerate() {
+                let attached = |attribute: &str, value: Option<&Node>, matching: &[&str]| {
+                    self.refers_to(other.address, attribute, value, &["aws_iam_role"], matching).map(|r| r.address.to_string())
+                };
+                match other.kind {
+                    "aws_iam_role_policy" | "aws_iam_role_policy_attachment" => {
+                        if let Some(role) = attached("role", other.values.get("role"), &["name", "id", "arn"]) {
+                            add(&mut index.attachments, &role, i);
+                        }
+                    }
+                    "aws_iam_policy_attachment" => {
+                        for value in other.values.get("roles").and_then(Node::as_array).unwrap_or(&[]) {
+                            if let Some(role) = attached("roles", Some(value), &["name"]) {
+                                add(&mut index.attachments, &role, i);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                if ATTACHING.contains(&other.kind) || roles.is_empty() {
+                    continue;
+                }
+                for_each_string(other.values, &mut |text| {
+                    for (at, _) in text.match_indices("${") {
+                        let expression = &text[at + 2..];
+                        let expression = &expression[..expression.find('}').unwrap_or(expression.len())];
+                        for (dot, _) in expression.match_indices('.') {
+                            if roles.contains(&expression[..dot]) {
+                                add(&mut index.users, &expression[..dot], i);
+                            }
+                        }
+                    }
+                });
+                if let Some(expressions) = self.expressions.get(&config_address(other.address)) {
+                    for_each_string(expressions, &mut |text| {
+                        if roles.contains(text) {
+                            add(&mut index.users, text, i);
+                        }
+                    });
+                }
             }
-            let by_text = contains_text(other.values, &prefix);
-            let by_reference = self.expressions.get(&config_address(other.address)).is_some_and(|e| refers(e, &config_address(role)));
-            (by_text || by_reference).then_some(other.address)
+            index
         })
     }
 
@@ -639,31 +697,17 @@ impl<'a> Terraform<'a> {
 }
 
 /// Whether a string of the tree contains `needle`.
-fn contains_text(node: &Node, needle: &str) -> bool {
+/// Calls `f` with every string of a tree (explicit stack: nesting comes from the input).
+fn for_each_string<'n>(node: &'n Node, f: &mut impl FnMut(&'n str)) {
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
         match &node.value {
-            Value::String(text) if text.contains(needle) => return true,
+            Value::String(text) => f(text),
             Value::Array(items) => stack.extend(items),
             Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
             _ => {}
         }
     }
-    false
-}
-
-/// Whether a plan's expressions refer to the resource `address` (`references` lists it).
-fn refers(expressions: &Node, address: &str) -> bool {
-    let mut stack = vec![expressions];
-    while let Some(node) = stack.pop() {
-        match &node.value {
-            Value::String(text) if text == address => return true,
-            Value::Array(items) => stack.extend(items),
-            Value::Object(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-            _ => {}
-        }
-    }
-    false
 }
 
 /// A policy value that is there: non-empty text, or a tree.

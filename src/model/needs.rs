@@ -74,7 +74,15 @@ pub fn function_invoked<'c>(need: &Need<'_>, ctx: &'c MachineContext) -> Option<
         return None;
     }
     let target = need.unqualified.as_ref().unwrap_or(target);
-    ctx.functions.iter().find(|f| crate::model::symbolic::covers(&f.arn, target) == crate::model::symbolic::Tri::Yes)
+    let wanted = crate::model::symbolic::final_segment(target, false);
+    // A file may have thousands of functions: the names go first, the full test after.
+    ctx.functions
+        .iter()
+        .filter(|f| match (crate::model::symbolic::final_segment(&f.arn, true), wanted) {
+            (Some(have), Some(want)) => have.eq_ignore_ascii_case(want),
+            _ => true,
+        })
+        .find(|f| crate::model::symbolic::covers(&f.arn, target) == crate::model::symbolic::Tri::Yes)
 }
 
 /// The role's answer for one need: "missing" becomes "unknown" where something else decides
