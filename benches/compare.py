@@ -4,15 +4,20 @@
     python3 benches/compare.py [--binary target/release/deploylint] [--peers target/bench-peers]
                                [--corpus ../shared/corpus/bench] [--large target/bench-corpus]
                                [--runs 11] [--small-runs 30] [--plan-runs 3] [--timeout 900]
-                               [--only NAMES] [--smoke] [--install-only] [--out FILE]
+                               [--only NAMES] [--smoke] [--no-install] [--install-only]
+                               [--out FILE] [--quiet]
 
-Scenarios, each process timed whole (wall clock, and peak RSS from os.wait4's rusage), one
-warm-up run of each side first, then the two sides alternating A B A B ...:
+Scenarios, each process timed whole (wall clock and CPU time from os.wait4; peak RSS from GNU
+time on the warm-up run, see RSS_NOTE), one warm-up run of each side first, then the two sides
+alternating A B A B ...:
   corpus  the bench corpus (real Step Functions samples): deploylint's default invocation
           (`check --format json`, all rules) against cfn-lint, checkov and cfn-guard (with
           benches/peers/equivalent.guard, deploylint's iam/wildcard-action, sfn/logging and
           sfn/tracing written in Guard) on the templates, and against asl-validator and
           statelint on the ASL definitions; deploylint always gets the same files as the peer.
+          A file that stops a peer's whole run (cfn-lint's traceback on `Resources:` left
+          empty, cfn-guard's and asl-validator's parse errors) is found by trying each file
+          alone and left out of both sides, with a note.
   small   one small template, the pre-commit case: deploylint check against `deploylint
           --version` (the start-up floor), cfn-guard and cfn-lint on the same file.
   large   the generated corpus (benches/generate.py, into --large unless already there):
@@ -29,9 +34,10 @@ run is reported as skipped, with the reason, and the rest goes on.
 The report (Markdown, to stdout and to --out) has the date, the machine, every tool's version,
 the exact commands, the files each side got, the figures, and each target met or missed.
 
---smoke: no network, no peers: a tiny generated corpus in a temporary folder, deploylint's
-scenarios only with 2 runs, in about ten seconds; exit 1 if deploylint crashed, exited 2 or a
-figure is missing from the report (what CI runs).
+--smoke: no network, no peers: a tiny generated corpus (20 templates, a 1 MB plan) in a
+temporary folder, deploylint's scenarios only with 2 runs (5 for the small template), in a few
+seconds; exit 1 if deploylint crashed, exited 2 or a figure is missing from the report (what CI
+runs). --no-install uses only the peers already in --peers; --install-only stops after them.
 Exit status otherwise: 0, or 1 when a deploylint run crashed or exited 2.
 Standard library only (Python 3.11).
 """
@@ -907,7 +913,7 @@ class Harness:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=str(ROOT / "target" / "release" / "deploylint"), help="deploylint binary (default target/release/deploylint)")
     ap.add_argument("--peers", default=str(ROOT / "target" / "bench-peers"), help="where peers are installed (default target/bench-peers)")
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "bench"), help="bench corpus (default ../shared/corpus/bench)")
