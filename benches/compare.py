@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -470,7 +471,6 @@ class Harness:
     def __init__(self, args, log):
         self.args = args
         self.log = log
-        self.binary = str(Path(args.binary).resolve())
         self.rep = Report()
         self.peers: dict[str, Peer] = {}
         self.deploylint_failures: list[str] = []
@@ -478,9 +478,22 @@ class Harness:
         self.lists: dict[tuple, str] = {}  # a file list (as arguments) -> its name in the report
         self.guard_sanity = ""
         self.appendix_names: set[str] = set()
+        # Every run uses a copy taken now: a rebuild of --binary during a long run (another
+        # build in the same tree) must not mix two builds in one report.
+        self.original = Path(args.binary).resolve()
+        self.original_stat = self.original.stat()
+        copy = self.scratch / "bin" / "deploylint"
+        copy.parent.mkdir()
+        shutil.copy2(self.original, copy)
+        self.binary = str(copy)
+        self.binary_sha256 = hashlib.sha256(copy.read_bytes()).hexdigest()
 
     def dl(self, label: str, *args: str, files: str = "") -> Side:
         return Side(label, [self.binary, *args], files=files)
+
+    def show(self, cmd: list[str]) -> str:
+        """A command as the report shows it: file lists by name, the binary by its own path."""
+        return shown([str(self.original) if c == self.binary else c for c in cmd], self.lists)
 
     def list_name(self, paths: list[Path], name: str, base: Path) -> list[str]:
         """Registers a file list for the report; returns it as arguments."""
@@ -498,7 +511,7 @@ class Harness:
         if side.failed():
             bad = [r for r in side.runs if r.timed_out or r.code not in side.ok_codes]
             self.deploylint_failures.append(
-                f"`{shown(side.cmd, self.lists)}`: exit {bad[0].code}{' (timed out)' if bad[0].timed_out else ''}: {side.stderr_tail.strip()[-300:]}")
+                f"`{self.show(side.cmd)}`: exit {bad[0].code}{' (timed out)' if bad[0].timed_out else ''}: {side.stderr_tail.strip()[-300:]}")
 
     def peer(self, name: str) -> Peer | None:
         """The peer if it is selected and runs; None (and a note) otherwise."""
@@ -640,12 +653,12 @@ class Harness:
             rep.add("No peer ran (see the versions). deploylint alone on the whole folder:", "",
                     "| files | min / median / max ms | peak RSS MiB | exits |", "|---|---|---|---|",
                     f"| the whole folder | {ms(min(d.walls))} / {ms(d.median())} / {ms(max(d.walls))} | {mib(d.peak_rss())} | {d.codes()} |", "")
-            rep.add("Command: `" + shown(d.cmd, self.lists) + "`")
+            rep.add("Command: `" + self.show(d.cmd) + "`")
             return
         pair_table(rep, rows)
         rep.add("", "Commands (file lists in the appendix):", "")
         for d, p, what, _ in rows:
-            rep.add(f"- {what}:", f"  - deploylint: `{shown(d.cmd, self.lists)}`", f"  - peer: `{shown(p.cmd, self.lists)}`")
+            rep.add(f"- {what}:", f"  - deploylint: `{self.show(d.cmd)}`", f"  - peer: `{self.show(p.cmd)}`")
         if self.guard_sanity:
             rep.add("", self.guard_sanity)
         if notes:
@@ -747,9 +760,9 @@ class Harness:
         if rows:
             pair_table(rep, rows)
             rep.add("")
-        rep.add("Commands:", f"- `{shown(check.cmd, self.lists)}`", f"- `{shown(version.cmd, self.lists)}`")
+        rep.add("Commands:", f"- `{self.show(check.cmd)}`", f"- `{self.show(version.cmd)}`")
         for d, p, _, _ in rows:
-            rep.add(f"- `{shown(p.cmd, self.lists)}`")
+            rep.add(f"- `{self.show(p.cmd)}`")
         self.small_diff = diff
 
     # -- scenario 3 ---------------------------------------------------------------------------
@@ -801,7 +814,7 @@ class Harness:
                     f"{rss_target / 1024:.0f} | {verdict(rss <= rss_target)} |")
             if name == "JSON templates":
                 self.json_mbs = total / MB / fm
-            cmds.append(f"- {name}: `{shown(full.cmd, self.lists)}` and `{shown(parse.cmd, self.lists)}`")
+            cmds.append(f"- {name}: `{self.show(full.cmd)}` and `{self.show(parse.cmd)}`")
         mbs = getattr(self, "json_mbs", float("nan"))
         rep.add("", "| figure | value | target | |", "|---|---|---|---|",
                 f"| throughput on the JSON templates, full run | {mbs:.1f} MB/s | ≥ {JSON_TARGET_MBS:g} MB/s | {verdict(None if mbs != mbs else mbs >= JSON_TARGET_MBS)} |",
@@ -837,7 +850,9 @@ class Harness:
                 if name == "cfn-guard" or "corpus" in scenarios or name == "cfn-lint":
                     self.peers[name] = peer_setup(name, peers_dir, not a.no_install, self.log)
         install_s = time.perf_counter() - t0
-        rep.add("## Versions", "", f"- deploylint: {dl_version} (`{self.binary}`)")
+        built = datetime.datetime.fromtimestamp(self.original_stat.st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        rep.add("## Versions", "", f"- deploylint: {dl_version} (`{self.original}`, {self.original_stat.st_size} bytes, "
+                f"modified {built}, sha256 {self.binary_sha256[:16]}…; every run uses a copy taken at the start)")
         for name in PEERS:
             p = self.peers.get(name)
             if a.smoke:
@@ -892,6 +907,10 @@ class Harness:
             rep.add(*[f"- {f}" for f in self.deploylint_failures])
         else:
             rep.add("None: every deploylint run exited 0 or 1.")
+        now = self.original.stat() if self.original.exists() else None
+        if now is None or (now.st_mtime, now.st_size) != (self.original_stat.st_mtime, self.original_stat.st_size):
+            rep.add("", f"Note: `{self.original}` was rebuilt or removed during the run; the figures are all of the copy "
+                    "taken at the start (sha256 above).")
         rep.add("", f"Scenarios took {time.perf_counter() - t_all:.0f} s; load average at the end "
                 f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}.")
         text = rep.text()
