@@ -828,6 +828,12 @@ class Harness:
     # -- all ----------------------------------------------------------------------------------
 
     def run(self) -> int:
+        try:
+            return self.run_scenarios()
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def run_scenarios(self) -> int:
         a = self.args
         rep = self.rep
         only = {x.strip() for x in (a.only or "").split(",") if x.strip()}
@@ -922,7 +928,6 @@ class Harness:
         print(text)
         if a.out:
             Path(a.out).write_text(text)
-        shutil.rmtree(self.scratch, ignore_errors=True)
         if a.smoke:
             for heading in ("## 2. One small template", "## 3. Generated large corpus", "| Terraform plan |", "| JSON templates |",
                             "median check − median `--version`"):
