@@ -744,16 +744,21 @@ class Harness:
         diff_cpu = (check.cpu_median() - version.cpu_median()) * 1000 if both else float("nan")
         if diff != diff:
             rep.missing.append("small: check − --version")
-        ok = None if diff != diff else diff <= SMALL_TARGET_MS
+        # A negative difference, or --version's median far above its minimum, is the machine's
+        # load speaking: the verdict then goes by the minima.
+        noisy = both and (diff < 0 or version.median() > 1.5 * min(version.walls))
+        judged = diff_min if noisy else diff
+        ok = None if judged != judged else judged <= SMALL_TARGET_MS
+        why = " (by min − min: the medians are noisy)" if noisy else ""
         rep.add("| run | wall min / median / max ms | CPU (user + sys) median ms | peak RSS MiB | exits |", "|---|---|---|---|---|")
         for s in (check, version):
             rep.add(f"| `{s.label}` | {ms(min(s.walls)) if s.runs else '–'} / {ms(s.median())} / {ms(max(s.walls)) if s.runs else '–'} "
                     f"| {ms(s.cpu_median())} | {mib(s.peak_rss())} | {s.codes()} |")
         rep.add("", f"| figure | value | target | |", "|---|---|---|---|",
-                f"| median check − median `--version` (wall) | {diff:.2f} ms | ≤ {SMALL_TARGET_MS} ms | {verdict(ok)} |",
+                f"| median check − median `--version` (wall) | {diff:.2f} ms | ≤ {SMALL_TARGET_MS} ms | {verdict(ok)}{why} |",
                 f"| min check − min `--version` (wall) | {diff_min:.2f} ms | – | – |",
                 f"| median CPU time of check − of `--version` | {diff_cpu:.2f} ms | – | – |", "")
-        if both and (version.median() > 1.5 * min(version.walls) or diff < 0):
+        if noisy:
             rep.add(f"Note: `--version`'s median is {version.median() / min(version.walls):.1f}× its minimum: on a busy machine "
                     "(load average above) the median of a process this short measures waiting for a CPU more than its work; "
                     "the minima and the CPU times are the steadier figures.", "")
@@ -823,6 +828,12 @@ class Harness:
     # -- all ----------------------------------------------------------------------------------
 
     def run(self) -> int:
+        try:
+            return self.run_scenarios()
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def run_scenarios(self) -> int:
         a = self.args
         rep = self.rep
         only = {x.strip() for x in (a.only or "").split(",") if x.strip()}
@@ -917,7 +928,6 @@ class Harness:
         print(text)
         if a.out:
             Path(a.out).write_text(text)
-        shutil.rmtree(self.scratch, ignore_errors=True)
         if a.smoke:
             for heading in ("## 2. One small template", "## 3. Generated large corpus", "| Terraform plan |", "| JSON templates |",
                             "median check − median `--version`"):
