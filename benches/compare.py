@@ -248,6 +248,16 @@ def install_pip(peers: Path, pkg: str, log) -> str:
     return "" if code == 0 else f"pip install failed ({code}): {out[-400:]}"
 
 
+def install_with(tool: str, args: list[str], timeout: int, log) -> str | None:
+    """Runs `tool args` (npm install, cargo install); the reason it failed, or None."""
+    exe = shutil.which(tool)
+    if not exe:
+        return f"{tool} not found"
+    log(f"{tool} {' '.join(args)}")
+    code, out = capture([exe, *args], timeout=timeout)
+    return f"{tool} install failed ({code}): {out[-400:]}" if code != 0 else None
+
+
 def peer_setup(name: str, peers: Path, install: bool, log) -> Peer:
     peer = Peer(name)
     py_bin = peers / "py" / "bin"
@@ -270,37 +280,19 @@ def peer_setup(name: str, peers: Path, install: bool, log) -> Peer:
                             "CHECKOV_EXPERIMENTAL_IMAGE_REFERENCING": "FALSE", "LOG_LEVEL": "ERROR"})
             peer.cmd = [str(exe)]
             peer.env = env
-        elif name == "asl-validator":
-            exe = peers / "node" / "node_modules" / ".bin" / "asl-validator"
+        else:
+            if name == "asl-validator":
+                exe = peers / "node" / "node_modules" / ".bin" / "asl-validator"
+                tool, args, timeout = "npm", ["install", "--no-audit", "--no-fund", "--prefix", str(peers / "node"),
+                                              f"asl-validator@{PINS[name]}"], 1800
+            else:
+                exe = peers / "cfn-guard" / "bin" / "cfn-guard"
+                tool, args, timeout = "cargo", ["install", "--locked", f"cfn-guard@{PINS[name]}", "--root",
+                                                str(peers / "cfn-guard")], 3600
             if not exe.exists() and install:
-                npm = shutil.which("npm")
-                if not npm:
-                    peer.skipped = "npm not found"
-                    return peer
-                (peers / "node").mkdir(parents=True, exist_ok=True)
-                log(f"npm install asl-validator@{PINS[name]}")
-                code, out = capture([npm, "install", "--no-audit", "--no-fund", "--prefix", str(peers / "node"),
-                                     f"asl-validator@{PINS[name]}"], timeout=1800)
-                if code != 0:
-                    peer.skipped = f"npm install failed ({code}): {out[-400:]}"
-                    return peer
-            if not exe.exists():
-                peer.skipped = f"not installed ({exe} missing)"
-                return peer
-            peer.cmd = [str(exe)]
-            peer.env = env
-        elif name == "cfn-guard":
-            exe = peers / "cfn-guard" / "bin" / "cfn-guard"
-            if not exe.exists() and install:
-                cargo = shutil.which("cargo")
-                if not cargo:
-                    peer.skipped = "cargo not found"
-                    return peer
-                log(f"cargo install --locked cfn-guard@{PINS[name]} (a few minutes)")
-                code, out = capture([cargo, "install", "--locked", f"cfn-guard@{PINS[name]}", "--root", str(peers / "cfn-guard")],
-                                    timeout=3600)
-                if code != 0:
-                    peer.skipped = f"cargo install failed ({code}): {out[-400:]}"
+                err = install_with(tool, args, timeout, log)
+                if err:
+                    peer.skipped = err
                     return peer
             if not exe.exists():
                 peer.skipped = f"not installed ({exe} missing)"

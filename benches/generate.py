@@ -154,24 +154,17 @@ def yaml_block(v, indent: int, out: list[str], head: str) -> None:
     elif isinstance(v, Sub):
         out.append(f"{head} !Sub")
         yaml_list([Block(v.text) if "\n" in v.text else v.text, v.variables], indent + 2, out)
-    elif isinstance(v, dict):
+    elif isinstance(v, (dict, list)):
+        write = yaml_map if isinstance(v, dict) else yaml_list
         if head.endswith("-"):
+            # A list item: the first line of the block goes beside the dash.
             sub: list[str] = []
-            yaml_map(v, indent + 2, sub)
+            write(v, indent + 2, sub)
             out.append(head + " " + sub[0].lstrip(" "))
             out.extend(sub[1:])
         else:
             out.append(head)
-            yaml_map(v, indent + 2, out)
-    elif isinstance(v, list):
-        if head.endswith("-"):
-            sub = []
-            yaml_list(v, indent + 2, sub)
-            out.append(head + " " + sub[0].lstrip(" "))
-            out.extend(sub[1:])
-        else:
-            out.append(head)
-            yaml_list(v, indent + 2, out)
+            write(v, indent + 2, out)
 
 
 def yaml_map(d: dict, indent: int, out: list[str]) -> None:
