@@ -12,25 +12,40 @@ use crate::extract::long_intrinsic_name;
 use crate::parse::{Entry, Node, Value};
 use crate::source::Span;
 
-/// A selector, compiled at most once.
+/// A selector, compiled at most once. Plain paths (`$.a.b[*]`, `$['a'][0]`, most rules'
+/// selectors) are walked directly; filters, slices, unions and descendants go to the engine.
 #[derive(Clone, Debug)]
 pub struct Selector {
     text: String,
+    plain: Option<Box<[Step]>>,
     query: std::sync::OnceLock<Option<JpQuery>>,
+}
+
+/// One step of a plain path.
+#[derive(Clone, Debug, PartialEq)]
+enum Step {
+    Name(Box<str>),
+    /// `['a','b']`: each name over all the nodes, in turn.
+    Names(Box<[Box<str>]>),
+    Index(usize),
+    Wildcard,
 }
 
 impl Selector {
     /// Compiles it now.
     pub fn compile(text: &str) -> Result<Self, String> {
+        if let Some(steps) = plain_steps(text) {
+            return Ok(Self { text: text.to_string(), plain: Some(steps), query: std::sync::OnceLock::new() });
+        }
         let query = parse_json_path(text).map_err(|e| e.to_string())?;
-        Ok(Self { text: text.to_string(), query: std::sync::OnceLock::from(Some(query)) })
+        Ok(Self { text: text.to_string(), plain: None, query: std::sync::OnceLock::from(Some(query)) })
     }
 
     /// Compiles it when it first selects; a selector that does not compile selects nothing
     /// (for a bundled rule's, which the tests compile with [`Selector::compile`]).
     #[must_use]
     pub fn deferred(text: &str) -> Self {
-        Self { text: text.to_string(), query: std::sync::OnceLock::new() }
+        Self { text: text.to_string(), plain: plain_steps(text), query: std::sync::OnceLock::new() }
     }
 
     #[must_use]
@@ -41,13 +56,143 @@ impl Selector {
     /// The nodes the selector picks, with their normalized paths (`$['States']['A']`).
     #[must_use]
     pub fn select<'n>(&self, root: &'n Node) -> Vec<(&'n Node, String)> {
-        // Bare `$` is the most common selector: skip the engine.
-        if self.text == "$" {
-            return vec![(root, "$".to_string())];
+        if let Some(steps) = &self.plain {
+            return walk(steps, root);
         }
         let Some(query) = self.query.get_or_init(|| parse_json_path(&self.text).ok()) else { return Vec::new() };
         js_path_process(query, root).map(|refs| refs.into_iter().map(|r| (r.val, r.path)).collect()).unwrap_or_default()
     }
+}
+
+/// The steps of a plain path, or `None` for anything else (which the engine then parses):
+/// `.name` (ASCII shorthand), `['name']` and `["name"]` without escapes, `[n]` with n ≥ 0,
+/// `.*` and `[*]`. Each is valid RFC 9535 with the meaning the engine gives it.
+fn plain_steps(text: &str) -> Option<Box<[Step]>> {
+    let mut rest = text.strip_prefix('$')?.as_bytes();
+    let mut steps = Vec::new();
+    while let Some((&first, after)) = rest.split_first() {
+        match first {
+            b'.' => {
+                if let Some(after) = after.strip_prefix(b"*") {
+                    steps.push(Step::Wildcard);
+                    rest = after;
+                    continue;
+                }
+                let len = after.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+                if len == 0 || after[0].is_ascii_digit() {
+                    return None;
+                }
+                steps.push(Step::Name(std::str::from_utf8(&after[..len]).ok()?.into()));
+                rest = &after[len..];
+            }
+            b'[' => {
+                let close = after.iter().position(|b| *b == b']')?;
+                rest = &after[close + 1..];
+                steps.push(bracket(&after[..close])?);
+            }
+            _ => return None,
+        }
+    }
+    Some(steps.into_boxed_slice())
+}
+
+/// The step of a bracket's content: `*`, an index, or quoted names separated by commas.
+fn bracket(inner: &[u8]) -> Option<Step> {
+    match inner {
+        b"*" => return Some(Step::Wildcard),
+        b"0" => return Some(Step::Index(0)),
+        [b'1'..=b'9', digits @ ..] if digits.len() < 15 && digits.iter().all(u8::is_ascii_digit) => {
+            return Some(Step::Index(std::str::from_utf8(inner).ok()?.parse().ok()?));
+        }
+        _ => {}
+    }
+    let mut names = Vec::new();
+    let mut rest = inner;
+    loop {
+        let (&quote, after) = rest.split_first()?;
+        if quote != b'\'' && quote != b'"' {
+            return None;
+        }
+        let len = after.iter().position(|b| *b == quote)?;
+        let name = &after[..len];
+        if name.iter().any(|b| *b == b'\'' || *b == b'"' || *b == b'\\' || *b < 0x20) {
+            return None;
+        }
+        names.push(Box::<str>::from(std::str::from_utf8(name).ok()?));
+        rest = after[len + 1..].trim_ascii_start();
+        match rest.split_first() {
+            None => break,
+            Some((b',', after)) => rest = after.trim_ascii_start(),
+            Some(_) => return None,
+        }
+    }
+    Some(if names.len() == 1 { Step::Name(names.pop()?) } else { Step::Names(names.into()) })
+}
+
+/// Walks a plain path as the engine would, in document order.
+fn walk<'n>(steps: &[Step], root: &'n Node) -> Vec<(&'n Node, String)> {
+    let mut found = vec![(root, "$".to_string())];
+    for step in steps {
+        let mut next = Vec::new();
+        if let Step::Names(names) = step {
+            for name in names {
+                for (node, path) in &found {
+                    if let Some(child) = Queryable::get(*node, name) {
+                        next.push((child, key_path(path, name)));
+                    }
+                }
+            }
+            found = next;
+            continue;
+        }
+        for (node, path) in found {
+            match step {
+                Step::Name(name) => {
+                    if let Some(child) = Queryable::get(node, name) {
+                        next.push((child, key_path(&path, name)));
+                    }
+                }
+                Step::Names(_) => {}
+                Step::Index(i) => {
+                    if let Some(child) = node.as_array().and_then(|items| items.get(*i)) {
+                        next.push((child, format!("{path}[{i}]")));
+                    }
+                }
+                Step::Wildcard => match &node.value {
+                    Value::Array(items) => {
+                        next.extend(items.iter().enumerate().map(|(i, child)| (child, format!("{path}[{i}]"))));
+                    }
+                    Value::Object(_) => next.extend(node.unique_entries().map(|e| (&e.value, key_path(&path, &e.key)))),
+                    Value::Tagged(tag, inner) => next.push((&**inner, key_path(&path, tag_name(tag)))),
+                    _ => {}
+                },
+            }
+        }
+        found = next;
+    }
+    found
+}
+
+/// `path['name']`, the name escaped as a normalized path's (RFC 9535 §2.7).
+fn key_path(path: &str, name: &str) -> String {
+    let mut out = String::with_capacity(path.len() + name.len() + 4);
+    out.push_str(path);
+    out.push_str("['");
+    for c in name.chars() {
+        match c {
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if c < ' ' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push_str("']");
+    out
 }
 
 fn tag_name(tag: &str) -> &str {
@@ -259,5 +404,103 @@ mod tests {
         let parsed = crate::parse::yaml::parse("R: !GetAtt Fn.Arn\n").unwrap();
         let hits = Selector::compile("$.R['Fn::GetAtt']").unwrap().select(&parsed.documents[0]);
         assert_eq!(hits[0].0.as_str(), Some("Fn.Arn"));
+    }
+
+    /// The plain-path walk gives what the engine gives, node for node and path for path.
+    #[test]
+    fn plain_paths_walk_as_the_engine_does() {
+        let yaml = "a: {b: [1, {c: x}], 'q''t': {d: 1}, \"e\\\\f\": 2, \"n\\tl\": 3}\nR: !GetAtt F.Arn\nS: !Sub ['${x}', {x: 1}]\nl: [[1, 2], [3]]\nd: 1\nd: 2\nz: [{k: 1}, {k: 2}, {j: 3}]\n";
+        let parsed = crate::parse::yaml::parse(yaml).unwrap();
+        let json_text = r#"{"a": {"b": [1, {"c": "x"}]}, "d": 1, "d": 2, "": {"x y": [true]}}"#;
+        let (json_root, _) = json::parse(json_text, 0, json::Options::default()).unwrap();
+        let selectors = [
+            "$",
+            "$.a",
+            "$.a.b",
+            "$.a.b[*]",
+            "$.a.b[1].c",
+            "$.a.b[2]",
+            "$.a.*",
+            "$.*",
+            "$[*]",
+            "$.*.*",
+            "$.*[*]",
+            "$['a']['b'][0]",
+            "$[\"a\"].b",
+            "$.R['Fn::GetAtt']",
+            "$.R.*",
+            "$.S['Fn::Sub'][1].x",
+            "$.S.*[0]",
+            "$.l[*][*]",
+            "$.l[0][1]",
+            "$.d",
+            "$.z[*].k",
+            "$['']['x y'][0]",
+            "$.missing.b",
+            "$.a.b.c",
+            "$.d[0]",
+            "$.a_1",
+            "$._",
+            "$['a','d'].b",
+            "$.*['b', 'missing','c']",
+            "$['l','z'][0]",
+            "$['d','d']",
+            "$.a['b' ,'e\\\\f']",
+            "$.*['q''t']",
+            "$.*[\"q't\"]",
+            "$.a['e\\\\f']",
+        ];
+        for root in [&parsed.documents[0], &json_root] {
+            for text in selectors {
+                let Ok(query) = parse_json_path(text) else {
+                    assert!(plain_steps(text).is_none(), "{text}: the engine rejects it, so the fast lane must too");
+                    continue;
+                };
+                let fast = Selector::compile(text).unwrap();
+                let engine: Vec<(&Node, String)> = js_path_process(&query, root).unwrap().into_iter().map(|r| (r.val, r.path)).collect();
+                let ours = fast.select(root);
+                assert_eq!(ours.len(), engine.len(), "{text}");
+                for ((a, pa), (b, pb)) in ours.iter().zip(&engine) {
+                    assert!(std::ptr::eq(*a, *b), "{text}: {pa} vs {pb}");
+                    assert_eq!(pa, pb, "{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_plain_paths_take_the_fast_lane() {
+        for plain in [
+            "$",
+            "$.a.b",
+            "$.a[*].b",
+            "$['a b'][0]",
+            "$.*",
+            "$[\"x\"]",
+            "$.Condition.*['iam:PassedToService']",
+            "$.P['A','B'][*]",
+            "$['a' , \"b\"]",
+        ] {
+            assert!(plain_steps(plain).is_some(), "{plain}");
+        }
+        for other in [
+            "$..a",
+            "$.a[?@.b]",
+            "$.a[0:2]",
+            "$.a[-1]",
+            "$['a',]",
+            "$['a' 'b']",
+            "$[ 'a' ]",
+            "$['a',0]",
+            "$['a\\'b']",
+            "$.1a",
+            "$.a.",
+            "$[01]",
+            "a.b",
+            "$.é",
+            "$['a]b']",
+        ] {
+            assert!(plain_steps(other).is_none(), "{other}");
+        }
     }
 }
