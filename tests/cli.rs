@@ -698,3 +698,18 @@ fn guard_rules_need_the_guard_feature() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("without Guard support"));
 }
+
+/// Long lines wrap at spaces only: a docs link stays whole, so a terminal can open it.
+#[test]
+fn human_report_keeps_links_whole() {
+    let dir = temp_dir("links");
+    let flow = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "B": {"Type": "Pass", "End": true}}}"#;
+    std::fs::write(dir.join("flow.asl.json"), flow).unwrap();
+    let (out, _) = stdout_of(deploylint().arg("check").arg(dir.join("flow.asl.json")));
+    assert!(out.contains("unreachable-state"), "{out}");
+    let links: Vec<&str> = out.split_whitespace().filter(|w| w.starts_with("https://")).collect();
+    assert!(!links.is_empty(), "{out}");
+    for link in links {
+        assert!(link.ends_with(".md"), "a link was split: {link}\n{out}");
+    }
+}

@@ -25,7 +25,10 @@ pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         .with_width(100)
         .with_context_lines(1)
         // `--write-baseline` and docs links must not be split at their hyphens.
-        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        // Lines break at spaces only: the Unicode line-break tables cost a tenth of a small
+        // run and would break words at `/` and `-`.
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace);
     let options = &report.human;
     if options.statistics {
         statistics(report, out)?;
