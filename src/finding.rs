@@ -70,8 +70,8 @@ pub struct Finding {
     /// (`INVALID_ACTION`, `PASS_ROLE_WITH_STAR_IN_RESOURCE`), where there is one.
     pub access_analyzer: Option<&'static str>,
     /// Accepted by a suppression: kept in JSON and SARIF, left out of the other reports and of
-    /// the exit code.
-    pub suppressed: Option<Suppression>,
+    /// the exit code. Boxed: most findings have none, and a run holds all of its findings.
+    pub suppressed: Option<Box<Suppression>>,
     /// The file relative to its project root, and the fingerprint there: set once the run has
     /// gathered the findings of every file ([`Finding::fingerprint_in`]).
     pub project_path: Arc<str>,
@@ -360,6 +360,8 @@ impl Sink {
             note.label = "first finding left out".into();
             out.push(note);
         }
+        // Kept until the report: without the slack of growing.
+        out.shrink_to_fit();
         out
     }
 }

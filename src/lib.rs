@@ -324,7 +324,9 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     if let Err(outcome) = apply_baseline(&settings, &active, &files, &mut projects, &mut all, &mut stderr) {
         return outcome;
     }
-    let (suppressed, findings): (Vec<Finding>, Vec<Finding>) = all.into_iter().partition(|f| f.suppressed.is_some());
+    // In place: the findings are the run's largest allocation.
+    let suppressed: Vec<Finding> = all.extract_if(.., |f| f.suppressed.is_some()).collect();
+    let findings = all;
 
     let color = match args.color {
         ColorChoice::Always => true,
@@ -409,7 +411,7 @@ fn apply_baseline(
         })?;
         stderr.push_str(&format!("wrote {count} finding{} to the baseline {}\n", if count == 1 { "" } else { "s" }, shown(path)));
         for finding in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-            finding.suppressed = Some(finding::Suppression { kind: "baseline", reason: None, at: None });
+            finding.suppressed = Some(Box::new(finding::Suppression { kind: "baseline", reason: None, at: None }));
         }
         return Ok(());
     }
@@ -536,7 +538,7 @@ fn merge_outcomes(
     projects: &mut discover::ProjectPaths,
     stderr: &mut String,
 ) -> (Vec<Finding>, Vec<PathBuf>, extract::ArtifactCounts) {
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::with_capacity(outcomes.iter().map(|(_, o)| o.findings.len()).sum());
     let mut files = std::collections::BTreeSet::new();
     let mut artifacts = extract::ArtifactCounts::default();
     for (candidate, outcome) in outcomes {

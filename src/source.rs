@@ -333,7 +333,9 @@ impl Source {
 }
 
 fn line_starts(text: &str) -> Vec<u32> {
-    let mut starts = vec![0u32];
+    // Counted first: the table is kept with the source for the report.
+    let mut starts = Vec::with_capacity(1 + text.bytes().filter(|b| *b == b'\n').count());
+    starts.push(0u32);
     for (i, b) in text.bytes().enumerate() {
         if b == b'\n' {
             starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));

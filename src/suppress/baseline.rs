@@ -128,7 +128,7 @@ impl Baseline {
             let Some(candidates) = wanted.get_mut(finding.fingerprint.as_str()) else { continue };
             if let Some(i) = candidates.pop() {
                 used[i] = true;
-                finding.suppressed = Some(Suppression { kind: "baseline", reason: None, at: None });
+                finding.suppressed = Some(Box::new(Suppression { kind: "baseline", reason: None, at: None }));
             }
         }
         let mut notes = Vec::new();

@@ -150,11 +150,11 @@ pub fn apply(
             directives.iter_mut().filter(|d| covers(d) && d.selectors.iter().any(|s| s.matches(finding))).min_by_key(|d| rank(d))
         {
             directive.used = true;
-            finding.suppressed = Some(Suppression {
+            finding.suppressed = Some(Box::new(Suppression {
                 kind: directive.kind,
                 reason: directive.reason.clone(),
                 at: Some((source.path.clone(), directive.span)),
-            });
+            }));
         }
     }
     for directive in directives.iter().filter(|d| !d.used && d.selectors.iter().any(|s| (rules.active)(&s.rule))) {
