@@ -29,6 +29,7 @@ fn main() {
     println!("cargo:rustc-env=DEPLOYLINT_IAM_DATA_DATE={date}");
     iam_services(&text, &out_dir.join("iam_services.rs"));
     sam_templates(&root.join("data/sam/policy-templates.json"), &out_dir.join("sam_templates.rs"));
+    asl_fields(&root.join("data/asl/fields.yaml"), &out_dir.join("asl_fields.rs"));
     embed(
         &root.join("data"),
         &["yaml", "json"],
@@ -86,6 +87,101 @@ fn sam_templates(path: &Path, dest: &Path) {
     }
     out.push_str("];\n");
     std::fs::write(dest, out).expect("write the SAM template table");
+}
+
+/// data/asl/fields.yaml as static tables, kinds and fields sorted by name: a run that checks a
+/// definition looks its fields up without deserializing the file (that was a tenth of the
+/// run on one small template). Written for `src/analyzers/asl/fields.rs`, whose types it names.
+fn asl_fields(path: &Path, dest: &Path) {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(path).expect("read data/asl/fields.yaml");
+    let data: serde_json::Value = serde_saphyr::from_str(&text).expect("data/asl/fields.yaml is YAML");
+    let objects = data.get("objects").and_then(serde_json::Value::as_object).expect("data/asl/fields.yaml has `objects`");
+    assert!(data.as_object().is_some_and(|m| m.len() == 1), "data/asl/fields.yaml: only `objects` at the top");
+    let variant = |field: &str, value: &serde_json::Value, names: &[(&str, &str)]| -> String {
+        let text = value.as_str().unwrap_or_else(|| panic!("data/asl/fields.yaml: `{field}` must be a string"));
+        let (_, variant) =
+            names.iter().find(|(n, _)| *n == text).unwrap_or_else(|| panic!("data/asl/fields.yaml: unknown {field} `{text}`"));
+        (*variant).to_string()
+    };
+    let strings = |field: &str, value: &serde_json::Value| -> Vec<String> {
+        let items = value.as_array().unwrap_or_else(|| panic!("data/asl/fields.yaml: `{field}` must be a list"));
+        items.iter().map(|v| v.as_str().unwrap_or_else(|| panic!("data/asl/fields.yaml: `{field}` holds strings")).to_string()).collect()
+    };
+    let text_of = |field: &str, value: &serde_json::Value| -> String {
+        let text = value.as_str().unwrap_or_else(|| panic!("data/asl/fields.yaml: `{field}` must be a string"));
+        format!("Some({text:?})")
+    };
+    let mut kinds: Vec<(&String, &serde_json::Value)> = objects.iter().collect();
+    kinds.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = String::from(
+        "/// The fields of each kind of States Language object (data/asl/fields.yaml), kinds and\n\
+         /// fields sorted by name.\n#[allow(clippy::unreadable_literal)]\nstatic OBJECTS: &[(&str, &[(&str, FieldSpec)])] = &[\n",
+    );
+    for (kind, fields) in kinds {
+        let fields = fields.as_object().unwrap_or_else(|| panic!("data/asl/fields.yaml: `{kind}` must map fields to specs"));
+        let mut names: Vec<(&String, &serde_json::Value)> = fields.iter().collect();
+        names.sort_by(|a, b| a.0.cmp(b.0));
+        writeln!(out, "    ({kind:?}, &[").expect("write to String");
+        for (name, spec) in names {
+            let spec = spec.as_object().unwrap_or_else(|| panic!("data/asl/fields.yaml: `{kind}.{name}` must be a map"));
+            let (mut types, mut language, mut required, mut expression) = (String::new(), "None".to_string(), "None".to_string(), false);
+            let (mut values, mut min, mut max) = (String::new(), "None".to_string(), "None".to_string());
+            let (mut rule, mut object, mut items) = ("None".to_string(), "None".to_string(), "None".to_string());
+            for (key, value) in spec {
+                let number = || value.as_f64().map_or_else(|| panic!("`{kind}.{name}.{key}` must be a number"), |v| format!("Some({v:?})"));
+                match key.as_str() {
+                    "types" => {
+                        let names = [
+                            ("string", "String"),
+                            ("integer", "Integer"),
+                            ("number", "Number"),
+                            ("boolean", "Boolean"),
+                            ("object", "Object"),
+                            ("array", "Array"),
+                            ("null", "Null"),
+                        ];
+                        for name in strings(key, value) {
+                            let variant = variant("type", &serde_json::Value::String(name), &names);
+                            write!(types, "ValueType::{variant}, ").expect("write to String");
+                        }
+                    }
+                    "language" => {
+                        language = format!("Some(Language::{})", variant(key, value, &[("JSONPath", "JsonPath"), ("JSONata", "Jsonata")]));
+                    }
+                    "required" => {
+                        required = format!(
+                            "Some(Required::{})",
+                            variant(key, value, &[("both", "Both"), ("JSONPath", "JsonPath"), ("JSONata", "Jsonata")])
+                        );
+                    }
+                    "expression" => {
+                        expression = value.as_bool().unwrap_or_else(|| panic!("`{kind}.{name}.expression` must be true or false"));
+                    }
+                    "values" => {
+                        for text in strings(key, value) {
+                            write!(values, "{text:?}, ").expect("write to String");
+                        }
+                    }
+                    "min" => min = number(),
+                    "max" => max = number(),
+                    "rule" => rule = text_of(key, value),
+                    "object" => object = text_of(key, value),
+                    "items" => items = text_of(key, value),
+                    other => panic!("data/asl/fields.yaml: unknown key `{other}` in `{kind}.{name}`"),
+                }
+            }
+            writeln!(
+                out,
+                "        ({name:?}, FieldSpec {{ types: &[{types}], language: {language}, required: {required}, expression: {expression}, \
+                 values: &[{values}], min: {min}, max: {max}, rule: {rule}, object: {object}, items: {items} }}),"
+            )
+            .expect("write to String");
+        }
+        out.push_str("    ]),\n");
+    }
+    out.push_str("];\n");
+    std::fs::write(dest, out).expect("write the ASL field tables");
 }
 
 /// Keys of a rule file written apart.

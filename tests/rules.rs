@@ -132,6 +132,16 @@ fn a_rule_file_error_names_file_line_and_column() {
         "id: team/var\ntitle: t\nseverity: note\ntarget: [cfn.resource, iam.statement]\nwhen:\n  var: kind\n  equals: trust\nrequire: [{label: l, holds: {path: $.Type, exists: true}}]\nmessage: m\ndocs: {summary: s, why: w, fix: f}\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.join("list.yaml"),
+        "id: team/list\ntitle: t\nseverity: note\ntarget: asl.state\nwhen:\n  path: $.Type\n  equals: [Task, Pass]\nrequire: [{label: l, holds: {path: $.Type, exists: true}}]\nmessage: m\ndocs: {summary: s, why: w, fix: f}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("target.yaml"),
+        "id: team/target\ntitle: t\nseverity: note\ntarget: {kind: asl.state}\nmessage: m\ndocs: {summary: s, why: w, fix: f}\n",
+    )
+    .unwrap();
     let errors = Registry::load(&[&dir]).expect_err("bad rules must not load");
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(text.iter().any(|e| e.contains("bad.yaml:6:") && e.contains("invalid JSONPath")), "{text:?}");
@@ -140,5 +150,14 @@ fn a_rule_file_error_names_file_line_and_column() {
     assert!(text.iter().any(|e| e.contains("builtin.yaml") && e.contains("target: builtin")), "{text:?}");
     // `kind` is a statement's variable, not a resource's: a rule over both cannot test it.
     assert!(text.iter().any(|e| e.contains("var.yaml:6:") && e.contains("`var: kind` is not a variable")), "{text:?}");
+    // A list where one value goes (`one_of` takes lists) says what is expected, where.
+    assert!(
+        text.iter().any(|e| e.contains("list.yaml") && e.contains("line 7") && e.contains("expected a string, a number or a boolean")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|e| e.contains("target.yaml") && e.contains("line 4") && e.contains("expected a string or a list of strings")),
+        "{text:?}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

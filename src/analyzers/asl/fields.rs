@@ -7,10 +7,8 @@
 //! rule the data names: `asl/field-type`, `asl/retrier`, `asl/map-config`, …), so a field is
 //! judged in one place and reported once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
-
-use serde::Deserialize;
 
 use super::{STATE_TYPES, quoted, scope_name, suggestion};
 use crate::analyzers::{Emitter, Place};
@@ -24,14 +22,17 @@ pub const FIELD_NOT_ALLOWED: &str = "asl/field-not-allowed";
 pub const UNKNOWN_FIELD: &str = "asl/unknown-field";
 pub const FIELD_TYPE: &str = "asl/field-type";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FieldsFile {
-    objects: BTreeMap<String, HashMap<String, FieldSpec>>,
+// `OBJECTS`, written by build.rs from data/asl/fields.yaml.
+include!(concat!(env!("OUT_DIR"), "/asl_fields.rs"));
+
+/// The fields of one kind of object, sorted by name.
+type Fields = &'static [(&'static str, FieldSpec)];
+
+fn lookup(fields: Fields, name: &str) -> Option<&'static FieldSpec> {
+    fields.binary_search_by(|(n, _)| (*n).cmp(name)).ok().map(|i| &fields[i].1)
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ValueType {
     String,
     Integer,
@@ -69,11 +70,9 @@ impl ValueType {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Language {
-    #[serde(rename = "JSONPath")]
     JsonPath,
-    #[serde(rename = "JSONata")]
     Jsonata,
 }
 
@@ -86,39 +85,28 @@ impl Language {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Required {
-    #[serde(rename = "both")]
     Both,
-    #[serde(rename = "JSONPath")]
+    // The data format has it; no field of today's data is required in JSONPath only.
+    #[allow(dead_code)]
     JsonPath,
-    #[serde(rename = "JSONata")]
     Jsonata,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One field's spec; the keys of data/asl/fields.yaml (its header says what each means).
+#[derive(Debug)]
 struct FieldSpec {
-    #[serde(default)]
-    types: Vec<ValueType>,
-    #[serde(default)]
+    types: &'static [ValueType],
     language: Option<Language>,
-    #[serde(default)]
     required: Option<Required>,
-    #[serde(default)]
     expression: bool,
-    #[serde(default)]
-    values: Vec<String>,
-    #[serde(default)]
+    values: &'static [&'static str],
     min: Option<f64>,
-    #[serde(default)]
     max: Option<f64>,
-    #[serde(default)]
-    rule: Option<String>,
-    #[serde(default)]
-    object: Option<String>,
-    #[serde(default)]
-    items: Option<String>,
+    rule: Option<&'static str>,
+    object: Option<&'static str>,
+    items: Option<&'static str>,
 }
 
 impl FieldSpec {
@@ -135,17 +123,17 @@ impl FieldSpec {
         }
     }
 
-    fn rule(&self) -> &str {
-        self.rule.as_deref().unwrap_or(FIELD_TYPE)
+    fn rule(&self) -> &'static str {
+        self.rule.unwrap_or(FIELD_TYPE)
     }
 }
 
 /// The fields of each kind of object; a state's are those of `state` and of its type.
 #[derive(Debug)]
 struct Schema {
-    objects: BTreeMap<String, HashMap<String, FieldSpec>>,
+    objects: &'static [(&'static str, Fields)],
     /// Every field some state type has.
-    state_fields: BTreeSet<String>,
+    state_fields: BTreeSet<&'static str>,
 }
 
 impl Schema {
@@ -155,18 +143,23 @@ impl Schema {
     }
 
     fn load() -> Result<Schema, String> {
-        let text = crate::data::json("asl/fields.yaml").ok_or("data/asl/fields.yaml is not embedded")?;
-        let file: FieldsFile = serde_json::from_str(text).map_err(|e| format!("data/asl/fields.yaml: {e}"))?;
+        let schema = Schema { objects: OBJECTS, state_fields: BTreeSet::new() };
         let mut state_fields = BTreeSet::new();
         for kind in STATE_TYPES.iter().chain(&["state"]) {
-            state_fields.extend(file.objects.get(*kind).ok_or(format!("no fields for `{kind}`"))?.keys().cloned());
+            let (_, fields) = schema.kind(kind).ok_or(format!("data/asl/fields.yaml: no fields for `{kind}`"))?;
+            state_fields.extend(fields.iter().map(|(name, _)| *name));
         }
-        Ok(Schema { objects: file.objects, state_fields })
+        Ok(Schema { state_fields, ..schema })
+    }
+
+    /// A kind of object by name, with its fields.
+    fn kind(&self, name: &str) -> Option<(&'static str, Fields)> {
+        self.objects.binary_search_by(|(n, _)| (*n).cmp(name)).ok().map(|i| self.objects[i])
     }
 
     /// The field tables of `kinds`, looked up once per object.
-    fn specs(&'static self, kinds: &[&str]) -> Vec<&'static HashMap<String, FieldSpec>> {
-        kinds.iter().filter_map(|k| self.objects.get(*k)).collect()
+    fn specs(&self, kinds: &[&str]) -> Vec<Fields> {
+        kinds.iter().filter_map(|k| Some(self.kind(k)?.1)).collect()
     }
 
     /// Whether some state type has `field`.
@@ -176,7 +169,7 @@ impl Schema {
 
     /// The state types that have `field`.
     fn types_with(&self, field: &str) -> Vec<&'static str> {
-        STATE_TYPES.iter().copied().filter(|t| self.objects.get(*t).is_some_and(|f| f.contains_key(field))).collect()
+        STATE_TYPES.iter().copied().filter(|t| self.kind(t).is_some_and(|(_, f)| lookup(f, field).is_some())).collect()
     }
 }
 
@@ -193,7 +186,7 @@ struct Object<'n> {
     entry: Option<&'n Entry>,
     /// Its kinds in the schema, most specific first, and their field tables.
     kinds: Vec<&'static str>,
-    specs: Vec<&'static HashMap<String, FieldSpec>>,
+    specs: Vec<Fields>,
     ql: QueryLanguage,
     /// The state it belongs to, and its path under the state (`Retry[0]`), or none for a scope.
     state: Option<StateId>,
@@ -205,11 +198,11 @@ struct Object<'n> {
 impl<'n> Object<'n> {
     /// The spec of `field` here (from the first kind that has it).
     fn field(&self, field: &str) -> Option<&'static FieldSpec> {
-        self.specs.iter().find_map(|fields| fields.get(field))
+        self.specs.iter().find_map(|fields| lookup(fields, field))
     }
 
     fn fields(&self) -> impl Iterator<Item = (&'static str, &'static FieldSpec)> + '_ {
-        self.specs.iter().flat_map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)))
+        self.specs.iter().flat_map(|fields| fields.iter().map(|(k, v)| (*k, v)))
     }
 
     fn locator(&self, machine: &StateMachine<'_>, field: Option<&str>) -> String {
@@ -315,19 +308,19 @@ fn objects<'n>(machine: &StateMachine<'n>, schema: &'static Schema) -> Vec<Objec
                         "choice-condition" => vec!["choice-condition", "comparison"],
                         // Scopes are the model's: they are in the list already.
                         "scope" | "processor" => return None,
-                        other => vec![schema.objects.get_key_value(other).map(|(k, _)| k.as_str())?],
+                        other => vec![schema.kind(other)?.0],
                     };
                     node.as_object()?;
                     let specs = schema.specs(&kinds);
                     Some(Object { node, entry, kinds, specs, ql: object.ql, state: object.state, relative, scope_path: None })
                 };
                 let prefix = if object.relative.is_empty() { String::new() } else { format!("{}.", object.relative) };
-                if let Some(kind) = &spec.object
+                if let Some(kind) = spec.object
                     && let Some(child) = child(&entry.value, kind, Some(entry), format!("{prefix}{}", entry.key))
                 {
                     pending.push(child);
                 }
-                if let Some(kind) = &spec.items {
+                if let Some(kind) = spec.items {
                     for (i, item) in entry.value.as_array().unwrap_or(&[]).iter().enumerate() {
                         if let Some(child) = child(item, kind, None, format!("{prefix}{}[{i}]", entry.key)) {
                             pending.push(child);
@@ -668,9 +661,9 @@ fn value_problem<'n>(
     }
     if let Some(text) = node.as_str()
         && !spec.values.is_empty()
-        && !spec.values.iter().any(|v| v == text)
+        && !spec.values.contains(&text)
     {
-        let hint = suggestion(text, spec.values.iter().map(String::as_str)).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        let hint = suggestion(text, spec.values.iter().copied()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
         return Some(problem(format!(
             "`{key}` of {} is {}, which is not one of {}{hint}",
             what(),
@@ -701,10 +694,10 @@ mod tests {
     #[test]
     fn the_schema_loads_and_names_known_kinds() {
         let schema = Schema::load().unwrap();
-        for fields in schema.objects.values() {
-            for spec in fields.values() {
+        for (_, fields) in schema.objects {
+            for (_, spec) in *fields {
                 for kind in spec.object.iter().chain(&spec.items) {
-                    assert!(schema.objects.contains_key(kind) || kind == "scope", "unknown kind {kind}");
+                    assert!(schema.kind(kind).is_some() || *kind == "scope", "unknown kind {kind}");
                 }
             }
         }
@@ -715,7 +708,7 @@ mod tests {
     #[must_use]
     pub fn value_rules() -> BTreeSet<String> {
         let schema = Schema::load().unwrap();
-        schema.objects.values().flat_map(|f| f.values()).map(|s| s.rule().to_string()).collect()
+        schema.objects.iter().flat_map(|(_, f)| f.iter()).map(|(_, s)| s.rule().to_string()).collect()
     }
 
     #[test]
