@@ -274,6 +274,7 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let mut allowed: Vec<PathBuf> =
         roots.iter().map(|r| if r.is_file() { r.parent().map(PathBuf::from).unwrap_or_default() } else { r.clone() }).collect();
     allowed.push(PathBuf::from("."));
+    let allowed = discover::canonical_roots(&allowed);
     let limits = settings.limits;
     let mut ctx = pipeline::RunContext::new(&registry, &active, &allowed).with_guard_documents(&settings.guard_documents);
     ctx.limits = limits;
@@ -294,10 +295,8 @@ pub fn run_to(args: &CheckArgs, stdout: &mut dyn std::io::Write) -> Outcome {
     let (configurations, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
         candidates.into_iter().partition(|c| reads_other_files(&c.path));
     let mut outcomes: Vec<(discover::Candidate, pipeline::FileOutcome)> = each_file(&configurations, check);
-    let claimed: std::collections::BTreeSet<PathBuf> =
-        outcomes.iter().flat_map(|(_, o)| o.claimed.iter().map(|r| r.canonical.clone())).collect();
-    let (done, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) =
-        others.into_iter().partition(|c| !claimed.is_empty() && c.path.canonicalize().is_ok_and(|p| claimed.contains(&p)));
+    let claimed = Claimed::of(&outcomes);
+    let (done, others): (Vec<discover::Candidate>, Vec<discover::Candidate>) = others.into_iter().partition(|c| claimed.contains(&c.path));
     outcomes.extend(done.into_iter().map(|c| (c, pipeline::FileOutcome { recognised: true, ..pipeline::FileOutcome::default() })));
     outcomes.extend(each_file(&others, check));
     drop_claimed(&mut outcomes);
@@ -513,15 +512,34 @@ fn nothing_checked(unread: &[PathBuf], skipped: &discover::Skipped) -> String {
 /// template) is reported as that one checked it, with what it knows of it (substitutions,
 /// variables): its own check, without that knowledge, is left out.
 fn drop_claimed(outcomes: &mut [(discover::Candidate, pipeline::FileOutcome)]) {
-    let claimed: std::collections::BTreeSet<PathBuf> =
-        outcomes.iter().flat_map(|(_, o)| o.claimed.iter().map(|r| r.canonical.clone())).collect();
-    if claimed.is_empty() {
-        return;
-    }
+    let claimed = Claimed::of(outcomes);
     for (candidate, outcome) in outcomes.iter_mut() {
-        if outcome.claimed.is_empty() && candidate.path.canonicalize().is_ok_and(|p| claimed.contains(&p)) {
+        if outcome.claimed.is_empty() && claimed.contains(&candidate.path) {
             *outcome = pipeline::FileOutcome { recognised: true, ..pipeline::FileOutcome::default() };
         }
+    }
+}
+
+/// The files that checked files read (canonical paths).
+struct Claimed {
+    paths: std::collections::BTreeSet<PathBuf>,
+    names: std::collections::HashSet<std::ffi::OsString>,
+}
+
+impl Claimed {
+    fn of(outcomes: &[(discover::Candidate, pipeline::FileOutcome)]) -> Self {
+        let paths: std::collections::BTreeSet<PathBuf> =
+            outcomes.iter().flat_map(|(_, o)| o.claimed.iter().map(|r| r.canonical.clone())).collect();
+        let names = paths.iter().filter_map(|p| p.file_name().map(std::ffi::OsStr::to_os_string)).collect();
+        Self { paths, names }
+    }
+
+    /// Whether `path` is one of them. Resolving a path costs a system call per folder: only a
+    /// file with a claimed file's name, or a link (whose name may differ), is resolved.
+    fn contains(&self, path: &std::path::Path) -> bool {
+        !self.paths.is_empty()
+            && (path.file_name().is_some_and(|n| self.names.contains(n)) || path.is_symlink())
+            && path.canonicalize().is_ok_and(|p| self.paths.contains(&p))
     }
 }
 

@@ -306,6 +306,29 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Roots are resolved once per run; given as they are (relative, through a link), they
+    /// confine the same files.
+    #[cfg(unix)]
+    #[test]
+    fn roots_resolved_once_confine_as_given_ones_do() {
+        let dir = scratch("roots");
+        let tree = dir.join("tree");
+        std::fs::create_dir_all(tree.join("sub")).unwrap();
+        std::fs::write(tree.join("sub/a.json"), "{}").unwrap();
+        std::fs::write(dir.join("secret.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(&tree, dir.join("link")).unwrap();
+        let canonical = tree.canonicalize().unwrap();
+        let given = [dir.join("link"), tree.join("sub"), tree.join("missing"), dir.join("link/./sub")];
+        assert_eq!(crate::discover::canonical_roots(&given), std::slice::from_ref(&canonical));
+        for roots in [given.to_vec(), crate::discover::canonical_roots(&given)] {
+            let inside = crate::discover::resolve_inside(&tree.join("sub"), Path::new("a.json"), &roots);
+            assert!(matches!(inside, Resolved::Inside(p) if p == canonical.join("sub/a.json")), "{roots:?}");
+            let outside = crate::discover::resolve_inside(&tree.join("sub"), Path::new("../../secret.json"), &roots);
+            assert!(matches!(outside, Resolved::Outside), "{roots:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn a_failure_is_a_finding_at_the_start_of_the_file() {
         let missing = file(Path::new("/nonexistent/deploylint/x.json")).err().unwrap();

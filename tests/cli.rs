@@ -713,3 +713,26 @@ fn human_report_keeps_links_whole() {
         assert!(Path::new(link).extension().is_some_and(|e| e == "md"), "a link was split: {link}\n{out}");
     }
 }
+
+/// A definition a template reads is checked once, as part of the template, when it is also
+/// named on the command line, directly or through a link with another name.
+#[cfg(unix)]
+#[test]
+fn a_file_a_template_reads_is_checked_once() {
+    let dir = temp_dir("claimed");
+    let template = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: flow.asl.json\n";
+    std::fs::write(dir.join("template.yaml"), template).unwrap();
+    std::fs::write(dir.join("flow.asl.json"), BARE_FLOW).unwrap();
+    std::os::unix::fs::symlink(dir.join("flow.asl.json"), dir.join("alias.json")).unwrap();
+    let count = |files: &[&str]| {
+        let mut cmd = deploylint();
+        cmd.args(["check", "--format", "json"]).current_dir(&dir).args(files);
+        let (out, _) = stdout_of(&mut cmd);
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["findings"].as_array().unwrap().len()
+    };
+    let alone = count(&["template.yaml"]);
+    assert!(alone > 0);
+    assert_eq!(count(&["template.yaml", "flow.asl.json", "alias.json"]), alone);
+    assert_eq!(count(&["alias.json", "template.yaml"]), alone);
+}
