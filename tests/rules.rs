@@ -142,11 +142,19 @@ fn a_rule_file_error_names_file_line_and_column() {
         "id: team/target\ntitle: t\nseverity: note\ntarget: {kind: asl.state}\nmessage: m\ndocs: {summary: s, why: w, fix: f}\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.join("unknown.yaml"),
+        "id: team/unknown\ntitle: t\nseverity: note\ntarget: [asl.state, asl.stat]\nmessage: m\nrequire: [{label: l, holds: {path: $.Type, exists: true}}]\ndocs: {summary: s, why: w, fix: f}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("id.yaml"), "id: Team_Rule\ntitle: t\nseverity: note\ntarget: asl.state\nmessage: m\neach: {select: $.Type}\ndocs: {summary: s, why: w, fix: f}\n").unwrap();
     let errors = Registry::load(&[&dir]).expect_err("bad rules must not load");
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(text.iter().any(|e| e.contains("bad.yaml:6:") && e.contains("invalid JSONPath")), "{text:?}");
     assert!(text.iter().any(|e| e.contains("typo.yaml") && e.contains("titel")), "{text:?}");
-    assert!(text.iter().any(|e| e.contains("placeholder.yaml") && e.contains("{nmae}")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("placeholder.yaml:6:") && e.contains("{nmae}")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("unknown.yaml:4:") && e.contains("unknown target `asl.stat`")), "{text:?}");
+    assert!(text.iter().any(|e| e.contains("id.yaml:1:") && e.contains("rule id `Team_Rule`")), "{text:?}");
     assert!(text.iter().any(|e| e.contains("builtin.yaml") && e.contains("target: builtin")), "{text:?}");
     // `kind` is a statement's variable, not a resource's: a rule over both cannot test it.
     assert!(text.iter().any(|e| e.contains("var.yaml:6:") && e.contains("`var: kind` is not a variable")), "{text:?}");

@@ -174,25 +174,25 @@ impl Rule {
     }
 
     fn compile(file: &str, spec: &RuleFile, text: RuleText, checked: Checked) -> Result<Loaded, RuleError> {
-        if !is_rule_id(&spec.id) {
-            return Err(RuleError::plain(format!("rule id `{}` is not `<family>/<kebab-name>`", spec.id)));
+        if !is_rule_id(&spec.id.value) {
+            return Err(RuleError::at(&spec.id, format!("rule id `{}` is not `<family>/<kebab-name>`", spec.id.value)));
         }
         let meta = |spec: &RuleFile, kind| RuleMeta {
-            id: spec.id.clone(),
+            id: spec.id.value.clone(),
             title: spec.title.clone(),
             severity: spec.severity,
-            target: spec.target.as_slice().join(", "),
+            target: spec.target.value.as_slice().join(", "),
             kind,
             text,
             file: file.to_string(),
             tags: spec.tags.clone(),
             url: spec.url.clone(),
         };
-        if spec.target.as_slice() == ["builtin"] {
+        if spec.target.value.as_slice() == ["builtin"] {
             return Ok(Loaded { meta: meta(spec, RuleKind::Pipeline), rule: None });
         }
         let (targets, body) = Self::compile_body(spec, checked)?;
-        let rule = Rule { id: spec.id.clone(), targets, body: std::sync::OnceLock::from(Some(Box::new(body))), deferred: None };
+        let rule = Rule { id: spec.id.value.clone(), targets, body: std::sync::OnceLock::from(Some(Box::new(body))), deferred: None };
         Ok(Loaded { meta: meta(spec, RuleKind::Declarative), rule: Some(rule) })
     }
 
@@ -224,17 +224,18 @@ impl Rule {
         let (targets, check) = {
             let targets = spec
                 .target
+                .value
                 .as_slice()
                 .iter()
                 .map(|name| {
                     TargetKind::parse(name).ok_or_else(|| {
                         let known: Vec<&str> = TargetKind::ALL.iter().map(|k| k.name()).collect();
-                        RuleError::plain(format!("unknown target `{name}` (one of {}, builtin)", known.join(", ")))
+                        RuleError::at(&spec.target, format!("unknown target `{name}` (one of {}, builtin)", known.join(", ")))
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if targets.is_empty() {
-                return Err(RuleError::plain("a rule needs a `target`".into()));
+                return Err(RuleError::at(&spec.target, "a rule needs a `target`".into()));
             }
             let check = match (&spec.each, spec.require.is_empty()) {
                 (Some(each), true) => Check::Each {
@@ -262,7 +263,7 @@ impl Rule {
                 ),
                 _ => return Err(RuleError::plain("a rule needs exactly one of `require` and `each`".into())),
             };
-            if spec.message.is_empty() {
+            if spec.message.value.is_empty() {
                 return Err(RuleError::plain("a rule needs a `message`".into()));
             }
             if let Some(code) = &spec.access_analyzer
@@ -280,15 +281,15 @@ impl Rule {
             // A placeholder must be one every target provides.
             let variables: Vec<&str> =
                 targets[0].variables().iter().copied().filter(|v| targets.iter().all(|t| t.variables().contains(v))).collect();
-            for name in placeholders(&spec.message) {
+            for name in placeholders(&spec.message.value) {
                 if !mode_variables.contains(&name) && !["path", "resource"].contains(&name) && !variables.contains(&name) {
                     let mut known: Vec<&str> = variables.clone();
                     known.extend(["path", "resource"]);
                     known.extend(mode_variables);
-                    return Err(RuleError::plain(format!(
-                        "message placeholder `{{{name}}}` is unknown here (known: {})",
-                        known.join(", ")
-                    )));
+                    return Err(RuleError::at(
+                        &spec.message,
+                        format!("message placeholder `{{{name}}}` is unknown here (known: {})", known.join(", ")),
+                    ));
                 }
             }
             let mut tested = Vec::new();
@@ -310,7 +311,7 @@ impl Rule {
             (targets, check)
         };
         let body = Body {
-            id: spec.id.clone(),
+            id: spec.id.value.clone(),
             title: spec.title.clone(),
             when: spec.when.as_ref().map(|c| Condition::compile(c, checked)).transpose()?,
             severity_when: spec
@@ -320,7 +321,7 @@ impl Rule {
                 .collect::<Result<_, RuleError>>()?,
             check,
             at: spec.at.iter().map(|a| condition::selector(a, checked)).collect::<Result<_, _>>()?,
-            message: spec.message.clone(),
+            message: spec.message.value.clone(),
             help: spec.help.clone(),
             // A few bytes per rule, for the life of the run: findings carry `&'static str`.
             access_analyzer: spec.access_analyzer.as_deref().map(|c| &*Box::leak(c.to_string().into_boxed_str())),

@@ -10,13 +10,13 @@ use crate::rule::{DocsSpec, ExamplesSpec};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
-    pub id: String,
+    pub id: Spanned<String>,
     pub title: String,
     pub severity: Severity,
     /// `asl.state`, `asl.state_machine`, `iam.statement`, `iam.policy`, `cfn.resource`,
     /// `tf.resource`, a list of them (one rule over resources of both sources), or `builtin`
     /// for a rule implemented in Rust (its file documents it).
-    pub target: OneOrMany<String>,
+    pub target: Spanned<OneOrMany<String>>,
     /// Only targets for which this holds are checked.
     #[serde(default)]
     pub when: Option<ConditionSpec>,
@@ -34,8 +34,8 @@ pub struct RuleFile {
     /// `severity` (a wildcard on specific resources is a warning, on `*` an error).
     #[serde(default)]
     pub severity_when: Vec<SeverityWhenSpec>,
-    #[serde(default)]
-    pub message: String,
+    #[serde(default = "no_message")]
+    pub message: Spanned<String>,
     #[serde(default)]
     pub help: Option<String>,
     /// The IAM Access Analyzer issue code its findings correspond to.
@@ -149,6 +149,10 @@ pub struct ConditionSpec {
     /// The node is a number smaller than this.
     #[serde(default)]
     pub less_than: Option<f64>,
+}
+
+fn no_message() -> Spanned<String> {
+    Spanned::new(String::new(), serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN)
 }
 
 /// A value, or a list of them.
