@@ -265,21 +265,12 @@ def peer_setup(name: str, peers: Path, install: bool, log) -> Peer:
     try:
         if name in ("cfn-lint", "checkov", "statelint"):
             exe = py_bin / name
-            if not exe.exists() and install:
-                err = install_pip(peers, name, log)
-                if err:
-                    peer.skipped = err
-                    return peer
-            if not exe.exists():
-                peer.skipped = f"not installed ({exe} missing)"
-                return peer
+            install_peer = lambda: install_pip(peers, name, log)  # noqa: E731
             env["PATH"] = f"{py_bin}{os.pathsep}{env.get('PATH', '')}"
             if name == "checkov":
                 # No network: no download of external checks, no guideline mapping, no telemetry.
                 env.update({"BC_SKIP_MAPPING": "TRUE", "CHECKOV_SKIP_DOWNLOAD": "TRUE", "SKIP_DOWNLOAD": "TRUE",
                             "CHECKOV_EXPERIMENTAL_IMAGE_REFERENCING": "FALSE", "LOG_LEVEL": "ERROR"})
-            peer.cmd = [str(exe)]
-            peer.env = env
         else:
             if name == "asl-validator":
                 exe = peers / "node" / "node_modules" / ".bin" / "asl-validator"
@@ -289,16 +280,17 @@ def peer_setup(name: str, peers: Path, install: bool, log) -> Peer:
                 exe = peers / "cfn-guard" / "bin" / "cfn-guard"
                 tool, args, timeout = "cargo", ["install", "--locked", f"cfn-guard@{PINS[name]}", "--root",
                                                 str(peers / "cfn-guard")], 3600
-            if not exe.exists() and install:
-                err = install_with(tool, args, timeout, log)
-                if err:
-                    peer.skipped = err
-                    return peer
-            if not exe.exists():
-                peer.skipped = f"not installed ({exe} missing)"
+            install_peer = lambda: install_with(tool, args, timeout, log)  # noqa: E731
+        if not exe.exists() and install:
+            err = install_peer()
+            if err:
+                peer.skipped = err
                 return peer
-            peer.cmd = [str(exe)]
-            peer.env = env
+        if not exe.exists():
+            peer.skipped = f"not installed ({exe} missing)"
+            return peer
+        peer.cmd = [str(exe)]
+        peer.env = env
     except Exception as e:  # the harness goes on without this peer
         peer.skipped = f"{type(e).__name__}: {e}"
         return peer

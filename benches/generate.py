@@ -57,6 +57,10 @@ STEPS = [
     "Approve", "Archive", "Publish", "Reconcile", "Index", "Resize", "Classify", "Summarize",
 ]
 RUNTIMES = ["python3.12", "python3.13", "nodejs22.x", "nodejs24.x"]
+# What a state machine's role needs for logging to CloudWatch Logs and for X-Ray tracing.
+LOG_DELIVERY_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+                        "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"]
+XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,6 +367,16 @@ exports.handler = async (event) => {{
 '''
 
 
+def observability(props: dict, logging_key: str, tracing_key: str, logging: str | None, tracing: bool, log_group: str,
+                  rng: random.Random) -> None:
+    """A state machine's logging and tracing properties, under SAM's or CloudFormation's names."""
+    if logging:
+        props[logging_key] = {"Level": logging, "IncludeExecutionData": rng.random() < 0.5,
+                              "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": GetAtt(log_group, "Arn")}}]}
+    if tracing:
+        props[tracing_key] = {"Enabled": True}
+
+
 def trust(service: str, rng: random.Random, conditioned: bool) -> dict:
     st: dict = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
     if conditioned:
@@ -504,18 +518,11 @@ class Stack:
                 pol.append({"SQSSendMessagePolicy": {"QueueName": GetAtt("WorkQueue", "QueueName")}})
                 if logging in ("ERROR", "ALL"):
                     pol.append("CloudWatchLogsFullAccess" if rng.random() < 0.3 else {"Statement": [{
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-                                   "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
-                        "Resource": "*"}]})
+                        "Effect": "Allow", "Action": list(LOG_DELIVERY_ACTIONS), "Resource": "*"}]})
                 if tracing:
                     pol.append("AWSXrayWriteOnlyAccess")
                 props["Policies"] = pol
-            if logging:
-                props["Logging"] = {"Level": logging, "IncludeExecutionData": rng.random() < 0.5,
-                                    "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": GetAtt(log_group, "Arn")}}]}
-            if tracing:
-                props["Tracing"] = {"Enabled": True}
+            observability(props, "Logging", "Tracing", logging, tracing, log_group, rng)
             self.add(logical, {"Type": "AWS::Serverless::StateMachine", "Properties": props})
         else:
             role = f"{prefix}StateMachineRole"
@@ -530,15 +537,9 @@ class Stack:
                     {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": GetAtt("WorkQueue", "Arn")},
                 ]
                 if logging in ("ERROR", "ALL"):
-                    statements.append({"Effect": "Allow",
-                                       "Action": ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-                                                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
-                                                  "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
-                                       "Resource": "*"})
+                    statements.append({"Effect": "Allow", "Action": list(LOG_DELIVERY_ACTIONS), "Resource": "*"})
                 if tracing:
-                    statements.append({"Effect": "Allow",
-                                       "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
-                                       "Resource": "*"})
+                    statements.append({"Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"})
             self.add(role, {
                 "Type": "AWS::IAM::Role",
                 "Properties": {
@@ -549,11 +550,7 @@ class Stack:
             text = json.dumps(d, indent=2 if self.fmt == "yaml" or rng.random() < 0.5 else None)
             props = {"StateMachineName": Sub(f"{self.app}-{m}-${{Stage}}"), "StateMachineType": "EXPRESS" if express else "STANDARD",
                      "RoleArn": GetAtt(role, "Arn"), "DefinitionString": Sub(text)}
-            if logging:
-                props["LoggingConfiguration"] = {"Level": logging, "IncludeExecutionData": rng.random() < 0.5,
-                                                 "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": GetAtt(log_group, "Arn")}}]}
-            if tracing:
-                props["TracingConfiguration"] = {"Enabled": True}
+            observability(props, "LoggingConfiguration", "TracingConfiguration", logging, tracing, log_group, rng)
             self.add(logical, {"Type": "AWS::StepFunctions::StateMachine", "Properties": props})
         if rng.random() < 0.5:
             self.add(f"{prefix}FailedExecutionsAlarm", {
@@ -706,12 +703,9 @@ def plan_group(rng: random.Random, g: int) -> tuple[list, list, list]:
             {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{app}-work"},
         ]
         if logging in ("ERROR", "ALL"):
-            statements.append({"Effect": "Allow", "Action": ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-                                                               "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
-                                                               "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"], "Resource": "*"})
+            statements.append({"Effect": "Allow", "Action": list(LOG_DELIVERY_ACTIONS), "Resource": "*"})
         if tracing:
-            statements.append({"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                                                               "xray:GetSamplingTargets"], "Resource": "*"})
+            statements.append({"Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"})
     resource("aws_iam_role_policy", f"{key}_sfn", {
         "name": "workflow", "name_prefix": None, "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})},
         {"id": True, "role": True},

@@ -24,8 +24,7 @@ pub struct Selector {
 /// One step of a plain path.
 #[derive(Clone, Debug, PartialEq)]
 enum Step {
-    Name(Box<str>),
-    /// `['a','b']`: each name over all the nodes, in turn.
+    /// `.a`, `['a']`, `['a','b']`: each name over all the nodes, in turn.
     Names(Box<[Box<str>]>),
     Index(usize),
     Wildcard,
@@ -82,7 +81,7 @@ fn plain_steps(text: &str) -> Option<Box<[Step]>> {
                 if len == 0 || after[0].is_ascii_digit() {
                     return None;
                 }
-                steps.push(Step::Name(std::str::from_utf8(&after[..len]).ok()?.into()));
+                steps.push(Step::Names(Box::new([std::str::from_utf8(&after[..len]).ok()?.into()])));
                 rest = &after[len..];
             }
             b'[' => {
@@ -126,7 +125,7 @@ fn bracket(inner: &[u8]) -> Option<Step> {
             Some(_) => return None,
         }
     }
-    Some(if names.len() == 1 { Step::Name(names.pop()?) } else { Step::Names(names.into()) })
+    Some(Step::Names(names.into()))
 }
 
 /// Walks a plain path as the engine would, in document order.
@@ -134,38 +133,34 @@ fn walk<'n>(steps: &[Step], root: &'n Node) -> Vec<(&'n Node, String)> {
     let mut found = vec![(root, "$".to_string())];
     for step in steps {
         let mut next = Vec::new();
-        if let Step::Names(names) = step {
-            for name in names {
-                for (node, path) in &found {
-                    if let Some(child) = Queryable::get(*node, name) {
-                        next.push((child, key_path(path, name)));
+        match step {
+            Step::Names(names) => {
+                for name in names {
+                    for (node, path) in &found {
+                        if let Some(child) = Queryable::get(*node, name) {
+                            next.push((child, key_path(path, name)));
+                        }
                     }
                 }
             }
-            found = next;
-            continue;
-        }
-        for (node, path) in found {
-            match step {
-                Step::Name(name) => {
-                    if let Some(child) = Queryable::get(node, name) {
-                        next.push((child, key_path(&path, name)));
-                    }
-                }
-                Step::Names(_) => {}
-                Step::Index(i) => {
+            Step::Index(i) => {
+                for (node, path) in &found {
                     if let Some(child) = node.as_array().and_then(|items| items.get(*i)) {
                         next.push((child, format!("{path}[{i}]")));
                     }
                 }
-                Step::Wildcard => match &node.value {
-                    Value::Array(items) => {
-                        next.extend(items.iter().enumerate().map(|(i, child)| (child, format!("{path}[{i}]"))));
+            }
+            Step::Wildcard => {
+                for (node, path) in &found {
+                    match &node.value {
+                        Value::Array(items) => {
+                            next.extend(items.iter().enumerate().map(|(i, child)| (child, format!("{path}[{i}]"))));
+                        }
+                        Value::Object(_) => next.extend(node.unique_entries().map(|e| (&e.value, key_path(path, &e.key)))),
+                        Value::Tagged(tag, inner) => next.push((&**inner, key_path(path, tag_name(tag)))),
+                        _ => {}
                     }
-                    Value::Object(_) => next.extend(node.unique_entries().map(|e| (&e.value, key_path(&path, &e.key)))),
-                    Value::Tagged(tag, inner) => next.push((&**inner, key_path(&path, tag_name(tag)))),
-                    _ => {}
-                },
+                }
             }
         }
         found = next;
